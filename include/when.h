@@ -1,0 +1,72 @@
+/*
+ * when.h - durations, the <when> grammar of SPEC §2 and conference-time-zone
+ * arithmetic.  All instants are int64_t seconds since the Unix epoch (UTC);
+ * local times are computed through the system tz database.  Knows nothing of
+ * commands, Matrix or sqlite.
+ */
+#ifndef CAUCUS_WHEN_H
+#define CAUCUS_WHEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "90m", "2h", "1h30m", "45s", "1d" (units d h m s, each at most once, in
+ * that order, total > 0 and <= 366 days).  Returns 0 and sets *secs, or -1. */
+int when_parse_duration(const char *s, int64_t *secs);
+
+/* Format a duration the same way ("1h30m", "5m", "45s"). Writes into out. */
+void when_format_duration(int64_t secs, char *out, size_t outlen);
+
+/* 1 when 'tz' names a zone of the system tz database (e.g. "Asia/Dubai",
+ * "UTC"), 0 otherwise.  Rejects paths ("../", leading '/'). */
+int tz_valid(const char *tz);
+
+/* Broken-down local time in zone tz. */
+struct local_time {
+	int year, month, day;   /* month 1-12 */
+	int hour, min, sec;
+	int wday;               /* 0 = Sunday */
+	int utc_offset;         /* seconds east of UTC */
+	char abbr[16];          /* "GST", "BST", ... */
+};
+/* Instant -> local time.  Returns 0, or -1 for a bad zone. */
+int tz_to_local(const char *tz, int64_t t, struct local_time *out);
+/*
+ * Local wall-clock time -> instant.  A time that does not exist (the gap
+ * when clocks go forward) returns -2; an ambiguous time (clocks go back)
+ * resolves to the earlier instant.  -1 for a bad zone or out-of-range field.
+ */
+int tz_from_local(const char *tz, int year, int month, int day, int hour,
+		  int min, int sec, int64_t *out);
+/* Instant of local midnight starting the day that contains t. */
+int64_t tz_day_start(const char *tz, int64_t t);
+
+/*
+ * Formats for printing in the conference zone:
+ *   tz_format_hm        "14:00"
+ *   tz_format_day       "Mon 5 Nov"
+ *   tz_format_dayhm     "Mon 5 Nov 14:00"
+ *   tz_format_date      "2018-11-05"
+ */
+void tz_format_hm(const char *tz, int64_t t, char *out, size_t outlen);
+void tz_format_day(const char *tz, int64_t t, char *out, size_t outlen);
+void tz_format_dayhm(const char *tz, int64_t t, char *out, size_t outlen);
+void tz_format_date(const char *tz, int64_t t, char *out, size_t outlen);
+
+/*
+ * Parse a <when> at the start of argv (SPEC §2): "HH:MM", "today HH:MM",
+ * "tomorrow HH:MM", "<weekday> HH:MM" (mon..sun / monday.., the next such
+ * day; today if the time is still ahead), "YYYY-MM-DD HH:MM", "in <duration>".
+ * A range end may follow the time in the same token: "14:00-15:30" (an end
+ * earlier than the start means the next day, e.g. 23:00-01:00).
+ * 'now' is the current instant; "HH:MM" alone means today (even if past).
+ * On success returns 0, sets *consumed (tokens used: 1 or 2), *start, and
+ * *end (-1 when no range was given).  On failure returns -1 and writes a
+ * one-line, lower-case reason into err (e.g. "'25:00' is not a time (HH:MM)",
+ * "14:30 does not exist on 2018-03-25 in Europe/London (clocks go forward)").
+ */
+int when_parse(const char *tz, int64_t now, char *const *argv, size_t argc,
+	       size_t *consumed, int64_t *start, int64_t *end,
+	       char *err, size_t errlen);
+
+#endif
