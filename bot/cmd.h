@@ -1,0 +1,169 @@
+/*
+ * cmd.h - what the command families (cmd_*.c) share with the engine core
+ * (engine.c): the command table entry, the context a handler gets, and the
+ * helpers that read arguments (issues, users, times) and write answers.
+ * A handler never sees Matrix: only a room ID, a sender and text.
+ */
+#ifndef CAUCUS_CMD_H
+#define CAUCUS_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "doc.h"
+#include "engine.h"
+#include "store.h"
+#include "util.h"
+
+struct cmd_ctx;
+
+struct cmd_entry {
+	const char *name;       /* "who-covers", or two words: "issue add" */
+	const char *args;       /* "<issue> [user] [backup]" */
+	const char *summary;    /* one line for !help */
+	const char *example;    /* "cover cyber @bob:example.org backup" (no prefix) */
+	int admin;              /* 1: admins only */
+	/*
+	 * Fill ctx->doc with the answer.  Return 0 when answered (also for a
+	 * usage error answered with cmd_usage()), -1 when the store failed:
+	 * the engine then undoes the command's changes and says so.
+	 */
+	int (*fn)(struct cmd_ctx *ctx);
+};
+
+/* The families' tables, each ended by an entry with name == NULL. */
+extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
+extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
+extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
+extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
+
+/* An issue as read from the store; cmd_issue_release frees the strings. */
+struct issue {
+	int64_t id;
+	char *slug;
+	char *name;
+	char *room_id;          /* linked room or NULL */
+};
+void issue_release(struct issue *is);
+
+struct cmd_ctx {
+	struct engine *eng;
+	const struct config *cfg;
+	struct store *st;
+	const struct engine_msg *msg;   /* room_id, sender, event_id, ... */
+	int64_t now_ms;                 /* the clock, once per command */
+	int64_t now;                    /* seconds */
+	const char *tz;                 /* cfg->timezone */
+	const char *prefix;             /* cfg->command_prefix */
+	int64_t room_issue;             /* the issue linked to this room, or 0 */
+	int is_coord;                   /* this is the coordination room */
+	const struct cmd_entry *entry;
+	size_t argc;                    /* arguments after the command name */
+	char **argv;                    /* unquoted; pills already user IDs */
+	struct doc *doc;                /* the answer */
+	struct strv *mentions;          /* user IDs the answer mentions */
+	struct engine_replies *out;     /* extra messages to other rooms */
+	/* private to engine.c */
+	const char *text;               /* the body after pill replacement */
+	size_t *offs;                   /* offset in text of each argv[i] */
+};
+
+/*
+ * Answer a malformed command: a one-line reason then the usage line.
+ * Returns 0 so handlers can 'return cmd_usage(ctx, "...")'.
+ */
+int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Answer with a one-line error, no usage line (e.g. "no session #12"). */
+int cmd_fail(struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* The raw text from argument i to the end (quotes kept, as typed), or ""
+ * when i >= argc.  Points into the context; do not free. */
+const char *cmd_text_from(struct cmd_ctx *ctx, size_t i);
+
+/*
+ * Resolve an issue name (slug, alias, or a unique prefix of either, any
+ * case).  On success fills *out (release with issue_release) and returns
+ * 0.  On failure answers "no such issue 'x'; did you mean ...?" or
+ * "'c' matches several issues: ..." with the usage line, returns -1.
+ */
+int cmd_issue_arg(struct cmd_ctx *ctx, const char *name, struct issue *out);
+/* Look up without answering: 0 found, -1 not found (no answer written). */
+int cmd_issue_lookup(struct cmd_ctx *ctx, const char *name, struct issue *out);
+/* The issue by ID: 0 or -1. */
+int cmd_issue_by_id(struct cmd_ctx *ctx, int64_t id, struct issue *out);
+
+/*
+ * The issue argument of commands whose issue defaults to the room's: when
+ * argv[*i] names an issue it is taken and *i advances; when argv[*i] is
+ * absent, or does not name an issue but 'fallback_ok(arg)' says it is
+ * another argument, the room's issue is used.  Otherwise answers the
+ * error and returns -1.  fallback_ok may be NULL (then only absence falls
+ * back).
+ */
+int cmd_issue_or_room(struct cmd_ctx *ctx, size_t *i, struct issue *out,
+		      int (*fallback_ok)(struct cmd_ctx *ctx, const char *arg));
+/* The room's issue, or answer "this is not an issue room; ..." and -1. */
+int cmd_room_issue(struct cmd_ctx *ctx, struct issue *out);
+
+/*
+ * Resolve a user argument: a full user ID (@local:server), a pill (already
+ * turned into its user ID) or the display name of a member of this room
+ * (any case).  On success *user_id is a copy the caller frees; on failure
+ * the error is answered and -1 returned.
+ */
+int cmd_user_arg(struct cmd_ctx *ctx, const char *arg, char **user_id);
+/* 1 when arg resolves to a user (answers nothing). */
+int cmd_is_user(struct cmd_ctx *ctx, const char *arg);
+
+/* Parse a <when> starting at argv[*i]; advances *i.  end = -1 without a
+ * range.  Answers the error and returns -1 on failure. */
+int cmd_when_arg(struct cmd_ctx *ctx, size_t *i, int64_t *start, int64_t *end);
+
+/* Parse a positive number ("12" or "#12"); answers and returns -1 if not. */
+int cmd_number_arg(struct cmd_ctx *ctx, const char *arg, const char *what, int64_t *n);
+
+/* 1 when the sender is an admin (bot.admins or power >= 50 in the
+ * coordination room). */
+int cmd_is_admin(struct cmd_ctx *ctx);
+
+/* A user's display name in room_id (or any room), else the user ID.
+ * Returns a copy the caller frees. */
+char *cmd_display_name(struct engine *eng, const char *room_id, const char *user_id);
+/* Write a user pill into the answer, labelled with the display name. */
+void cmd_doc_user(struct cmd_ctx *ctx, const char *user_id);
+/* Mention a user in the answer (adds to m.mentions and writes the pill). */
+void cmd_mention(struct cmd_ctx *ctx, const char *user_id);
+
+/* 1 when user_id is a joined member of room_id (who may see its log). */
+int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_id);
+
+/*
+ * Queue an extra message (not the answer) into ctx->out, e.g. telling an
+ * issue room that a session moved.  Takes the doc's content; mentions
+ * (may be NULL) are copied.
+ */
+void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
+	      const struct strv *mentions);
+
+/* Accessors for the families' due-event code. */
+struct store *engine_store(struct engine *eng);
+const struct config *engine_config(struct engine *eng);
+
+/*
+ * Due events.  Each family's function appends what is due at now_ms and
+ * not yet handed out (see cmd_due_done).  Each reply carries a stable
+ * due_id and the keys engine_ack() records.
+ */
+int cmd_session_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
+int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
+/* 1 when 'key' was already handed out (acknowledged or dropped). */
+int cmd_due_done(struct engine *eng, const char *key);
+/* Record 'key' as handled without sending (outcome "dropped"). */
+int cmd_due_drop(struct engine *eng, const char *key);
+/* Append a due reply built from d (taken) to out. */
+void cmd_due_add(struct engine_replies *out, const char *room_id, struct doc *d,
+		 const struct strv *mentions, const char *due_id,
+		 const struct strv *keys);
+
+#endif

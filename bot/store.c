@@ -1,0 +1,412 @@
+/*
+ * store.c - the sqlite file behind everything: opening it, migrating the
+ * schema (PRAGMA user_version), nested transactions, a statement cache and
+ * the meta table.  Per-topic queries live in the other store_*.c files.
+ * Migrations only ever append: an old database replays the missing steps
+ * in one transaction at open.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Schema steps; migrations[i] takes user_version i to i + 1. */
+static const char *const migrations[] = {
+	/* 1: the command engine's state */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE issues("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  room_id TEXT UNIQUE,"                 /* linked room, or NULL */
+	"  created_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE aliases("
+	"  alias TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE);"
+	"CREATE TABLE rooms("
+	"  room_id TEXT PRIMARY KEY,"
+	"  joined INTEGER NOT NULL DEFAULT 1,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE members("
+	"  room_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  display_name TEXT,"
+	"  membership TEXT NOT NULL DEFAULT 'join',"
+	"  power INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(room_id, user_id));"
+	"CREATE INDEX members_user ON members(user_id);"
+	"CREATE TABLE coverage("
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  user_id TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK(role IN ('lead', 'backup')),"
+	"  since_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(issue_id, user_id));"
+	"CREATE TABLE sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  title TEXT NOT NULL,"
+	"  place TEXT,"
+	"  start_s INTEGER NOT NULL,"
+	"  end_s INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  cancelled_ms INTEGER);"
+	"CREATE INDEX sessions_start ON sessions(start_s);"
+	"CREATE TABLE attendees("
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  user_id TEXT NOT NULL,"
+	"  added_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(session_id, user_id));"
+	"CREATE INDEX attendees_user ON attendees(user_id);"
+	"CREATE TABLE log("
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  room_id TEXT NOT NULL,"
+	"  event_id TEXT UNIQUE,"
+	"  sender TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK(kind IN ('message','note','decision','action','position')),"
+	"  body TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX log_issue_ts ON log(issue_id, ts_ms);"
+	"CREATE VIRTUAL TABLE log_fts USING fts5(body, content='log', content_rowid='id',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER log_ai AFTER INSERT ON log BEGIN"
+	"  INSERT INTO log_fts(rowid, body) VALUES (new.id, new.body); END;"
+	"CREATE TRIGGER log_ad AFTER DELETE ON log BEGIN"
+	"  INSERT INTO log_fts(log_fts, rowid, body) VALUES ('delete', old.id, old.body); END;"
+	"CREATE TRIGGER log_au AFTER UPDATE OF body ON log BEGIN"
+	"  INSERT INTO log_fts(log_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+	"  INSERT INTO log_fts(rowid, body) VALUES (new.id, new.body); END;"
+	"CREATE TABLE actions("
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  log_id INTEGER REFERENCES log(id) ON DELETE SET NULL,"
+	"  assignee TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER,"
+	"  done_by TEXT);"
+	"CREATE TABLE positions("
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  log_id INTEGER REFERENCES log(id) ON DELETE SET NULL,"
+	"  actor TEXT NOT NULL COLLATE NOCASE,"
+	"  stance TEXT NOT NULL,"
+	"  text TEXT,"
+	"  sender TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX positions_issue ON positions(issue_id, actor, ts_ms);"
+	"CREATE TABLE reminders("                /* !remind */
+	"  id INTEGER PRIMARY KEY,"
+	"  room_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  due_s INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  reply_to TEXT,"
+	"  thread_root TEXT,"
+	"  sent_ms INTEGER);"
+	"CREATE INDEX reminders_due ON reminders(sent_ms, due_s);"
+	"CREATE TABLE due_sent("                 /* session reminders and digests handed out */
+	"  key TEXT PRIMARY KEY,"
+	"  sent_ms INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL);"              /* 'sent', 'late' or 'dropped' */
+	"CREATE TABLE last_spoke("
+	"  room_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(room_id, user_id));",
+
+	/* 2: the daemon's state: events handled once, the outbox */
+	"CREATE TABLE handled("
+	"  event_id TEXT PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  room_id TEXT NOT NULL,"
+	"  txn_id TEXT NOT NULL UNIQUE,"
+	"  event_type TEXT NOT NULL DEFAULT 'm.room.message',"
+	"  content TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try_ms INTEGER NOT NULL DEFAULT 0,"
+	"  sent_event_id TEXT);"
+	"CREATE INDEX outbox_pending ON outbox(sent_event_id, room_id, id);"
+	"ALTER TABLE log ADD COLUMN edited_ms INTEGER;",
+};
+
+/* The statement cache: a short list, most recently used first. */
+struct cached_stmt {
+	const char *sql;
+	sqlite3_stmt *stmt;
+	struct cached_stmt *next;
+};
+
+int store_schema_version(void)
+{
+	return (int)ARRAY_LEN(migrations);
+}
+
+const char *store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+void store_fail(struct store *st, const char *what)
+{
+	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("store: %s", msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int store_version(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(struct store *st, int target, char *err, size_t errlen)
+{
+	int v = store_version(st);
+	int rc = -1;
+
+	if (v < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (v > store_schema_version()) {
+		snprintf(err, errlen, "database schema %d is newer than this caucus (%d)",
+			 v, store_schema_version());
+		return -1;
+	}
+	if (v >= target)
+		return 0;
+	if (exec(st, "BEGIN IMMEDIATE"))
+		goto fail;
+	for (; v < target; v++) {
+		char pragma[48];
+		if (exec(st, migrations[v]))
+			goto fail;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec(st, pragma))
+			goto fail;
+	}
+	if (exec(st, "COMMIT"))
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "schema migration to version %d failed: %s", v + 1,
+		 sqlite3_errmsg(st->db));
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	return rc;
+}
+
+struct store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	st->path = xstrdup(path);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
+	    exec(st, "PRAGMA synchronous = NORMAL")) {
+		snprintf(err, errlen, "cannot set up '%s': %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (migrate(st, version, err, errlen))
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_at_version(path, store_schema_version(), err, errlen);
+}
+
+void store_close(struct store *st)
+{
+	struct cached_stmt *c, *next;
+
+	if (!st)
+		return;
+	for (c = st->stmts; c; c = next) {
+		next = c->next;
+		sqlite3_finalize(c->stmt);
+		free(c);
+	}
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+	struct cached_stmt *c, *prev = NULL;
+
+	for (c = st->stmts; c; prev = c, c = c->next) {
+		if (c->sql == sql || !strcmp(c->sql, sql)) {
+			if (prev) {     /* move to front: hot statements stay cheap */
+				prev->next = c->next;
+				c->next = st->stmts;
+				st->stmts = c;
+			}
+			sqlite3_reset(c->stmt);
+			sqlite3_clear_bindings(c->stmt);
+			return c->stmt;
+		}
+	}
+	c = xcalloc(1, sizeof(*c));
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL) !=
+	    SQLITE_OK) {
+		log_error("store: cannot prepare '%.60s': %s", sql, sqlite3_errmsg(st->db));
+		free(c);
+		return NULL;
+	}
+	c->sql = sql;
+	c->next = st->stmts;
+	st->stmts = c;
+	return c->stmt;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void store_bind_i64(sqlite3_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s, i, v);
+}
+
+char *store_col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int store_exec_stmt(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("store: '%.80s': %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int store_begin(struct store *st)
+{
+	char sql[40];
+
+	if (st->depth == 0) {
+		if (exec(st, "BEGIN IMMEDIATE"))
+			return -1;
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->depth);
+		if (exec(st, sql))
+			return -1;
+	}
+	st->depth++;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	char sql[40];
+
+	if (st->depth <= 0)
+		return -1;
+	if (st->depth == 1) {
+		if (exec(st, "COMMIT"))
+			return -1;
+	} else {
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
+		if (exec(st, sql))
+			return -1;
+	}
+	st->depth--;
+	return 0;
+}
+
+int store_rollback(struct store *st)
+{
+	char sql[64];
+	int rc;
+
+	if (st->depth <= 0)
+		return -1;
+	if (st->depth == 1) {
+		rc = exec(st, "ROLLBACK");
+	} else {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
+			 st->depth - 1);
+		rc = exec(st, sql);
+	}
+	st->depth--;
+	return rc;
+}
+
+char *store_meta_get(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT value FROM meta WHERE key = ?");
+	char *v = NULL;
+
+	if (!s)
+		return NULL;
+	store_bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = store_col_text(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = store_stmt(st, "INSERT INTO meta(key, value) VALUES (?, ?) "
+					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, value);
+	return store_exec_stmt(st, s);
+}

@@ -1,0 +1,39 @@
+/*
+ * store_int.h - what the store*.c files share and nobody else sees: the
+ * struct behind 'struct store' and statement helpers.
+ */
+#ifndef CAUCUS_STORE_INT_H
+#define CAUCUS_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	int depth;              /* transaction nesting */
+	char *path;
+	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
+};
+
+/*
+ * Prepare 'sql' (a string literal) once per connection and return the
+ * cached statement, reset and with bindings cleared.  Never finalize it.
+ * Returns NULL (and logs) on error.
+ */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+
+/* Bind helpers: 'i' is 1-based.  A NULL text binds SQL NULL. */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void store_bind_i64(sqlite3_stmt *s, int i, int64_t v);
+
+/* Column text copied (caller frees), NULL for SQL NULL. */
+char *store_col_text(sqlite3_stmt *s, int i);
+
+/* Step a statement that returns no rows; 0 on SQLITE_DONE, else -1 (logged). */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s);
+
+/* Log a sqlite failure with the statement's SQL. */
+void store_fail(struct store *st, const char *what);
+
+#endif

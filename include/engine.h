@@ -1,0 +1,115 @@
+/*
+ * engine.h - the command engine (SPEC §2-§4).  It takes one message (room,
+ * sender, text, time) and returns answers; it hands out reminders and
+ * digests as due messages with stable IDs.  It knows nothing of Matrix or
+ * of terminals: the daemon and the console both drive it.  Time comes from
+ * an injected clock.  The caller owns the transaction: the engine works
+ * inside savepoints of whatever transaction is open, so the daemon can
+ * apply a whole sync batch, answers included, atomically.
+ */
+#ifndef CAUCUS_ENGINE_H
+#define CAUCUS_ENGINE_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+struct config;
+struct store;
+struct engine;
+
+struct engine_clock {
+	int64_t (*now_ms)(void *ud);    /* milliseconds since the epoch */
+	void *ud;
+};
+
+/* One incoming message; the engine keeps none of these pointers. */
+struct engine_msg {
+	const char *room_id;
+	const char *sender;
+	const char *event_id;           /* NULL when there is none (console) */
+	const char *body;               /* reply fallback already stripped */
+	const char *formatted_body;     /* HTML or NULL; pills are read from it */
+	const char *thread_root;        /* thread root event ID, or NULL */
+	int64_t ts_ms;                  /* when it was sent; 0 = now */
+};
+
+/* One outgoing message.  All strings are owned by the reply. */
+struct engine_reply {
+	char *room_id;
+	char *body;                     /* plain text */
+	char *html;                     /* formatted_body */
+	struct strv mentions;           /* user IDs for m.mentions (empty: {}) */
+	char *reply_to;                 /* event ID answered, or NULL */
+	char *thread_root;              /* thread to stay in, or NULL */
+	char *due_id;                   /* stable ID of a reminder/digest, else NULL */
+	struct strv due_keys;           /* what engine_ack() marks as handed out */
+};
+
+struct engine_replies {
+	struct engine_reply *v;
+	size_t n;
+};
+void engine_replies_release(struct engine_replies *r);  /* frees the contents */
+
+/*
+ * A new engine over cfg and st (both kept, not owned: they must outlive the
+ * engine).  Free with engine_free().
+ */
+struct engine *engine_new(const struct config *cfg, struct store *st,
+			  struct engine_clock clock);
+void engine_free(struct engine *eng);   /* NULL is a no-op */
+
+/* Swap in a reloaded configuration (kept, not owned). */
+void engine_set_config(struct engine *eng, const struct config *cfg);
+
+/* Create or update the issues of the configuration in the store. */
+int engine_sync_config(struct engine *eng);
+
+/*
+ * Handle one message: answer a command, or keep an ordinary message of an
+ * issue room in the log.  Appends answers to out.  Messages from users not
+ * allowed are ignored.  Returns 0, or -1 when the store failed (nothing of
+ * this message was kept; the caller may retry the whole batch).
+ */
+int engine_handle(struct engine *eng, const struct engine_msg *msg,
+		  struct engine_replies *out);
+
+/* An edit (m.replace) of event_id: the log entry takes the new text.
+ * A command is never run again.  Returns 0 or -1 (store). */
+int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
+		const char *new_body);
+
+/* A redaction of event_id: its log entry is deleted. */
+int engine_redact(struct engine *eng, const char *room_id, const char *event_id);
+
+/*
+ * Append every reminder and digest due now and not yet acknowledged.  The
+ * same due message comes out again until engine_ack() is called for it, so
+ * the caller can put it in its outbox and acknowledge in one transaction.
+ */
+int engine_due(struct engine *eng, struct engine_replies *out);
+int engine_ack(struct engine *eng, const struct engine_reply *r);
+
+/* Seconds until the next due event could fall due (for the event loop),
+ * capped at 60. */
+int64_t engine_next_due_in(struct engine *eng);
+
+/* Delete log entries older than log.retention_days. */
+int engine_purge(struct engine *eng);
+
+/* The engine's idea of now (the injected clock). */
+int64_t engine_now_ms(struct engine *eng);
+
+/* Room membership, as the daemon learns it from the server (and the
+ * console seeds it).  membership: "join", "invite", "leave", "ban". */
+int engine_member(struct engine *eng, const char *room_id, const char *user_id,
+		  const char *display_name, const char *membership, int power);
+
+/* Record the room ID an alias resolved to (issue rooms, coordination). */
+int engine_room_resolved(struct engine *eng, const char *alias, const char *room_id);
+
+/* The coordination room's ID (resolved), or NULL; owned by the engine. */
+const char *engine_coordination_room(struct engine *eng);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * store.h - all persistent state lives in one sqlite file (SPEC §3).  This
+ * is the core: open, schema migrations, transactions and the small
+ * key/value meta table.  The per-topic queries live in store_issue.c,
+ * store_session.c, store_log.c, store_room.c and store_due.c, declared in
+ * their own headers; only the store*.c files include <sqlite3.h>.
+ * Every query is a prepared statement with bound parameters: no SQL is ever
+ * assembled from user text.
+ */
+#ifndef CAUCUS_STORE_H
+#define CAUCUS_STORE_H
+
+#include <stdint.h>
+
+struct store;
+
+/* The schema version store_open() migrates to. */
+int store_schema_version(void);
+
+/*
+ * Open (creating if missing) the database at 'path' (":memory:" works),
+ * turn on WAL and foreign keys, and migrate it to the current schema.
+ * Returns NULL and writes a reason into err on failure.  Free with
+ * store_close().
+ */
+struct store *store_open(const char *path, char *err, size_t errlen);
+
+/* Same, but migrate only up to 'version' (tests of migrations). */
+struct store *store_open_at_version(const char *path, int version, char *err,
+				    size_t errlen);
+void store_close(struct store *st);     /* NULL is a no-op */
+
+/* The current PRAGMA user_version. */
+int store_version(struct store *st);
+
+/*
+ * Transactions nest: the outermost store_begin() is BEGIN IMMEDIATE, inner
+ * ones are savepoints.  store_commit() releases the innermost level,
+ * store_rollback() undoes it.  Each returns 0 or -1.
+ */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* Key/value meta (sync token, device ID, ...).  store_meta_get returns a
+ * copy the caller frees, or NULL when the key is absent. */
+char *store_meta_get(struct store *st, const char *key);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* The last sqlite error message (owned by the store). */
+const char *store_errmsg(struct store *st);
+
+#endif
