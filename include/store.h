@@ -10,6 +10,7 @@
 #ifndef CAUCUS_STORE_H
 #define CAUCUS_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
