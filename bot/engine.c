@@ -1,0 +1,843 @@
+/*
+ * engine.c - the core of the command engine: it decides whether a message
+ * is a command, splits it into arguments, finds the command in the
+ * families' tables, runs it inside a savepoint and turns its answer into a
+ * reply.  Ordinary messages of issue rooms go to the log.  It also holds
+ * the argument helpers every family uses (issues, users, times).  It knows
+ * nothing of Matrix: a room is an ID, a user is an ID.
+ */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "doc.h"
+#include "log.h"
+#include "store.h"
+#include "store_issue.h"
+#include "store_log.h"
+#include "store_room.h"
+#include "tokenize.h"
+#include "when.h"
+
+struct engine {
+	const struct config *cfg;
+	struct store *st;
+	struct engine_clock clock;
+	char *coord_room;       /* resolved coordination room ID */
+};
+
+static const struct cmd_entry *const tables[] = {
+	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
+};
+
+struct engine *engine_new(const struct config *cfg, struct store *st, struct engine_clock clock)
+{
+	struct engine *eng = xcalloc(1, sizeof(*eng));
+
+	eng->cfg = cfg;
+	eng->st = st;
+	eng->clock = clock;
+	eng->coord_room = store_meta_get(st, "coordination_room_id");
+	return eng;
+}
+
+void engine_free(struct engine *eng)
+{
+	if (!eng)
+		return;
+	free(eng->coord_room);
+	free(eng);
+}
+
+void engine_set_config(struct engine *eng, const struct config *cfg)
+{
+	eng->cfg = cfg;
+}
+
+struct store *engine_store(struct engine *eng)
+{
+	return eng->st;
+}
+
+const struct config *engine_config(struct engine *eng)
+{
+	return eng->cfg;
+}
+
+int64_t engine_now_ms(struct engine *eng)
+{
+	return eng->clock.now_ms(eng->clock.ud);
+}
+
+const char *engine_coordination_room(struct engine *eng)
+{
+	return eng->coord_room ? eng->coord_room : eng->cfg->coordination_room;
+}
+
+int engine_room_resolved(struct engine *eng, const char *alias, const char *room_id)
+{
+	if (eng->cfg->coordination_room && !strcmp(alias, eng->cfg->coordination_room)) {
+		if (store_meta_set(eng->st, "coordination_room_id", room_id))
+			return -1;
+		free(eng->coord_room);
+		eng->coord_room = xstrdup(room_id);
+	}
+	return store_lookup_resolve_room(eng->st, alias, room_id);
+}
+
+int engine_member(struct engine *eng, const char *room_id, const char *user_id,
+		  const char *display_name, const char *membership, int power)
+{
+	return store_member_set(eng->st, room_id, user_id, display_name, membership, power);
+}
+
+int engine_sync_config(struct engine *eng)
+{
+	int64_t now = engine_now_ms(eng);
+
+	if (store_begin(eng->st))
+		return -1;
+	for (size_t i = 0; i < eng->cfg->n_issues; i++) {
+		if (store_issue_upsert_config(eng->st, &eng->cfg->issues[i], now)) {
+			store_rollback(eng->st);
+			return -1;
+		}
+	}
+	return store_commit(eng->st);
+}
+
+/* ---- replies ---- */
+
+static void reply_free(struct engine_reply *x)
+{
+	free(x->room_id);
+	free(x->body);
+	free(x->html);
+	strv_release(&x->mentions);
+	free(x->reply_to);
+	free(x->thread_root);
+	free(x->due_id);
+	strv_release(&x->due_keys);
+}
+
+void engine_replies_release(struct engine_replies *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		reply_free(&r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static struct engine_reply *reply_push(struct engine_replies *out, const char *room_id,
+				       struct doc *d, const struct strv *mentions)
+{
+	struct engine_reply *r;
+
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	r = &out->v[out->n++];
+	memset(r, 0, sizeof(*r));
+	r->room_id = xstrdup(room_id);
+	doc_finish(d, &r->body, &r->html);
+	for (size_t i = 0; mentions && i < mentions->n; i++)
+		if (!strv_has(&r->mentions, mentions->v[i]))
+			strv_push(&r->mentions, mentions->v[i]);
+	return r;
+}
+
+void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
+	      const struct strv *mentions)
+{
+	reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_due_add(struct engine_replies *out, const char *room_id, struct doc *d,
+		 const struct strv *mentions, const char *due_id, const struct strv *keys)
+{
+	struct engine_reply *r = reply_push(out, room_id, d, mentions);
+
+	r->due_id = xstrdup(due_id);
+	for (size_t i = 0; keys && i < keys->n; i++)
+		strv_push(&r->due_keys, keys->v[i]);
+	if (!r->due_keys.n)
+		strv_push(&r->due_keys, due_id);
+}
+
+/* ---- argument helpers ---- */
+
+static void usage_line(struct cmd_ctx *ctx)
+{
+	doc_begin(ctx->doc, DOC_PARA);
+	doc_text(ctx->doc, "Usage: ");
+	doc_code(ctx->doc, "%s%s%s%s", ctx->prefix, ctx->entry->name,
+		 *ctx->entry->args ? " " : "", ctx->entry->args);
+	doc_end(ctx->doc);
+}
+
+int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	doc_para(ctx->doc, "%s", s);
+	free(s);
+	usage_line(ctx);
+	return 0;
+}
+
+int cmd_fail(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	doc_para(ctx->doc, "%s", s);
+	free(s);
+	return 0;
+}
+
+const char *cmd_text_from(struct cmd_ctx *ctx, size_t i)
+{
+	if (i >= ctx->argc)
+		return "";
+	return ctx->text + ctx->offs[i];
+}
+
+void issue_release(struct issue *is)
+{
+	free(is->slug);
+	free(is->name);
+	free(is->room_id);
+	memset(is, 0, sizeof(*is));
+}
+
+int cmd_issue_by_id(struct cmd_ctx *ctx, int64_t id, struct issue *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (store_lookup_issue(ctx->st, id, &out->slug, &out->name, &out->room_id))
+		return -1;
+	out->id = id;
+	return 0;
+}
+
+/*
+ * Resolve 'name': exact slug or alias first, then a unique prefix.  Returns
+ * the issue ID, 0 when nothing matched, -2 when several did (their names
+ * in 'several'), -1 on store failure.
+ */
+static int64_t resolve_issue(struct store *st, const char *name, struct strv *several)
+{
+	struct strv names = { 0 };
+	int64_t *ids = NULL, found = 0, id;
+
+	id = store_lookup_exact(st, name);
+	if (id != 0)
+		return id;
+	if (store_lookup_names(st, &names, &ids)) {
+		found = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		if (!str_iprefix(names.v[i], name))
+			continue;
+		if (found && found != ids[i]) {
+			found = -2;
+		} else if (!found) {
+			found = ids[i];
+		}
+	}
+	if (found == -2) {
+		for (size_t i = 0; i < names.n; i++) {
+			if (str_iprefix(names.v[i], name)) {
+				char *slug, *nm, *room;
+				if (store_lookup_issue(st, ids[i], &slug, &nm, &room) == 0 &&
+				    !strv_has(several, slug))
+					strv_push(several, slug);
+				free(slug);
+				free(nm);
+				free(room);
+			}
+		}
+	}
+out:
+	strv_release(&names);
+	free(ids);
+	return found;
+}
+
+int cmd_issue_lookup(struct cmd_ctx *ctx, const char *name, struct issue *out)
+{
+	struct strv several = { 0 };
+	int64_t id = resolve_issue(ctx->st, name, &several);
+
+	strv_release(&several);
+	memset(out, 0, sizeof(*out));
+	if (id <= 0)
+		return -1;
+	return cmd_issue_by_id(ctx, id, out);
+}
+
+/* The closest names to 'name', for "did you mean". */
+static void closest_issues(struct store *st, const char *name, struct strv *best)
+{
+	struct strv names = { 0 };
+	int64_t *ids = NULL;
+	size_t bestd = (size_t)-1;
+
+	if (store_lookup_names(st, &names, &ids))
+		goto out;
+	for (size_t i = 0; i < names.n; i++) {
+		size_t d = str_distance(name, names.v[i]);
+		if (strstr(names.v[i], name) && strlen(name) >= 3)
+			d = d < 2 ? d : 2;  /* a substring is a good hint */
+		if (d < bestd) {
+			strv_release(best);
+			bestd = d;
+		}
+		if (d == bestd && best->n < 3) {
+			char *slug, *nm, *room;
+			if (store_lookup_issue(st, ids[i], &slug, &nm, &room) == 0 &&
+			    !strv_has(best, slug))
+				strv_push(best, slug);
+			free(slug);
+			free(nm);
+			free(room);
+		}
+	}
+	/* too far to be a typo: no suggestion beats a silly one */
+	if (bestd > 3 && bestd * 2 > strlen(name))
+		strv_release(best);
+out:
+	strv_release(&names);
+	free(ids);
+}
+
+static void join_names(struct buf *b, const struct strv *sv, const char *last)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			buf_puts(b, i + 1 == sv->n ? last : ", ");
+		buf_puts(b, sv->v[i]);
+	}
+}
+
+int cmd_issue_arg(struct cmd_ctx *ctx, const char *name, struct issue *out)
+{
+	struct strv several = { 0 };
+	struct buf msg;
+	int64_t id;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&msg, 0);
+	id = resolve_issue(ctx->st, name, &several);
+	if (id > 0) {
+		rc = cmd_issue_by_id(ctx, id, out);
+		goto out;
+	}
+	if (id == -2) {
+		buf_printf(&msg, "'%s' matches several issues: ", name);
+		join_names(&msg, &several, " and ");
+		buf_puts(&msg, ".");
+	} else if (id == 0) {
+		struct strv best = { 0 };
+		closest_issues(ctx->st, name, &best);
+		buf_printf(&msg, "no such issue '%s'", name);
+		if (best.n) {
+			buf_puts(&msg, "; did you mean ");
+			join_names(&msg, &best, " or ");
+			buf_puts(&msg, "?");
+		} else {
+			buf_printf(&msg, "; %sissues lists them.", ctx->prefix);
+		}
+		strv_release(&best);
+	} else {
+		buf_puts(&msg, "the database failed; please try again.");
+	}
+	cmd_usage(ctx, "%s", msg.data);
+out:
+	buf_release(&msg);
+	strv_release(&several);
+	return rc;
+}
+
+int cmd_room_issue(struct cmd_ctx *ctx, struct issue *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ctx->room_issue > 0 && cmd_issue_by_id(ctx, ctx->room_issue, out) == 0)
+		return 0;
+	cmd_usage(ctx, "this is not an issue room; name the issue, or use this in an issue's room.");
+	return -1;
+}
+
+int cmd_issue_or_room(struct cmd_ctx *ctx, size_t *i, struct issue *out,
+		      int (*fallback_ok)(struct cmd_ctx *ctx, const char *arg))
+{
+	memset(out, 0, sizeof(*out));
+	if (*i >= ctx->argc) {
+		if (ctx->room_issue > 0)
+			return cmd_issue_by_id(ctx, ctx->room_issue, out);
+		cmd_usage(ctx, "which issue? Name it, or use this in an issue's room.");
+		return -1;
+	}
+	if (cmd_issue_lookup(ctx, ctx->argv[*i], out) == 0) {
+		(*i)++;
+		return 0;
+	}
+	if (ctx->room_issue > 0 && fallback_ok && fallback_ok(ctx, ctx->argv[*i]))
+		return cmd_issue_by_id(ctx, ctx->room_issue, out);
+	return cmd_issue_arg(ctx, ctx->argv[*i], out);
+}
+
+static int valid_user_id(const char *s)
+{
+	const char *colon;
+
+	if (s[0] != '@' || strlen(s) > 255)
+		return 0;
+	colon = strchr(s, ':');
+	if (!colon || colon == s + 1 || !colon[1])
+		return 0;
+	for (const char *p = s + 1; *p; p++)
+		if ((unsigned char)*p <= ' ')
+			return 0;
+	return 1;
+}
+
+static int resolve_user(struct cmd_ctx *ctx, const char *arg, char **user_id)
+{
+	const char *name = arg;
+
+	*user_id = NULL;
+	if (valid_user_id(arg)) {
+		*user_id = xstrdup(arg);
+		return 0;
+	}
+	if (name[0] == '@')     /* "@Bob" typed by hand: a display name */
+		name++;
+	return store_member_by_name(ctx->st, ctx->msg->room_id, name, user_id);
+}
+
+int cmd_is_user(struct cmd_ctx *ctx, const char *arg)
+{
+	char *u = NULL;
+	int ok = resolve_user(ctx, arg, &u) == 0;
+
+	free(u);
+	return ok;
+}
+
+int cmd_user_arg(struct cmd_ctx *ctx, const char *arg, char **user_id)
+{
+	int rc = resolve_user(ctx, arg, user_id);
+
+	if (rc == 0)
+		return 0;
+	if (rc == 2)
+		cmd_usage(ctx, "several members of this room are called '%s'; use the user ID "
+			  "(@name:server) or a mention.", arg);
+	else if (rc == 1)
+		cmd_usage(ctx, "no member of this room is called '%s'; use the user ID "
+			  "(@name:server) or a mention.", arg);
+	else
+		cmd_fail(ctx, "the database failed; please try again.");
+	return -1;
+}
+
+int cmd_when_arg(struct cmd_ctx *ctx, size_t *i, int64_t *start, int64_t *end)
+{
+	char err[160];
+	size_t used = 0;
+
+	if (*i >= ctx->argc) {
+		cmd_usage(ctx, "when? e.g. 14:00, tomorrow 09:30, wed 10:00-11:30, in 2h.");
+		return -1;
+	}
+	if (when_parse(ctx->tz, ctx->now, ctx->argv + *i, ctx->argc - *i, &used, start, end,
+		       err, sizeof(err))) {
+		cmd_usage(ctx, "%s", err);
+		return -1;
+	}
+	*i += used;
+	return 0;
+}
+
+int cmd_number_arg(struct cmd_ctx *ctx, const char *arg, const char *what, int64_t *n)
+{
+	const char *p = arg[0] == '#' ? arg + 1 : arg;
+
+	if (str_to_i64(p, n) || *n <= 0) {
+		cmd_usage(ctx, "'%s' is not a %s number.", arg, what);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_is_admin(struct cmd_ctx *ctx)
+{
+	const char *coord = engine_coordination_room(ctx->eng);
+
+	if (config_is_admin(ctx->cfg, ctx->msg->sender))
+		return 1;
+	return coord && store_member_power(ctx->st, coord, ctx->msg->sender) >= 50;
+}
+
+char *cmd_display_name(struct engine *eng, const char *room_id, const char *user_id)
+{
+	char *name = store_member_name(eng->st, room_id, user_id);
+
+	if (!name && room_id)
+		name = store_member_name(eng->st, NULL, user_id);
+	return name ? name : xstrdup(user_id);
+}
+
+void cmd_doc_user(struct cmd_ctx *ctx, const char *user_id)
+{
+	char *name = cmd_display_name(ctx->eng, ctx->msg->room_id, user_id);
+
+	doc_user(ctx->doc, user_id, name);
+	free(name);
+}
+
+void cmd_mention(struct cmd_ctx *ctx, const char *user_id)
+{
+	if (!strv_has(ctx->mentions, user_id))
+		strv_push(ctx->mentions, user_id);
+	cmd_doc_user(ctx, user_id);
+}
+
+int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_id)
+{
+	return store_member_joined(eng->st, room_id, user_id);
+}
+
+int cmd_due_done(struct engine *eng, const char *key)
+{
+	return store_due_done(eng->st, key) != 0;  /* an error counts as done: never twice */
+}
+
+int cmd_due_drop(struct engine *eng, const char *key)
+{
+	return store_due_mark(eng->st, key, "dropped", engine_now_ms(eng));
+}
+
+/* ---- help ---- */
+
+static const struct cmd_entry *find_entry(const char *name, const char *second, int *words);
+
+static int cmd_help(struct cmd_ctx *ctx)
+{
+	struct doc *d = ctx->doc;
+
+	if (ctx->argc >= 1) {
+		const char *name = ctx->argv[0];
+		int words = 0;
+		const struct cmd_entry *e;
+
+		if (!strncmp(name, ctx->prefix, strlen(ctx->prefix)))
+			name += strlen(ctx->prefix);
+		e = find_entry(name, ctx->argc > 1 ? ctx->argv[1] : NULL, &words);
+		if (!e)
+			return cmd_usage(ctx, "no command '%s'; %shelp lists them.", ctx->argv[0],
+					 ctx->prefix);
+		doc_begin(d, DOC_PARA);
+		doc_code(d, "%s%s%s%s", ctx->prefix, e->name, *e->args ? " " : "", e->args);
+		doc_text(d, " — %s%s", e->summary, e->admin ? " (admins only)" : "");
+		doc_end(d);
+		doc_begin(d, DOC_PARA);
+		doc_text(d, "Example: ");
+		doc_code(d, "%s%s", ctx->prefix, e->example);
+		doc_end(d);
+		return 0;
+	}
+	doc_heading(d, "caucus commands (%shelp <command> for details)", ctx->prefix);
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		for (const struct cmd_entry *e = tables[t]; e->name; e++) {
+			doc_begin(d, DOC_ITEM);
+			doc_code(d, "%s%s%s%s", ctx->prefix, e->name, *e->args ? " " : "", e->args);
+			doc_text(d, " — %s", e->summary);
+			doc_end(d);
+		}
+	}
+	doc_para(d, "Times are in %s.", ctx->tz);
+	return 0;
+}
+
+const struct cmd_entry cmd_core_table[] = {
+	{ "help", "[command]", "list commands, or one command's usage with an example",
+	  "help session", 0, cmd_help },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};
+
+/* ---- dispatch ---- */
+
+static const struct cmd_entry *find_entry(const char *name, const char *second, int *words)
+{
+	char two[128];
+
+	if (second) {
+		snprintf(two, sizeof(two), "%s %s", name, second);
+		for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+			for (const struct cmd_entry *e = tables[t]; e->name; e++)
+				if (str_ieq(e->name, two)) {
+					*words = 2;
+					return e;
+				}
+	}
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		for (const struct cmd_entry *e = tables[t]; e->name; e++)
+			if (str_ieq(e->name, name)) {
+				*words = 1;
+				return e;
+			}
+	return NULL;
+}
+
+/* The first word of each two-word command ("issue"), for a bare "!issue". */
+static const struct cmd_entry *find_family(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		for (const struct cmd_entry *e = tables[t]; e->name; e++)
+			if (!strncasecmp(e->name, name, n) && e->name[n] == ' ')
+				return e;
+	return NULL;
+}
+
+static void unknown_command(struct cmd_ctx *ctx, const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1;
+
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		for (const struct cmd_entry *e = tables[t]; e->name; e++) {
+			size_t d = str_distance(name, e->name);
+			if (d < bestd) {
+				bestd = d;
+				best = e->name;
+			}
+		}
+	if (best && bestd <= 2)
+		doc_para(ctx->doc, "unknown command '%s%s'; did you mean %s%s? %shelp lists them all.",
+			 ctx->prefix, name, ctx->prefix, best, ctx->prefix);
+	else
+		doc_para(ctx->doc, "unknown command '%s%s'; %shelp lists them all.", ctx->prefix,
+			 name, ctx->prefix);
+}
+
+static void family_usage(struct cmd_ctx *ctx, const char *name)
+{
+	size_t n = strlen(name);
+
+	doc_para(ctx->doc, "'%s%s' needs a subcommand:", ctx->prefix, name);
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		for (const struct cmd_entry *e = tables[t]; e->name; e++)
+			if (!strncasecmp(e->name, name, n) && e->name[n] == ' ') {
+				doc_begin(ctx->doc, DOC_ITEM);
+				doc_code(ctx->doc, "%s%s %s", ctx->prefix, e->name, e->args);
+				doc_end(ctx->doc);
+			}
+}
+
+/* Keep an ordinary message of an issue room in the log. */
+static int log_message(struct engine *eng, const struct engine_msg *msg, int64_t issue_id,
+		       int64_t ts)
+{
+	int64_t id;
+
+	return store_log_add(eng->st, issue_id, msg->room_id, msg->event_id, msg->sender,
+			     "message", msg->body, ts, &id);
+}
+
+static int run_command(struct engine *eng, const struct engine_msg *msg, const char *line,
+		       int64_t room_issue, int64_t now_ms, struct engine_replies *out)
+{
+	struct strv labels = { 0 }, users = { 0 }, argv = { 0 }, mentions = { 0 };
+	struct doc doc;
+	struct cmd_ctx ctx;
+	const struct cmd_entry *e = NULL;
+	size_t *offs = NULL;
+	char *text = NULL, err[128];
+	int words = 0, rc = 0;
+	const char *coord = engine_coordination_room(eng);
+
+	doc_init(&doc);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.eng = eng;
+	ctx.cfg = eng->cfg;
+	ctx.st = eng->st;
+	ctx.msg = msg;
+	ctx.now_ms = now_ms;
+	ctx.now = now_ms / 1000;
+	ctx.tz = eng->cfg->timezone;
+	ctx.prefix = eng->cfg->command_prefix;
+	ctx.room_issue = room_issue;
+	ctx.is_coord = coord && !strcmp(coord, msg->room_id);
+	ctx.doc = &doc;
+	ctx.mentions = &mentions;
+	ctx.out = out;
+
+	if (msg->formatted_body)
+		pills_parse(msg->formatted_body, &labels, &users);
+	text = pills_apply(line, &labels, &users);
+	if (tokenize(text, &argv, &offs, err, sizeof(err))) {
+		doc_para(&doc, "I could not read that command: %s.", err);
+		goto answer;
+	}
+	if (argv.n == 0)
+		goto out;       /* a lone prefix: not a command */
+	e = find_entry(argv.v[0], argv.n > 1 ? argv.v[1] : NULL, &words);
+	if (!e) {
+		if (find_family(argv.v[0]))
+			family_usage(&ctx, argv.v[0]);
+		else
+			unknown_command(&ctx, argv.v[0]);
+		goto answer;
+	}
+	ctx.entry = e;
+	ctx.argc = argv.n - (size_t)words;
+	ctx.argv = argv.v + words;
+	ctx.text = text;
+	ctx.offs = offs + words;
+	if (e->admin && !cmd_is_admin(&ctx)) {
+		doc_para(&doc, "only admins may use %s%s.", ctx.prefix, e->name);
+		goto answer;
+	}
+	if (store_begin(eng->st)) {
+		rc = -1;
+		goto out;
+	}
+	if (e->fn(&ctx)) {
+		store_rollback(eng->st);
+		/* the partial answer and any extra posts are void */
+		doc_release(&doc);
+		doc_init(&doc);
+		strv_release(&mentions);
+		doc_para(&doc, "something went wrong storing that; nothing was changed. Please "
+			 "try again.");
+		log_error("engine: command '%s' failed in the store", e->name);
+	} else if (store_commit(eng->st)) {
+		store_rollback(eng->st);
+		rc = -1;
+		goto out;
+	}
+	if (doc_empty(&doc))
+		doc_para(&doc, "done.");
+answer:
+	{
+		struct engine_reply *r = reply_push(out, msg->room_id, &doc, &mentions);
+		r->reply_to = xstrdup(msg->event_id);
+		r->thread_root = xstrdup(msg->thread_root);
+	}
+out:
+	doc_release(&doc);
+	strv_release(&labels);
+	strv_release(&users);
+	strv_release(&argv);
+	strv_release(&mentions);
+	free(offs);
+	free(text);
+	return rc;
+}
+
+int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engine_replies *out)
+{
+	const char *prefix = eng->cfg->command_prefix;
+	size_t plen = strlen(prefix);
+	int64_t now_ms = engine_now_ms(eng);
+	int64_t ts = msg->ts_ms ? msg->ts_ms : now_ms;
+	int64_t room_issue;
+	size_t before = out->n;
+	int rc = -1;
+
+	if (!msg->room_id || !msg->sender || !msg->body)
+		return 0;
+	if (eng->cfg->user_id && !strcmp(msg->sender, eng->cfg->user_id))
+		return 0;       /* our own echo */
+	if (!config_user_allowed(eng->cfg, msg->sender))
+		return 0;       /* SPEC §4: never answered, never logged */
+	if (store_begin(eng->st))
+		return -1;
+	room_issue = store_lookup_room_issue(eng->st, msg->room_id);
+	if (room_issue < 0)
+		goto fail;
+	if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
+		if (run_command(eng, msg, msg->body + plen, room_issue, now_ms, out))
+			goto fail;
+	} else if (room_issue > 0) {
+		if (log_message(eng, msg, room_issue, ts))
+			goto fail;
+	}
+	/* catch-up reads the previous value, so this comes after the command */
+	if (store_last_spoke_set(eng->st, msg->room_id, msg->sender, ts))
+		goto fail;
+	if (store_commit(eng->st))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(eng->st);
+	/* answers of a message that was not kept must not go out */
+	while (out->n > before)
+		reply_free(&out->v[--out->n]);
+	return rc;
+}
+
+int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
+		const char *new_body)
+{
+	(void)room_id;
+	return store_log_edit(eng->st, event_id, new_body, engine_now_ms(eng));
+}
+
+int engine_redact(struct engine *eng, const char *room_id, const char *event_id)
+{
+	(void)room_id;
+	return store_log_redact(eng->st, event_id);
+}
+
+int engine_purge(struct engine *eng)
+{
+	int64_t days = eng->cfg->retention_days;
+
+	if (days <= 0)
+		return 0;
+	return store_log_purge(eng->st, engine_now_ms(eng) - days * 86400 * 1000);
+}
+
+int engine_due(struct engine *eng, struct engine_replies *out)
+{
+	int64_t now = engine_now_ms(eng);
+
+	if (cmd_session_due(eng, now, out))
+		return -1;
+	return cmd_digest_due(eng, now, out);
+}
+
+int engine_ack(struct engine *eng, const struct engine_reply *r)
+{
+	int64_t now = engine_now_ms(eng);
+
+	for (size_t i = 0; i < r->due_keys.n; i++)
+		if (store_due_mark(eng->st, r->due_keys.v[i], "sent", now))
+			return -1;
+	return 0;
+}
+
+int64_t engine_next_due_in(struct engine *eng)
+{
+	int64_t now = engine_now_ms(eng);
+
+	/* due events are minute-grained: wake at the next minute boundary */
+	return 60 - (now / 1000) % 60;
+}

@@ -1,0 +1,251 @@
+/*
+ * store_room.c - queries for rooms and members, last-spoke times, due
+ * events handed out and issue lookups (see store_room.h).
+ */
+#include "store_room.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+int store_member_set(struct store *st, const char *room_id, const char *user_id,
+		     const char *display_name, const char *membership, int power)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO members(room_id, user_id, display_name, membership, power) "
+		"VALUES (?, ?, ?, ?, ?) ON CONFLICT(room_id, user_id) DO UPDATE SET "
+		"display_name = excluded.display_name, membership = excluded.membership, "
+		"power = excluded.power");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	store_bind_text(s, 3, display_name);
+	store_bind_text(s, 4, membership);
+	store_bind_i64(s, 5, power);
+	return store_exec_stmt(st, s);
+}
+
+int store_member_joined(struct store *st, const char *room_id, const char *user_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM members WHERE room_id = ? AND "
+					 "user_id = ? AND membership = 'join'");
+	int rc;
+
+	if (!s)
+		return 0;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	rc = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return rc;
+}
+
+char *store_member_name(struct store *st, const char *room_id, const char *user_id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT display_name FROM members WHERE user_id = ?1 AND "
+		"display_name IS NOT NULL AND display_name != '' AND "
+		"(?2 IS NULL OR room_id = ?2) ORDER BY membership = 'join' DESC LIMIT 1");
+	char *name = NULL;
+
+	if (!s)
+		return NULL;
+	store_bind_text(s, 1, user_id);
+	store_bind_text(s, 2, room_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		name = store_col_text(s, 0);
+	sqlite3_reset(s);
+	return name;
+}
+
+int store_member_by_name(struct store *st, const char *room_id, const char *name,
+			 char **user_id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT user_id FROM members WHERE room_id = ? AND membership = 'join' "
+		"AND display_name = ? COLLATE NOCASE LIMIT 2");
+	int n = 0, rc;
+
+	*user_id = NULL;
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, name);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ == 0)
+			*user_id = store_col_text(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(*user_id);
+		*user_id = NULL;
+		return -1;
+	}
+	if (n == 1)
+		return 0;
+	free(*user_id);
+	*user_id = NULL;
+	return n == 0 ? 1 : 2;
+}
+
+int store_member_power(struct store *st, const char *room_id, const char *user_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT power FROM members WHERE room_id = ? AND "
+					 "user_id = ? AND membership = 'join'");
+	int p = 0;
+
+	if (!s)
+		return 0;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		p = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return p;
+}
+
+int64_t store_last_spoke(struct store *st, const char *room_id, const char *user_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT ts_ms FROM last_spoke WHERE room_id = ? "
+					 "AND user_id = ?");
+	int64_t ts = 0;
+
+	if (!s)
+		return 0;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ts = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return ts;
+}
+
+int store_last_spoke_set(struct store *st, const char *room_id, const char *user_id,
+			 int64_t ts_ms)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO last_spoke(room_id, user_id, ts_ms) VALUES (?, ?, ?) "
+		"ON CONFLICT(room_id, user_id) DO UPDATE SET ts_ms = max(ts_ms, excluded.ts_ms)");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	store_bind_i64(s, 3, ts_ms);
+	return store_exec_stmt(st, s);
+}
+
+int store_due_done(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM due_sent WHERE key = ?");
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_due_mark(struct store *st, const char *key, const char *outcome, int64_t now_ms)
+{
+	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO due_sent(key, sent_ms, outcome) "
+					 "VALUES (?, ?, ?)");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, key);
+	store_bind_i64(s, 2, now_ms);
+	store_bind_text(s, 3, outcome);
+	return store_exec_stmt(st, s);
+}
+
+int64_t store_lookup_exact(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT id FROM issues WHERE slug = ?1 "
+		"UNION ALL SELECT issue_id FROM aliases WHERE alias = ?1 LIMIT 1");
+	int64_t id = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = -1;
+	sqlite3_reset(s);
+	return id;
+}
+
+int store_lookup_names(struct store *st, struct strv *names, int64_t **ids)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT slug, id FROM issues UNION ALL "
+					 "SELECT alias, issue_id FROM aliases ORDER BY 1");
+	size_t n = 0;
+	int rc;
+
+	*ids = NULL;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		strv_push_owned(names, store_col_text(s, 0));
+		*ids = xrealloc(*ids, (n + 1) * sizeof(**ids));
+		(*ids)[n++] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
+		       char **room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT slug, name, room_id FROM issues WHERE id = ?");
+	int rc;
+
+	*slug = *name = *room_id = NULL;
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*slug = store_col_text(s, 0);
+		*name = store_col_text(s, 1);
+		*room_id = store_col_text(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int64_t store_lookup_room_issue(struct store *st, const char *room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues WHERE room_id = ?");
+	int64_t id = 0;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE issues SET room_id = ? WHERE room_id = ?");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, alias);
+	return store_exec_stmt(st, s);
+}
