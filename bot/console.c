@@ -1,0 +1,367 @@
+/*
+ * console.c - "caucus console": drives the command engine from a terminal
+ * so a newcomer (or a test script) can use every command without a
+ * homeserver.  The console user is made a member of every room.  Lines
+ * starting with '/' steer the console itself: /room ISSUE, /as USER, and,
+ * with a fixed clock (CAUCUS_NOW), /advance DURATION.
+ */
+#include "console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "engine.h"
+#include "store.h"
+#include "store_room.h"
+#include "util.h"
+#include "when.h"
+
+struct console {
+	struct config *cfg;
+	struct store *st;
+	struct engine *eng;
+	char *user;
+	char *room;             /* room ID */
+	char *room_label;
+	int fixed;              /* clock fixed by CAUCUS_NOW */
+	int64_t fixed_ms;
+	int seq;
+};
+
+static int64_t console_clock(void *ud)
+{
+	struct console *c = ud;
+	struct timespec ts;
+
+	if (c->fixed)
+		return c->fixed_ms;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A label for a room: the issue slug, "coordination", or the ID. */
+static char *room_label(struct console *c, const char *room_id)
+{
+	const char *coord = engine_coordination_room(c->eng);
+	int64_t id;
+	char *slug = NULL, *name = NULL, *room = NULL;
+
+	if (coord && !strcmp(coord, room_id))
+		return xstrdup("coordination");
+	id = store_lookup_room_issue(c->st, room_id);
+	if (id > 0 && store_lookup_issue(c->st, id, &slug, &name, &room) == 0) {
+		free(name);
+		free(room);
+		return slug;
+	}
+	return xstrdup(room_id);
+}
+
+static void print_replies(struct console *c, struct engine_replies *r, int due)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct engine_reply *x = &r->v[i];
+		int elsewhere = strcmp(x->room_id, c->room) != 0;
+
+		if (due || elsewhere) {
+			char *label = room_label(c, x->room_id);
+			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
+			free(label);
+		}
+		if (x->mentions.n) {
+			printf("(mentions ");
+			for (size_t k = 0; k < x->mentions.n; k++)
+				printf("%s%s", k ? ", " : "", x->mentions.v[k]);
+			printf(")\n");
+		}
+		printf("%s\n", x->body);
+	}
+	fflush(stdout);
+}
+
+static void run_due(struct console *c)
+{
+	struct engine_replies r = { 0 };
+
+	if (store_begin(c->st))
+		return;
+	if (engine_due(c->eng, &r) == 0) {
+		print_replies(c, &r, 1);
+		for (size_t i = 0; i < r.n; i++)
+			engine_ack(c->eng, &r.v[i]);
+	}
+	store_commit(c->st);
+	engine_replies_release(&r);
+}
+
+static int set_room(struct console *c, const char *what)
+{
+	const char *coord = engine_coordination_room(c->eng);
+	struct strv several = { 0 };
+	int64_t id = 0;
+	char *slug = NULL, *name = NULL, *room = NULL;
+	int rc = -1;
+
+	if (!what || str_ieq(what, "coordination") || str_ieq(what, "coord")) {
+		free(c->room);
+		c->room = xstrdup(coord ? coord : "!coordination:console");
+		rc = 0;
+		goto out;
+	}
+	id = store_lookup_exact(c->st, what);
+	if (id <= 0) {
+		struct strv names = { 0 };
+		int64_t *ids = NULL;
+		if (store_lookup_names(c->st, &names, &ids) == 0)
+			for (size_t i = 0; i < names.n; i++)
+				if (str_iprefix(names.v[i], what)) {
+					if (id > 0 && id != ids[i])
+						id = -2;
+					else if (id == 0)
+						id = ids[i];
+				}
+		strv_release(&names);
+		free(ids);
+	}
+	if (id <= 0 || store_lookup_issue(c->st, id, &slug, &name, &room)) {
+		fprintf(stderr, "caucus console: no issue '%s' (try 'coordination' or an issue slug)\n",
+			what);
+		goto out;
+	}
+	if (!room) {
+		fprintf(stderr, "caucus console: issue '%s' has no room; link one with !issue link\n",
+			slug);
+		goto out;
+	}
+	free(c->room);
+	c->room = room;
+	room = NULL;
+	rc = 0;
+out:
+	strv_release(&several);
+	free(slug);
+	free(name);
+	free(room);
+	return rc;
+}
+
+/* Make user a member of every room the console can switch to. */
+static int join_everywhere(struct console *c, const char *user)
+{
+	const char *coord = engine_coordination_room(c->eng);
+	struct strv names = { 0 };
+	int64_t *ids = NULL;
+	char *local = xstrdup(user + 1), *colon = strchr(local, ':');
+	int rc = -1;
+
+	if (colon)
+		*colon = '\0';
+	if (local[0])
+		local[0] = (char)(local[0] >= 'a' && local[0] <= 'z' ? local[0] - 32 : local[0]);
+	if (store_begin(c->st))
+		goto out;
+	if (engine_member(c->eng, coord ? coord : "!coordination:console", user, local, "join", 0))
+		goto fail;
+	if (store_lookup_names(c->st, &names, &ids))
+		goto fail;
+	for (size_t i = 0; i < names.n; i++) {
+		char *slug, *name, *room;
+		if (store_lookup_issue(c->st, ids[i], &slug, &name, &room) == 0 && room &&
+		    store_member_name(c->st, room, user) == NULL)
+			engine_member(c->eng, room, user, local, "join", 0);
+		free(slug);
+		free(name);
+		free(room);
+	}
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	strv_release(&names);
+	free(ids);
+	free(local);
+	return rc;
+}
+
+static void handle_line(struct console *c, char *line)
+{
+	struct engine_replies r = { 0 };
+	struct engine_msg m;
+	char event_id[32];
+
+	if (line[0] == '/') {
+		char *arg = strchr(line, ' ');
+		if (arg)
+			*arg++ = '\0';
+		arg = arg ? str_trim(arg) : NULL;
+		if (!strcmp(line, "/room") && arg) {
+			if (set_room(c, arg) == 0)
+				printf("(now in %s)\n", arg);
+		} else if (!strcmp(line, "/as") && arg && arg[0] == '@') {
+			free(c->user);
+			c->user = xstrdup(arg);
+			join_everywhere(c, c->user);
+			printf("(now speaking as %s)\n", arg);
+		} else if (!strcmp(line, "/advance") && arg && c->fixed) {
+			int64_t secs;
+			if (when_parse_duration(arg, &secs)) {
+				printf("(bad duration '%s')\n", arg);
+			} else {
+				/* step minute by minute so due events come out in order */
+				for (int64_t done = 0; done < secs; done += 60) {
+					c->fixed_ms += (secs - done < 60 ? secs - done : 60) * 1000;
+					run_due(c);
+				}
+			}
+		} else {
+			printf("(console: /room ISSUE | /as @user:server%s)\n",
+			       c->fixed ? " | /advance DURATION" : "");
+		}
+		fflush(stdout);
+		return;
+	}
+	if (!*str_trim(line))
+		return;
+	snprintf(event_id, sizeof(event_id), "$console%d", ++c->seq);
+	memset(&m, 0, sizeof(m));
+	m.room_id = c->room;
+	m.sender = c->user;
+	m.event_id = event_id;
+	m.body = line;
+	if (engine_handle(c->eng, &m, &r))
+		fprintf(stderr, "caucus console: the database failed: %s\n", store_errmsg(c->st));
+	print_replies(c, &r, 0);
+	engine_replies_release(&r);
+}
+
+/* Move the first complete line of 'in' (or, at EOF, the rest) into
+ * 'line'.  1 when there was one. */
+static int take_line(struct buf *in, struct buf *line, int eof)
+{
+	char *nl = memchr(in->data, '\n', in->len);
+	size_t n;
+
+	if (!nl && !(eof && in->len))
+		return 0;
+	n = nl ? (size_t)(nl - in->data) : in->len;
+	buf_reset(line);
+	buf_add(line, in->data, n);
+	if (nl)
+		n++;
+	memmove(in->data, in->data + n, in->len - n);
+	in->len -= n;
+	in->data[in->len] = '\0';
+	return 1;
+}
+
+static char *default_user(const struct config *cfg)
+{
+	const char *colon = strchr(cfg->user_id, ':');
+
+	if (cfg->admins.n)
+		return xstrdup(cfg->admins.v[0]);
+	return xasprintf("@you:%s", colon ? colon + 1 : "localhost");
+}
+
+int console_main(const struct console_opts *o)
+{
+	struct console c;
+	struct buf errs, in, line;
+	char err[512];
+	const char *now_env = getenv("CAUCUS_NOW");
+	int rc = 1, eof = 0;
+
+	memset(&c, 0, sizeof(c));
+	buf_init(&errs, 0);
+	buf_init(&in, 1 << 20);
+	buf_init(&line, 1 << 20);
+	if (config_load(o->config, &c.cfg, &errs)) {
+		fprintf(stderr, "%s", errs.data);
+		goto out;
+	}
+	c.st = store_open(o->db ? o->db : c.cfg->database, err, sizeof(err));
+	if (!c.st) {
+		fprintf(stderr, "caucus console: %s\n", err);
+		goto out;
+	}
+	if (now_env) {
+		int y, mo, d, h, mi;
+		char *end;
+		/* "YYYY-MM-DD HH:MM" in the conference zone */
+		y = (int)strtol(now_env, &end, 10);
+		mo = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
+		d = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
+		h = *end == ' ' ? (int)strtol(end + 1, &end, 10) : 0;
+		mi = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
+		if (*end || tz_from_local(c.cfg->timezone, y, mo, d, h, mi, 0, &c.fixed_ms)) {
+			fprintf(stderr, "caucus console: CAUCUS_NOW '%s' is not 'YYYY-MM-DD HH:MM'\n",
+				now_env);
+			goto out;
+		}
+		c.fixed_ms *= 1000;
+		c.fixed = 1;
+	}
+	c.eng = engine_new(c.cfg, c.st, (struct engine_clock){ console_clock, &c });
+	if (engine_sync_config(c.eng)) {
+		fprintf(stderr, "caucus console: cannot store the configured issues: %s\n",
+			store_errmsg(c.st));
+		goto out;
+	}
+	c.user = o->user ? xstrdup(o->user) : default_user(c.cfg);
+	if (c.user[0] != '@' || !strchr(c.user, ':')) {
+		fprintf(stderr, "caucus console: --as wants a user ID like @alice:example.org\n");
+		goto out;
+	}
+	if (join_everywhere(&c, c.user) || set_room(&c, o->room))
+		goto out;
+	if (isatty(0))
+		printf("caucus console: you are %s in %s; type %shelp, /room ISSUE to move, "
+		       "Ctrl-D to quit.\n", c.user, o->room ? o->room : "coordination",
+		       c.cfg->command_prefix);
+	fflush(stdout);
+	run_due(&c);
+	for (;;) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		char tmp[4096];
+		ssize_t n;
+
+		while (take_line(&in, &line, eof))
+			handle_line(&c, line.data);
+		if (eof)
+			break;
+		/* wake each second to hand out reminders and digests */
+		if (poll(&p, 1, c.fixed ? -1 : 1000) <= 0) {
+			run_due(&c);
+			continue;
+		}
+		n = read(0, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			eof = 1;
+		else if (buf_add(&in, tmp, (size_t)n)) {
+			fprintf(stderr, "caucus console: line too long, dropped\n");
+			buf_reset(&in);
+		}
+		if (!c.fixed)
+			run_due(&c);
+	}
+	rc = 0;
+out:
+	engine_free(c.eng);
+	store_close(c.st);
+	config_free(c.cfg);
+	free(c.user);
+	free(c.room);
+	buf_release(&errs);
+	buf_release(&in);
+	buf_release(&line);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * export.c - renders one issue's log for "caucus export": Markdown for
+ * people (grouped by day, kinds marked) or JSON for other tools.
+ */
+#include "export.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "when.h"
+
+struct export_state {
+	const char *tz;
+	struct buf *out;
+	cJSON *arr;
+	char day[16];
+};
+
+static void md_entry(const struct export_entry *e, void *ud)
+{
+	struct export_state *x = ud;
+	char day[16], hm[8];
+
+	tz_format_date(x->tz, e->ts_ms / 1000, day, sizeof(day));
+	tz_format_hm(x->tz, e->ts_ms / 1000, hm, sizeof(hm));
+	if (strcmp(day, x->day)) {
+		buf_printf(x->out, "\n## %s\n\n", day);
+		snprintf(x->day, sizeof(x->day), "%s", day);
+	}
+	buf_printf(x->out, "- %s %s", hm, e->sender);
+	if (strcmp(e->kind, "message"))
+		buf_printf(x->out, " **%s**", e->kind);
+	buf_puts(x->out, ": ");
+	/* keep each entry one list item: indent continuation lines */
+	for (const char *p = e->body; *p; p++) {
+		buf_putc(x->out, *p);
+		if (*p == '\n')
+			buf_puts(x->out, "  ");
+	}
+	buf_putc(x->out, '\n');
+}
+
+static void json_entry(const struct export_entry *e, void *ud)
+{
+	struct export_state *x = ud;
+	cJSON *o = cJSON_CreateObject();
+	char when[32], day[16], hm[8];
+
+	tz_format_date(x->tz, e->ts_ms / 1000, day, sizeof(day));
+	tz_format_hm(x->tz, e->ts_ms / 1000, hm, sizeof(hm));
+	snprintf(when, sizeof(when), "%s %s", day, hm);
+	cJSON_AddNumberToObject(o, "id", (double)e->id);
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddNumberToObject(o, "ts_ms", (double)e->ts_ms);
+	cJSON_AddStringToObject(o, "sender", e->sender);
+	cJSON_AddStringToObject(o, "kind", e->kind);
+	cJSON_AddStringToObject(o, "body", e->body);
+	cJSON_AddItemToArray(x->arr, o);
+}
+
+int export_issue(struct store *st, int64_t issue_id, const char *slug, const char *name,
+		 const char *tz, int64_t since_ms, const char *format, struct buf *out)
+{
+	struct export_state x = { .tz = tz, .out = out };
+	int rc = -1;
+
+	if (!strcmp(format, "json")) {
+		cJSON *root = cJSON_CreateObject();
+		char *text;
+		cJSON_AddStringToObject(root, "issue", slug);
+		cJSON_AddStringToObject(root, "name", name);
+		cJSON_AddStringToObject(root, "timezone", tz);
+		x.arr = cJSON_AddArrayToObject(root, "entries");
+		if (store_export_log(st, issue_id, since_ms, json_entry, &x) == 0) {
+			text = cJSON_Print(root);
+			buf_puts(out, text);
+			buf_putc(out, '\n');
+			free(text);
+			rc = 0;
+		}
+		cJSON_Delete(root);
+		return rc;
+	}
+	buf_printf(out, "# %s (%s)\n\nTimes in %s.\n", name, slug, tz);
+	return store_export_log(st, issue_id, since_ms, md_entry, &x);
+}
