@@ -20,9 +20,9 @@ int store_export_log(struct store *st, int64_t issue_id, int64_t since_ms,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct export_entry e = {
 			.id = sqlite3_column_int64(s, 0),
-			.sender = (char *)sqlite3_column_text(s, 1),
-			.kind = (char *)sqlite3_column_text(s, 2),
-			.body = (char *)sqlite3_column_text(s, 3),
+			.sender = (const char *)sqlite3_column_text(s, 1),
+			.kind = (const char *)sqlite3_column_text(s, 2),
+			.body = (const char *)sqlite3_column_text(s, 3),
 			.ts_ms = sqlite3_column_int64(s, 4),
 		};
 		fn(&e, ud);

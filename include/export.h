@@ -14,9 +14,9 @@ struct store;
 /* One log entry as exported. */
 struct export_entry {
 	int64_t id;
-	char *sender;
-	char *kind;
-	char *body;
+	const char *sender;
+	const char *kind;
+	const char *body;
 	int64_t ts_ms;
 };
 
