@@ -1,0 +1,171 @@
+/*
+ * test_store.c - the store core: schema migrations, nested transactions,
+ * the meta table and the files sqlite leaves.
+ */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "store_room.h"
+
+static char dbpath[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dbpath, sizeof(dbpath), "/tmp/caucus-test-%d.db", (int)getpid());
+	unlink(dbpath);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[80];
+
+	(void)state;
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	return 0;
+}
+
+static void test_fresh_is_current(void **state)
+{
+	char err[256];
+	struct store *st;
+
+	(void)state;
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_version(st), store_schema_version());
+	assert_true(store_schema_version() >= 2);
+	store_close(st);
+}
+
+/* A database written by schema 1 keeps its data and gains the new tables. */
+static void test_migrates_old_database(void **state)
+{
+	char err[256], *v;
+	struct store *st;
+
+	(void)state;
+	st = store_open_at_version(dbpath, 1, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_version(st), 1);
+	assert_int_equal(store_meta_set(st, "since", "s123"), 0);
+	assert_int_equal(store_member_set(st, "!r:x", "@a:x", "A", "join", 0), 0);
+	store_close(st);
+
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_version(st), store_schema_version());
+	v = store_meta_get(st, "since");
+	assert_string_equal(v, "s123");
+	free(v);
+	assert_int_equal(store_member_joined(st, "!r:x", "@a:x"), 1);
+	/* the version 2 table is there */
+	assert_int_equal(store_due_mark(st, "k", "sent", 1), 0);
+	store_close(st);
+
+	/* opening again is a no-op */
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_version(st), store_schema_version());
+	store_close(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	/* a database from a future caucus */
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(store_open(dbpath, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer than this caucus"));
+}
+
+static void test_nested_transactions(void **state)
+{
+	char err[256], *v;
+	struct store *st = store_open(":memory:", err, sizeof(err));
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_meta_set(st, "a", "1"), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_meta_set(st, "b", "2"), 0);
+	assert_int_equal(store_rollback(st), 0);        /* undoes b only */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_meta_set(st, "c", "3"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_commit(st), 0);
+	v = store_meta_get(st, "a");
+	assert_string_equal(v, "1");
+	free(v);
+	assert_null(store_meta_get(st, "b"));
+	v = store_meta_get(st, "c");
+	assert_string_equal(v, "3");
+	free(v);
+	/* an unbalanced commit is refused */
+	assert_int_equal(store_commit(st), -1);
+	store_close(st);
+}
+
+static void test_unopenable(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_null(store_open("/nonexistent-dir/x/caucus.db", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot open '/nonexistent-dir/x/caucus.db'"));
+}
+
+static void test_members_and_due(void **state)
+{
+	char err[256], *u, *n;
+	struct store *st = store_open(":memory:", err, sizeof(err));
+
+	(void)state;
+	assert_int_equal(store_member_set(st, "!r:x", "@bob:x", "Bob", "join", 50), 0);
+	assert_int_equal(store_member_set(st, "!r:x", "@bob2:x", "bob", "join", 0), 0);
+	assert_int_equal(store_member_set(st, "!r:x", "@cat:x", "Cat", "leave", 0), 0);
+	assert_int_equal(store_member_by_name(st, "!r:x", "BOB", &u), 2);
+	assert_null(u);
+	assert_int_equal(store_member_by_name(st, "!r:x", "cat", &u), 1);  /* left */
+	assert_int_equal(store_member_power(st, "!r:x", "@bob:x"), 50);
+	assert_int_equal(store_member_joined(st, "!r:x", "@cat:x"), 0);
+	n = store_member_name(st, NULL, "@cat:x");
+	assert_string_equal(n, "Cat");
+	free(n);
+	assert_int_equal(store_due_done(st, "rem:1"), 0);
+	assert_int_equal(store_due_mark(st, "rem:1", "sent", 5), 0);
+	assert_int_equal(store_due_mark(st, "rem:1", "sent", 6), 0);
+	assert_int_equal(store_due_done(st, "rem:1"), 1);
+	assert_int_equal(store_last_spoke(st, "!r:x", "@bob:x"), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@bob:x", 100), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@bob:x", 50), 0);  /* never backwards */
+	assert_int_equal(store_last_spoke(st, "!r:x", "@bob:x"), 100);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_is_current, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_old_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test(test_nested_transactions),
+		cmocka_unit_test(test_unopenable),
+		cmocka_unit_test(test_members_and_due),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
