@@ -17,6 +17,9 @@ int when_parse_duration(const char *s, int64_t *secs);
 /* Format a duration the same way ("1h30m", "5m", "45s"). Writes into out. */
 void when_format_duration(int64_t secs, char *out, size_t outlen);
 
+/* The tz_* functions point TZ at the zone for the length of the call and
+ * then restore it (and tzset()): call them from one thread only. */
+
 /* 1 when 'tz' names a zone of the system tz database (e.g. "Asia/Dubai",
  * "UTC"), 0 otherwise.  Rejects paths ("../", leading '/'). */
 int tz_valid(const char *tz);
@@ -38,8 +41,21 @@ int tz_to_local(const char *tz, int64_t t, struct local_time *out);
  */
 int tz_from_local(const char *tz, int year, int month, int day, int hour,
 		  int min, int sec, int64_t *out);
-/* Instant of local midnight starting the day that contains t. */
+/* Instant of local midnight starting the day that contains t (when midnight
+ * falls in a DST gap, the first instant of that day); -1 for a bad zone. */
 int64_t tz_day_start(const char *tz, int64_t t);
+
+/* Calendar dates handled (tz_from_local, tz_date_add, <when>): years
+ * TZ_YEAR_MIN..TZ_YEAR_MAX. */
+#define TZ_YEAR_MIN 1970
+#define TZ_YEAR_MAX 9999
+/* Days in a month (1-12) of a Gregorian year; 0 for a bad month. */
+int tz_days_in_month(int year, int month);
+/* Move a calendar date by 'days' (may be negative), in place, on the
+ * calendar rather than by 86400 s: DST days are 23 or 25 hours long.
+ * Returns 0, or -1 (date unchanged) for a bad date or a result outside
+ * TZ_YEAR_MIN..TZ_YEAR_MAX. */
+int tz_date_add(int *year, int *month, int *day, int days);
 
 /*
  * Formats for printing in the conference zone:
