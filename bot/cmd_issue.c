@@ -1,0 +1,559 @@
+/*
+ * cmd_issue.c - the issue and coverage commands (SPEC §2: !issues,
+ * !issue add/link/alias, !cover, !uncover, !who-covers, !coverage): what
+ * the group follows, where, and who makes sure someone is in the room.
+ * Answers are docs; the store does the queries; nothing here knows Matrix.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "cmd_session.h"
+#include "store_issue.h"
+#include "store_session.h"
+
+#define NAME_MAX_LEN 100
+#define SLUG_MAX_LEN 32
+#define DAY 86400
+
+/* Words other commands read in an issue's place ("!sessions today",
+ * "!cover cyber backup"): no issue may be called that. */
+static const char *const reserved[] = { "all", "today", "tomorrow", "lead", "backup" };
+
+static int is_role_word(const char *arg)
+{
+	return str_ieq(arg, "lead") || str_ieq(arg, "backup");
+}
+
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * Check a new slug or alias (lower-cased in place): [a-z0-9-], starting
+ * with a letter or digit, not reserved, not already an issue's name.
+ * Answers and returns 1 when it is not acceptable, 0 when it is, -1 when
+ * the store failed.
+ */
+static int check_name(struct cmd_ctx *ctx, char *name, const char *what)
+{
+	struct issue other = { 0 };
+	int64_t id;
+	int rc;
+
+	str_lower(name);
+	if (!*name || strlen(name) > SLUG_MAX_LEN || name[0] == '-' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(name)) {
+		cmd_usage(ctx, "'%s' cannot be %s: use up to %d letters a-z, digits and '-'.",
+			  name, what, SLUG_MAX_LEN);
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(reserved); i++) {
+		if (!strcmp(name, reserved[i])) {
+			cmd_usage(ctx, "'%s' cannot be %s: commands read it as a keyword.", name,
+				  what);
+			return 1;
+		}
+	}
+	rc = store_issue_find_exact(ctx->st, name, &id);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (cmd_issue_by_id(ctx, id, &other))
+		return -1;
+	cmd_fail(ctx, "'%s' is already taken by %s.", name, other.name);
+	issue_release(&other);
+	return 1;
+}
+
+/* Write users as pills, separated by commas. */
+static void user_list(struct cmd_ctx *ctx, const struct strv *users)
+{
+	for (size_t i = 0; i < users->n; i++) {
+		if (i)
+			doc_text(ctx->doc, ", ");
+		cmd_doc_user(ctx, users->v[i]);
+	}
+}
+
+/* Name the user at the start of a sentence: "You" for the sender. */
+static int subject(struct cmd_ctx *ctx, const char *user)
+{
+	int self = !strcmp(user, ctx->msg->sender);
+
+	if (self)
+		doc_text(ctx->doc, "You");
+	else
+		cmd_doc_user(ctx, user);
+	return self;
+}
+
+/* ---- !issues ---- */
+
+static int cmd_issues(struct cmd_ctx *ctx)
+{
+	static const char *const titles[] = { "Issue", "Aliases", "Room", "Leads" };
+	struct issue_list l = { 0 };
+
+	if (ctx->argc)
+		return cmd_usage(ctx, "%sissues takes no arguments.", ctx->prefix);
+	if (store_issue_list(ctx->st, 0, &l)) {
+		store_issue_list_release(&l);
+		return -1;
+	}
+	if (!l.n) {
+		doc_para(ctx->doc, "No issues yet. An admin can add one with %sissue add <slug> "
+			 "<name>.", ctx->prefix);
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	doc_strong(ctx->doc, "%zu issue%s", l.n, plural(l.n));
+	doc_end(ctx->doc);
+	doc_table(ctx->doc, ARRAY_LEN(titles), titles);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct issue_row *r = &l.v[i];
+
+		doc_begin(ctx->doc, DOC_ROW);
+		doc_cell(ctx->doc);
+		doc_text(ctx->doc, "%s (%s)", r->name, r->slug);
+		doc_cell(ctx->doc);
+		for (size_t k = 0; k < r->aliases.n; k++)
+			doc_text(ctx->doc, "%s%s", k ? ", " : "", r->aliases.v[k]);
+		if (!r->aliases.n)
+			doc_text(ctx->doc, "-");
+		doc_cell(ctx->doc);
+		if (!r->room_id)
+			doc_text(ctx->doc, "no room");
+		else if (!strcmp(r->room_id, ctx->msg->room_id))
+			doc_text(ctx->doc, "this room");
+		else
+			doc_text(ctx->doc, "%s", r->room_id);
+		doc_cell(ctx->doc);
+		if (r->leads.n)
+			user_list(ctx, &r->leads);
+		else
+			doc_strong(ctx->doc, "no lead");
+	}
+out:
+	store_issue_list_release(&l);
+	return 0;
+}
+
+/* ---- !issue add / link / alias ---- */
+
+static int cmd_issue_add(struct cmd_ctx *ctx)
+{
+	char *slug = NULL, *name = NULL;
+	int64_t id;
+	int rc = 0, bad;
+
+	if (ctx->argc < 2)
+		return cmd_usage(ctx, "give the issue a short slug and a name.");
+	slug = xstrdup(ctx->argv[0]);
+	bad = check_name(ctx, slug, "a slug");
+	if (bad) {
+		rc = bad < 0 ? -1 : 0;
+		goto out;
+	}
+	/* one quoted argument loses its quotes; several keep the text as typed */
+	name = xstrdup(ctx->argc == 2 ? ctx->argv[1] : cmd_text_from(ctx, 1));
+	{
+		char *t = str_trim(name);       /* trims the end in place */
+
+		memmove(name, t, strlen(t) + 1);
+	}
+	if (!*name || strlen(name) > NAME_MAX_LEN) {
+		cmd_usage(ctx, "an issue's name has 1 to %d characters.", NAME_MAX_LEN);
+		goto out;
+	}
+	if (store_issue_add(ctx->st, slug, name, ctx->now_ms, &id)) {
+		rc = -1;
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	doc_text(ctx->doc, "Added ");
+	doc_strong(ctx->doc, "%s", name);
+	doc_text(ctx->doc, " (%s). To give it a room, send %sissue link %s in that room.", slug,
+		 ctx->prefix, slug);
+	doc_end(ctx->doc);
+out:
+	free(slug);
+	free(name);
+	return rc;
+}
+
+static int cmd_issue_link(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 }, prev = { 0 };
+	const char *room = ctx->msg->room_id;
+	int64_t old_issue = 0;
+	char *old_room = NULL;
+	int rc = 0;
+
+	if (ctx->argc != 1)
+		return cmd_usage(ctx, "name the one issue this room is for.");
+	if (ctx->is_coord)
+		return cmd_fail(ctx, "this is the coordination room; it cannot be an issue's "
+				"room. Send this in the issue's own room.");
+	if (cmd_issue_arg(ctx, ctx->argv[0], &is))
+		goto out;
+	if (is.room_id && !strcmp(is.room_id, room)) {
+		doc_para(ctx->doc, "This room is already %s's room.", is.name);
+		goto out;
+	}
+	if (ctx->room_issue > 0 && cmd_issue_by_id(ctx, ctx->room_issue, &prev)) {
+		rc = -1;
+		goto out;
+	}
+	if (store_issue_link(ctx->st, is.id, room, &old_issue, &old_room)) {
+		rc = -1;
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	doc_text(ctx->doc, "This room is now ");
+	doc_strong(ctx->doc, "%s", is.name);
+	doc_text(ctx->doc, "'s room: its messages go to the %s log.", is.name);
+	doc_end(ctx->doc);
+	if (old_issue && prev.name)
+		doc_para(ctx->doc, "It was %s's room before; %s has no room now.", prev.name,
+			 prev.name);
+	if (old_room)
+		doc_para(ctx->doc, "%s's previous room (%s) is no longer linked.", is.name,
+			 old_room);
+out:
+	issue_release(&is);
+	issue_release(&prev);
+	free(old_room);
+	return rc;
+}
+
+static int cmd_issue_alias(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	char *alias = NULL;
+	int rc = 0, bad;
+
+	if (ctx->argc != 2)
+		return cmd_usage(ctx, "name the issue, then the one new alias.");
+	if (cmd_issue_arg(ctx, ctx->argv[0], &is))
+		goto out;
+	alias = xstrdup(ctx->argv[1]);
+	bad = check_name(ctx, alias, "an alias");
+	if (bad) {
+		rc = bad < 0 ? -1 : 0;
+		goto out;
+	}
+	if (store_issue_alias_add(ctx->st, is.id, alias)) {
+		rc = -1;
+		goto out;
+	}
+	doc_para(ctx->doc, "%s can now also be called '%s'.", is.name, alias);
+out:
+	issue_release(&is);
+	free(alias);
+	return rc;
+}
+
+/* ---- !cover, !uncover ---- */
+
+/* argv[from..] minus the role words, joined by spaces (a display name may
+ * come unquoted: "Carol Smith"); NULL when only role words are there.
+ * *role is the last role word seen, or NULL. */
+static char *who_words(struct cmd_ctx *ctx, size_t from, const char **role)
+{
+	struct buf b;
+	char *out;
+
+	*role = NULL;
+	buf_init(&b, 0);
+	for (size_t i = from; i < ctx->argc; i++) {
+		if (is_role_word(ctx->argv[i])) {
+			*role = str_ieq(ctx->argv[i], "lead") ? "lead" : "backup";
+			continue;
+		}
+		if (b.len)
+			buf_putc(&b, ' ');
+		buf_puts(&b, ctx->argv[i]);
+	}
+	out = b.len ? xstrdup(b.data) : NULL;
+	buf_release(&b);
+	return out;
+}
+
+/*
+ * The issue and user of "!cover <issue> [user] [backup]" and "!uncover
+ * <issue> [user]".  In an issue room the issue may be left out, when the
+ * first argument reads as a user or a role word instead.  *user (the
+ * sender by default) is a copy the caller frees.  -1 when answered.
+ */
+static int cover_args(struct cmd_ctx *ctx, int roles, struct issue *is, char **user,
+		      const char **role)
+{
+	size_t i = 0;
+	char *who = NULL;
+	int rc = -1;
+
+	*user = NULL;
+	*role = NULL;
+	memset(is, 0, sizeof(*is));
+	if (ctx->argc == 0) {
+		if (cmd_room_issue(ctx, is))
+			return -1;
+	} else if (cmd_issue_lookup(ctx, ctx->argv[0], is) == 0) {
+		i = 1;
+	} else {
+		const char *r;
+		char *w = who_words(ctx, 0, &r);
+		int fallback = ctx->room_issue > 0 &&
+			       ((roles && is_role_word(ctx->argv[0])) ||
+				(w && cmd_is_user(ctx, w)));
+
+		free(w);
+		if (fallback ? cmd_room_issue(ctx, is) : cmd_issue_arg(ctx, ctx->argv[0], is))
+			return -1;
+	}
+	who = who_words(ctx, i, role);
+	if (*role && !roles) {
+		cmd_usage(ctx, "%suncover takes no role; it ends either.", ctx->prefix);
+		goto out;
+	}
+	if (!who)
+		*user = xstrdup(ctx->msg->sender);
+	else if (cmd_user_arg(ctx, who, user))
+		goto out;
+	rc = 0;
+out:
+	free(who);
+	if (rc)
+		issue_release(is);
+	return rc;
+}
+
+static int cmd_cover(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	char *user = NULL, *old = NULL;
+	const char *role;
+	int self, rc = 0;
+
+	if (cover_args(ctx, 1, &is, &user, &role))
+		return 0;
+	if (!role)
+		role = "lead";
+	if (store_cover_set(ctx->st, is.id, user, role, ctx->now_ms, &old)) {
+		rc = -1;
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	self = subject(ctx, user);
+	if (old && !strcmp(old, role))
+		doc_text(ctx->doc, " already cover%s %s as %s.", self ? "" : "s", is.name, role);
+	else if (old)
+		doc_text(ctx->doc, " now cover%s %s as %s (was %s).", self ? "" : "s", is.name,
+			 role, old);
+	else
+		doc_text(ctx->doc, " now cover%s %s as %s.", self ? "" : "s", is.name, role);
+	doc_end(ctx->doc);
+out:
+	issue_release(&is);
+	free(user);
+	free(old);
+	return rc;
+}
+
+static int cmd_uncover(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	struct strv leads = { 0 }, backups = { 0 };
+	char *user = NULL;
+	const char *role;
+	int self, removed, rc = 0;
+
+	if (cover_args(ctx, 0, &is, &user, &role))
+		return 0;
+	removed = store_cover_remove(ctx->st, is.id, user);
+	if (removed < 0 || store_cover_list(ctx->st, is.id, &leads, &backups)) {
+		rc = -1;
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	self = subject(ctx, user);
+	if (removed)
+		doc_text(ctx->doc, " %s not cover %s.", self ? "do" : "does", is.name);
+	else
+		doc_text(ctx->doc, " no longer cover%s %s.", self ? "" : "s", is.name);
+	doc_end(ctx->doc);
+	if (!removed && !leads.n)
+		doc_para(ctx->doc, "%s has no lead now%s.", is.name,
+			 backups.n ? "" : ", and nobody covers it");
+out:
+	issue_release(&is);
+	strv_release(&leads);
+	strv_release(&backups);
+	free(user);
+	return rc;
+}
+
+/* ---- !who-covers, !coverage ---- */
+
+static int cmd_who_covers(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	struct strv leads = { 0 }, backups = { 0 };
+	struct session_list next = { 0 };
+	size_t i = 0;
+	int rc = 0;
+
+	if (cmd_issue_or_room(ctx, &i, &is, NULL))
+		return 0;
+	if (i < ctx->argc) {
+		cmd_usage(ctx, "name one issue.");
+		goto out;
+	}
+	if (store_cover_list(ctx->st, is.id, &leads, &backups) ||
+	    store_session_list(ctx->st, is.id, ctx->now, INT64_MAX, 0, &next)) {
+		rc = -1;
+		goto out;
+	}
+	doc_begin(ctx->doc, DOC_PARA);
+	if (!leads.n && !backups.n) {
+		doc_text(ctx->doc, "Nobody covers %s.", is.name);
+	} else {
+		if (leads.n) {
+			doc_text(ctx->doc, "%s: lead%s ", is.name, plural(leads.n));
+			user_list(ctx, &leads);
+		} else {
+			doc_text(ctx->doc, "%s has no lead", is.name);
+		}
+		if (backups.n) {
+			doc_text(ctx->doc, "; backup%s ", plural(backups.n));
+			user_list(ctx, &backups);
+		}
+		doc_text(ctx->doc, ".");
+	}
+	doc_end(ctx->doc);
+	if (!next.n) {
+		doc_para(ctx->doc, "No session of %s is scheduled.", is.name);
+	} else {
+		const struct session *s = &next.v[0];
+		char when[96];
+
+		cmd_session_when(ctx->tz, ctx->now, s->start_s, s->end_s, 1, when, sizeof(when));
+		doc_begin(ctx->doc, DOC_PARA);
+		doc_text(ctx->doc, "Next session: #%lld %s, %s", (long long)s->id, s->title, when);
+		if (s->place)
+			doc_text(ctx->doc, " @ %s", s->place);
+		if (s->attendees.n) {
+			doc_text(ctx->doc, "; attending: ");
+			user_list(ctx, &s->attendees);
+			doc_text(ctx->doc, ".");
+		} else {
+			doc_text(ctx->doc, "; ");
+			doc_strong(ctx->doc, "nobody attending");
+			doc_text(ctx->doc, " yet.");
+		}
+		doc_end(ctx->doc);
+	}
+out:
+	issue_release(&is);
+	strv_release(&leads);
+	strv_release(&backups);
+	store_session_list_release(&next);
+	return rc;
+}
+
+static int cmd_coverage(struct cmd_ctx *ctx)
+{
+	static const char *const titles[] = { "Issue", "Leads", "Backups" };
+	struct issue_list l = { 0 };
+	struct session_list open = { 0 }, all = { 0 };
+	struct buf first;
+	size_t nolead = 0;
+	int rc = 0;
+
+	if (ctx->argc)
+		return cmd_usage(ctx, "%scoverage takes no arguments.", ctx->prefix);
+	if (store_issue_list(ctx->st, 0, &l) ||
+	    store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 1, &open) ||
+	    store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 0, &all)) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		nolead += l.v[i].leads.n == 0;
+	/* the first line is the whole answer for someone in a hurry */
+	buf_init(&first, 0);
+	buf_printf(&first, "%zu issue%s, ", l.n, plural(l.n));
+	if (nolead)
+		buf_printf(&first, "%zu without a lead; ", nolead);
+	else
+		buf_puts(&first, l.n ? "each with a lead; " : "none to cover; ");
+	if (open.n)
+		buf_printf(&first, "%zu session%s in the next 24 h with nobody attending.",
+			   open.n, plural(open.n));
+	else if (all.n)
+		buf_puts(&first, "every session in the next 24 h has someone attending.");
+	else
+		buf_puts(&first, "no sessions in the next 24 h.");
+	doc_begin(ctx->doc, DOC_PARA);
+	doc_strong(ctx->doc, "%s", first.data);
+	doc_end(ctx->doc);
+	buf_release(&first);
+	if (l.n) {
+		doc_table(ctx->doc, ARRAY_LEN(titles), titles);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct issue_row *r = &l.v[i];
+
+			doc_begin(ctx->doc, DOC_ROW);
+			doc_cell(ctx->doc);
+			doc_text(ctx->doc, "%s", r->name);
+			doc_cell(ctx->doc);
+			if (r->leads.n)
+				user_list(ctx, &r->leads);
+			else
+				doc_strong(ctx->doc, "NO LEAD");
+			doc_cell(ctx->doc);
+			if (r->backups.n)
+				user_list(ctx, &r->backups);
+			else
+				doc_text(ctx->doc, "-");
+		}
+	}
+	if (open.n) {
+		doc_heading(ctx->doc, "Nobody attending (next 24 h)");
+		for (size_t i = 0; i < open.n; i++)
+			cmd_session_item(ctx, &open.v[i], 1, 1);
+	}
+out:
+	store_issue_list_release(&l);
+	store_session_list_release(&open);
+	store_session_list_release(&all);
+	return rc;
+}
+
+/* ---- the table ---- */
+
+const struct cmd_entry cmd_issue_table[] = {
+	{ "issues", "", "every issue: name, aliases, room, leads", "issues", 0, cmd_issues },
+	{ "issue add", "<slug> <name...>", "create an issue", "issue add ots Over-the-top services",
+	  1, cmd_issue_add },
+	{ "issue link", "<issue>", "link this room to the issue", "issue link cybersecurity", 1,
+	  cmd_issue_link },
+	{ "issue alias", "<issue> <alias>", "add another name for the issue",
+	  "issue alias cybersecurity res130", 1, cmd_issue_alias },
+	{ "cover", "<issue> [user] [backup]",
+	  "you (or the user) cover the issue, as lead or as backup",
+	  "cover cyber @bob:example.org backup", 0, cmd_cover },
+	{ "uncover", "<issue> [user]", "you (or the user) stop covering the issue",
+	  "uncover cyber", 0, cmd_uncover },
+	{ "who-covers", "<issue>",
+	  "who covers the issue, leads first, and who attends its next session",
+	  "who-covers privacy", 0, cmd_who_covers },
+	{ "coverage", "",
+	  "every issue's leads and backups; gaps flagged, with the next 24 h of sessions "
+	  "nobody attends", "coverage", 0, cmd_coverage },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};
