@@ -104,3 +104,550 @@ int store_log_purge(struct store *st, int64_t before_ms)
 	}
 	return 0;
 }
+
+/* ---- log entries ---- */
+
+#define ENTRY_COLS \
+	"l.id, l.issue_id, i.slug, l.room_id, l.sender, l.kind, l.body, l.ts_ms, " \
+	"COALESCE(l.edited_ms, 0)"
+/* SPEC §4: ?V, when bound, must be a joined member of the entry's room */
+#define VIEWER_CAN_SEE(v) \
+	"(" v " IS NULL OR EXISTS (SELECT 1 FROM members m WHERE m.room_id = l.room_id " \
+	"AND m.user_id = " v " AND m.membership = 'join'))"
+
+void store_log_list_release(struct log_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct log_entry *e = &l->v[i];
+		free(e->issue);
+		free(e->room_id);
+		free(e->sender);
+		free(e->kind);
+		free(e->body);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void read_entry(sqlite3_stmt *s, struct log_list *out)
+{
+	struct log_entry *e;
+
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	e = &out->v[out->n++];
+	e->id = sqlite3_column_int64(s, 0);
+	e->issue_id = sqlite3_column_int64(s, 1);
+	e->issue = store_col_text(s, 2);
+	e->room_id = store_col_text(s, 3);
+	e->sender = store_col_text(s, 4);
+	e->kind = store_col_text(s, 5);
+	e->body = store_col_text(s, 6);
+	if (!e->body)
+		e->body = xstrdup("");
+	e->ts_ms = sqlite3_column_int64(s, 7);
+	e->edited_ms = sqlite3_column_int64(s, 8);
+}
+
+/* Step s to the end, appending each row with read_entry. */
+static int read_entries(struct store *st, sqlite3_stmt *s, struct log_list *out)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		read_entry(s, out);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "reading the log");
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_log_last(struct store *st, int64_t issue_id, const char *viewer, size_t n,
+		   struct log_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " ENTRY_COLS " FROM log l JOIN issues i ON i.id = l.issue_id "
+		"WHERE l.issue_id = ?1 AND " VIEWER_CAN_SEE("?2") " "
+		"ORDER BY l.ts_ms DESC, l.id DESC LIMIT ?3");
+	size_t first = out->n;
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_text(s, 2, viewer);
+	store_bind_i64(s, 3, (int64_t)n);
+	if (read_entries(st, s, out))
+		return -1;
+	/* newest first out of the query, oldest first for the reader */
+	for (size_t a = first, b = out->n; a + 1 < b; a++, b--) {
+		struct log_entry tmp = out->v[a];
+		out->v[a] = out->v[b - 1];
+		out->v[b - 1] = tmp;
+	}
+	return 0;
+}
+
+int store_log_kind_range(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, const char *kind, int64_t since_ms,
+			 int64_t until_ms, size_t limit, struct log_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " ENTRY_COLS " FROM log l JOIN issues i ON i.id = l.issue_id "
+		"WHERE l.issue_id = ?1 AND (?2 IS NULL OR l.room_id = ?2) AND "
+		VIEWER_CAN_SEE("?3") " AND l.kind = ?4 AND l.ts_ms >= ?5 AND l.ts_ms < ?6 "
+		"ORDER BY l.ts_ms, l.id LIMIT ?7");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, viewer);
+	store_bind_text(s, 4, kind);
+	store_bind_i64(s, 5, since_ms);
+	store_bind_i64(s, 6, until_ms);
+	store_bind_i64(s, 7, (int64_t)limit);
+	return read_entries(st, s, out);
+}
+
+int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
+		       int64_t since_ms, int64_t until_ms, int64_t *messages,
+		       int64_t *entries, struct strv *people)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT sender, count(*), sum(kind = 'message') FROM log "
+		"WHERE issue_id = ?1 AND (?2 IS NULL OR room_id = ?2) AND ts_ms >= ?3 "
+		"AND ts_ms < ?4 GROUP BY sender ORDER BY count(*) DESC, min(ts_ms)");
+	int rc;
+
+	*messages = *entries = 0;
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_i64(s, 3, since_ms);
+	store_bind_i64(s, 4, until_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		strv_push_owned(people, store_col_text(s, 0));
+		*entries += sqlite3_column_int64(s, 1);
+		*messages += sqlite3_column_int64(s, 2);
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "counting log entries");
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_log_search(struct store *st, const char *match, int64_t issue_id,
+		     const char *viewer, size_t limit, struct log_list *out,
+		     size_t *total, int *bad_query)
+{
+#define SEARCH_FROM \
+	"FROM log_fts JOIN log l ON l.id = log_fts.rowid JOIN issues i ON i.id = l.issue_id " \
+	"WHERE log_fts MATCH ?1 AND (?2 = 0 OR l.issue_id = ?2) AND " VIEWER_CAN_SEE("?3")
+	sqlite3_stmt *s;
+	int rc;
+
+	if (bad_query)
+		*bad_query = 0;
+	if (total) {
+		s = store_stmt(st, "SELECT count(*) " SEARCH_FROM);
+		if (!s)
+			return -1;
+		store_bind_text(s, 1, match);
+		store_bind_i64(s, 2, issue_id);
+		store_bind_text(s, 3, viewer);
+		rc = sqlite3_step(s);
+		*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			goto refused;
+	}
+	s = store_stmt(st,
+		"SELECT l.id, l.issue_id, i.slug, l.room_id, l.sender, l.kind, "
+		"snippet(log_fts, 0, char(2), char(3), '…', 24), l.ts_ms, "
+		"COALESCE(l.edited_ms, 0) " SEARCH_FROM " ORDER BY rank, l.ts_ms DESC LIMIT ?4");
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, match);
+	store_bind_i64(s, 2, issue_id);
+	store_bind_text(s, 3, viewer);
+	store_bind_i64(s, 4, (int64_t)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		read_entry(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+refused:
+	/* the statement prepared, so an error now is FTS5 refusing the query */
+	if (rc == SQLITE_ERROR && bad_query)
+		*bad_query = 1;
+	else
+		store_fail(st, "searching the log");
+	return -1;
+#undef SEARCH_FROM
+}
+
+/* ---- action items ---- */
+
+#define ACTION_SELECT \
+	"SELECT a.id, a.issue_id, i.slug, COALESCE(l.room_id, i.room_id), a.assignee, " \
+	"a.text, a.created_by, a.created_ms, COALESCE(a.done_ms, 0), a.done_by " \
+	"FROM actions a JOIN issues i ON i.id = a.issue_id LEFT JOIN log l ON l.id = a.log_id "
+
+void store_action_list_release(struct action_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct action_item *a = &l->v[i];
+		free(a->issue);
+		free(a->room_id);
+		free(a->assignee);
+		free(a->text);
+		free(a->created_by);
+		free(a->done_by);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int read_actions(struct store *st, sqlite3_stmt *s, struct action_list *out)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct action_item *a;
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		a = &out->v[out->n++];
+		a->id = sqlite3_column_int64(s, 0);
+		a->issue_id = sqlite3_column_int64(s, 1);
+		a->issue = store_col_text(s, 2);
+		a->room_id = store_col_text(s, 3);
+		a->assignee = store_col_text(s, 4);
+		a->text = store_col_text(s, 5);
+		a->created_by = store_col_text(s, 6);
+		a->created_ms = sqlite3_column_int64(s, 7);
+		a->done_ms = sqlite3_column_int64(s, 8);
+		a->done_by = store_col_text(s, 9);
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "reading action items");
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_action_add(struct store *st, int64_t issue_id, int64_t log_id,
+		     const char *assignee, const char *text, const char *created_by,
+		     int64_t created_ms, int64_t *id_out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO actions(issue_id, log_id, assignee, text, created_by, created_ms) "
+		"VALUES (?, ?, ?, ?, ?, ?)");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	if (log_id > 0)
+		store_bind_i64(s, 2, log_id);
+	store_bind_text(s, 3, assignee);
+	store_bind_text(s, 4, text);
+	store_bind_text(s, 5, created_by);
+	store_bind_i64(s, 6, created_ms);
+	if (store_exec_stmt(st, s))
+		return -1;
+	if (id_out)
+		*id_out = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_action_get(struct store *st, int64_t id, struct action_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st, ACTION_SELECT "WHERE a.id = ?");
+	size_t before = out->n;
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, id);
+	if (read_actions(st, s, out))
+		return -1;
+	return out->n > before ? 0 : 1;
+}
+
+int store_action_done(struct store *st, int64_t id, const char *done_by, int64_t ts_ms)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE actions SET done_ms = ?, done_by = ? "
+					 "WHERE id = ? AND done_ms IS NULL");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, ts_ms);
+	store_bind_text(s, 2, done_by);
+	store_bind_i64(s, 3, id);
+	if (store_exec_stmt(st, s))
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+}
+
+int store_action_open(struct store *st, int64_t issue_id, struct action_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st, ACTION_SELECT
+		"WHERE a.done_ms IS NULL AND (?1 = 0 OR a.issue_id = ?1) "
+		"ORDER BY a.created_ms, a.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	return read_actions(st, s, out);
+}
+
+int store_action_changed(struct store *st, int64_t issue_id, int64_t since_ms,
+			 int64_t until_ms, struct action_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st, ACTION_SELECT
+		"WHERE a.issue_id = ?1 AND ((a.created_ms >= ?2 AND a.created_ms < ?3) OR "
+		"(a.done_ms >= ?2 AND a.done_ms < ?3)) ORDER BY a.created_ms, a.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_ms);
+	store_bind_i64(s, 3, until_ms);
+	return read_actions(st, s, out);
+}
+
+/* ---- positions ---- */
+
+void store_position_list_release(struct position_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct position *p = &l->v[i];
+		free(p->actor);
+		free(p->stance);
+		free(p->text);
+		free(p->sender);
+		free(p->before);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int read_positions(struct store *st, sqlite3_stmt *s, struct position_list *out)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct position *p;
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		p = &out->v[out->n++];
+		p->id = sqlite3_column_int64(s, 0);
+		p->issue_id = sqlite3_column_int64(s, 1);
+		p->actor = store_col_text(s, 2);
+		p->stance = store_col_text(s, 3);
+		p->text = store_col_text(s, 4);
+		p->sender = store_col_text(s, 5);
+		p->ts_ms = sqlite3_column_int64(s, 6);
+		p->before = store_col_text(s, 7);
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "reading positions");
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_position_add(struct store *st, int64_t issue_id, int64_t log_id,
+		       const char *actor, const char *stance, const char *text,
+		       const char *sender, int64_t ts_ms, int64_t *id_out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"INSERT INTO positions(issue_id, log_id, actor, stance, text, sender, ts_ms) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?)");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	if (log_id > 0)
+		store_bind_i64(s, 2, log_id);
+	store_bind_text(s, 3, actor);
+	store_bind_text(s, 4, stance);
+	store_bind_text(s, 5, text);
+	store_bind_text(s, 6, sender);
+	store_bind_i64(s, 7, ts_ms);
+	if (store_exec_stmt(st, s))
+		return -1;
+	if (id_out)
+		*id_out = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* The stance an actor held just before position p (actor is NOCASE). */
+#define POSITION_BEFORE \
+	"(SELECT q.stance FROM positions q WHERE q.issue_id = p.issue_id AND " \
+	"q.actor = p.actor AND (q.ts_ms < p.ts_ms OR (q.ts_ms = p.ts_ms AND q.id < p.id)) " \
+	"ORDER BY q.ts_ms DESC, q.id DESC LIMIT 1)"
+
+int store_position_latest(struct store *st, int64_t issue_id, struct position_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT p.id, p.issue_id, p.actor, p.stance, p.text, p.sender, p.ts_ms, "
+		POSITION_BEFORE " FROM positions p WHERE p.issue_id = ?1 AND p.id = "
+		"(SELECT q.id FROM positions q WHERE q.issue_id = p.issue_id AND "
+		"q.actor = p.actor ORDER BY q.ts_ms DESC, q.id DESC LIMIT 1) "
+		"ORDER BY p.actor, p.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	return read_positions(st, s, out);
+}
+
+int store_position_range(struct store *st, int64_t issue_id, int64_t since_ms,
+			 int64_t until_ms, struct position_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT p.id, p.issue_id, p.actor, p.stance, p.text, p.sender, p.ts_ms, "
+		POSITION_BEFORE " FROM positions p WHERE p.issue_id = ?1 AND "
+		"p.ts_ms >= ?2 AND p.ts_ms < ?3 ORDER BY p.ts_ms, p.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_ms);
+	store_bind_i64(s, 3, until_ms);
+	return read_positions(st, s, out);
+}
+
+/* ---- sessions, coverage and issues ---- */
+
+void store_log_session_list_release(struct log_session_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].title);
+		free(l->v[i].place);
+		strv_release(&l->v[i].attendees);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Read the sessions s yields, then each one's attendees. */
+static int read_sessions(struct store *st, sqlite3_stmt *s, struct log_session_list *out)
+{
+	size_t first = out->n;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct log_session *x;
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		x = &out->v[out->n++];
+		memset(x, 0, sizeof(*x));
+		x->id = sqlite3_column_int64(s, 0);
+		x->issue_id = sqlite3_column_int64(s, 1);
+		x->title = store_col_text(s, 2);
+		x->place = store_col_text(s, 3);
+		x->start_s = sqlite3_column_int64(s, 4);
+		x->end_s = sqlite3_column_int64(s, 5);
+		x->created_ms = sqlite3_column_int64(s, 6);
+		x->updated_ms = sqlite3_column_int64(s, 7);
+		x->cancelled_ms = sqlite3_column_int64(s, 8);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "reading sessions");
+		return -1;
+	}
+	for (size_t i = first; i < out->n; i++) {
+		s = store_stmt(st, "SELECT user_id FROM attendees WHERE session_id = ? "
+				   "ORDER BY added_ms, user_id");
+		if (!s)
+			return -1;
+		store_bind_i64(s, 1, out->v[i].id);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			strv_push_owned(&out->v[i].attendees, store_col_text(s, 0));
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			store_fail(st, "reading attendees");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+#define SESSION_COLS \
+	"id, issue_id, title, place, start_s, end_s, created_ms, updated_ms, " \
+	"COALESCE(cancelled_ms, 0)"
+
+int store_log_sessions_between(struct store *st, int64_t issue_id, int64_t from_s,
+			       int64_t to_s, struct log_session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS " FROM sessions WHERE (?1 = 0 OR issue_id = ?1) AND "
+		"cancelled_ms IS NULL AND start_s >= ?2 AND start_s < ?3 ORDER BY start_s, id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, from_s);
+	store_bind_i64(s, 3, to_s);
+	return read_sessions(st, s, out);
+}
+
+int store_log_sessions_changed(struct store *st, int64_t issue_id, int64_t since_ms,
+			       int64_t until_ms, struct log_session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS " FROM sessions WHERE (?1 = 0 OR issue_id = ?1) AND "
+		"((created_ms >= ?2 AND created_ms < ?3) OR (updated_ms >= ?2 AND updated_ms < ?3) "
+		"OR (cancelled_ms >= ?2 AND cancelled_ms < ?3)) "
+		"ORDER BY max(created_ms, updated_ms, COALESCE(cancelled_ms, 0)), id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_ms);
+	store_bind_i64(s, 3, until_ms);
+	return read_sessions(st, s, out);
+}
+
+int store_log_issue_ids(struct store *st, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues ORDER BY slug");
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "listing issues");
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_log_leads(struct store *st, int64_t issue_id, struct strv *out)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT user_id FROM coverage WHERE issue_id = ? AND "
+					 "role = 'lead' ORDER BY since_ms, user_id");
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		strv_push_owned(out, store_col_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "reading leads");
+		return -1;
+	}
+	return 0;
+}

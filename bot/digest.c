@@ -1,0 +1,641 @@
+/*
+ * digest.c - the daily digest (SPEC §3): for each issue room, what the day
+ * brought (decisions, notes, actions, positions, who was active) and what
+ * tomorrow holds; for the coordination room, every issue in numbers and the
+ * coverage gaps.  The same loading and writing serve !catchup and !digest.
+ * It hands digests out through cmd_due_add with stable keys and knows
+ * nothing of how they are sent.
+ */
+#include "digest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_room.h"
+#include "when.h"
+
+#define ITEMS_MAX 50            /* entries of one kind shown in one answer */
+#define CLIP_BYTES 300          /* a long note is cut, the log keeps it whole */
+#define LATE_AFTER_S 300        /* a digest this late says so */
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+char *digest_clip(const char *s, size_t max)
+{
+	size_t n = strlen(s), cut = n;
+	char *out;
+
+	if (n > max) {
+		cut = max;
+		/* back up to the start of a UTF-8 character */
+		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	out = xmalloc(cut + sizeof("…"));
+	memcpy(out, s, cut);
+	out[cut] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (cut < n)
+		memcpy(out + cut, "…", sizeof("…"));
+	return out;
+}
+
+void digest_when(const char *tz, int64_t t, int64_t day_s, char *out, size_t len)
+{
+	if (tz_day_start(tz, t) == day_s)
+		tz_format_hm(tz, t, out, len);
+	else
+		tz_format_dayhm(tz, t, out, len);
+}
+
+/* "Tue 6 Nov 10:00-11:00", as the session commands write it */
+static void session_span(const char *tz, const struct log_session *s, char *out, size_t len)
+{
+	char a[48], b[16];
+
+	tz_format_dayhm(tz, s->start_s, a, sizeof(a));
+	tz_format_hm(tz, s->end_s, b, sizeof(b));
+	snprintf(out, len, "%s-%s", a, b);
+}
+
+/* ---- loading ---- */
+
+int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
+		const char *viewer, int64_t since_ms, int64_t until_ms,
+		struct digest_data *dd)
+{
+	struct store *st = engine_store(eng);
+
+	memset(dd, 0, sizeof(*dd));
+	dd->since_ms = since_ms;
+	dd->until_ms = until_ms;
+	if (store_log_kind_range(st, issue_id, room_id, viewer, "decision", since_ms, until_ms,
+				 ITEMS_MAX, &dd->decisions) ||
+	    store_log_kind_range(st, issue_id, room_id, viewer, "note", since_ms, until_ms,
+				 ITEMS_MAX, &dd->notes) ||
+	    store_action_changed(st, issue_id, since_ms, until_ms, &dd->actions) ||
+	    store_position_range(st, issue_id, since_ms, until_ms, &dd->positions) ||
+	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
+	    store_log_activity(st, issue_id, room_id, since_ms, until_ms, &dd->messages,
+			       &dd->entries, &dd->people))
+		return -1;
+	return 0;
+}
+
+void digest_data_release(struct digest_data *dd)
+{
+	store_log_list_release(&dd->decisions);
+	store_log_list_release(&dd->notes);
+	store_action_list_release(&dd->actions);
+	store_position_list_release(&dd->positions);
+	store_log_session_list_release(&dd->sessions);
+	strv_release(&dd->people);
+}
+
+int digest_data_quiet(const struct digest_data *dd)
+{
+	return !dd->decisions.n && !dd->notes.n && !dd->actions.n && !dd->positions.n &&
+	       !dd->sessions.n;
+}
+
+static int in_window(const struct digest_data *dd, int64_t ms)
+{
+	return ms >= dd->since_ms && ms < dd->until_ms;
+}
+
+/* Append one ", "-separated part of a summary that began at b->data[start]. */
+static void part(struct buf *b, size_t start, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void part(struct buf *b, size_t start, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->len > start)
+		buf_puts(b, ", ");
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void digest_summary(const struct digest_data *dd, struct buf *b)
+{
+	int64_t opened = 0, closed = 0, n;
+	size_t start = b->len;
+
+	for (size_t i = 0; i < dd->actions.n; i++) {
+		opened += in_window(dd, dd->actions.v[i].created_ms);
+		closed += dd->actions.v[i].done_ms && in_window(dd, dd->actions.v[i].done_ms);
+	}
+	if ((n = (int64_t)dd->decisions.n))
+		part(b, start, "%lld %s", (long long)n, plural(n, "decision", "decisions"));
+	if ((n = (int64_t)dd->notes.n))
+		part(b, start, "%lld %s", (long long)n, plural(n, "note", "notes"));
+	if (opened)
+		part(b, start, "%lld %s opened", (long long)opened,
+		     plural(opened, "action", "actions"));
+	if (opened && closed)   /* "2 actions opened, 1 closed" */
+		part(b, start, "%lld closed", (long long)closed);
+	else if (closed)
+		part(b, start, "%lld %s closed", (long long)closed,
+		     plural(closed, "action", "actions"));
+	if ((n = (int64_t)dd->positions.n))
+		part(b, start, "%lld %s", (long long)n, plural(n, "position", "positions"));
+	if ((n = (int64_t)dd->sessions.n))
+		part(b, start, "%lld session %s", (long long)n, plural(n, "change", "changes"));
+}
+
+/* ---- writing ---- */
+
+static void name_text(struct engine *eng, struct doc *d, const char *room_id, const char *user)
+{
+	char *name = cmd_display_name(eng, room_id, user);
+
+	doc_text(d, "%s", name);
+	free(name);
+}
+
+static void name_pill(struct engine *eng, struct doc *d, const char *room_id, const char *user)
+{
+	char *name = cmd_display_name(eng, room_id, user);
+
+	doc_user(d, user, name);
+	free(name);
+}
+
+static void entry_items(struct engine *eng, const char *tz, int64_t day_s,
+			const struct log_list *l, const char *room_id, struct doc *d)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char when[48], *body = digest_clip(l->v[i].body, CLIP_BYTES);
+
+		digest_when(tz, l->v[i].ts_ms / 1000, day_s, when, sizeof(when));
+		doc_begin(d, DOC_ITEM);
+		doc_text(d, "%s ", when);
+		name_text(eng, d, room_id, l->v[i].sender);
+		doc_text(d, ": %s", body);
+		doc_end(d);
+		free(body);
+	}
+}
+
+void digest_sections(struct engine *eng, const struct digest_data *dd,
+		     const char *room_id, struct doc *d)
+{
+	const char *tz = engine_config(eng)->timezone;
+	/* times of the window's own day print short */
+	int64_t day_s = tz_day_start(tz, (dd->until_ms - 1) / 1000);
+
+	if (dd->decisions.n) {
+		doc_heading(d, "Decisions");
+		entry_items(eng, tz, day_s, &dd->decisions, room_id, d);
+	}
+	if (dd->notes.n) {
+		doc_heading(d, "Notes");
+		entry_items(eng, tz, day_s, &dd->notes, room_id, d);
+	}
+	if (dd->actions.n) {
+		doc_heading(d, "Actions");
+		for (size_t i = 0; i < dd->actions.n; i++) {
+			const struct action_item *a = &dd->actions.v[i];
+			char *text = digest_clip(a->text, CLIP_BYTES);
+			if (in_window(dd, a->created_ms)) {
+				doc_begin(d, DOC_ITEM);
+				doc_text(d, "new #%lld for ", (long long)a->id);
+				name_pill(eng, d, room_id, a->assignee);
+				doc_text(d, ": %s", text);
+				if (a->done_ms && in_window(dd, a->done_ms))
+					doc_text(d, " (already done)");
+				doc_end(d);
+			} else if (a->done_ms && in_window(dd, a->done_ms)) {
+				doc_begin(d, DOC_ITEM);
+				doc_text(d, "done #%lld (", (long long)a->id);
+				name_text(eng, d, room_id, a->assignee);
+				doc_text(d, "), closed by ");
+				name_text(eng, d, room_id, a->done_by);
+				doc_text(d, ": %s", text);
+				doc_end(d);
+			}
+			free(text);
+		}
+	}
+	if (dd->positions.n) {
+		doc_heading(d, "Positions");
+		for (size_t i = 0; i < dd->positions.n; i++) {
+			const struct position *p = &dd->positions.v[i];
+			doc_begin(d, DOC_ITEM);
+			doc_strong(d, "%s", p->actor);
+			doc_text(d, ": %s", p->stance);
+			if (!p->before)
+				doc_text(d, " (first recorded)");
+			else if (str_ieq(p->before, p->stance))
+				doc_text(d, " (unchanged)");
+			else
+				doc_text(d, " (was %s)", p->before);
+			if (p->text && *p->text) {
+				char *text = digest_clip(p->text, CLIP_BYTES);
+				doc_text(d, " — %s", text);
+				free(text);
+			}
+			doc_end(d);
+		}
+	}
+	if (dd->sessions.n) {
+		doc_heading(d, "Sessions");
+		for (size_t i = 0; i < dd->sessions.n; i++) {
+			const struct log_session *s = &dd->sessions.v[i];
+			char span[80];
+			const char *what = s->cancelled_ms && in_window(dd, s->cancelled_ms) ? "cancelled"
+					   : in_window(dd, s->created_ms) ? "new"
+					   : "changed";
+			session_span(tz, s, span, sizeof(span));
+			doc_begin(d, DOC_ITEM);
+			doc_text(d, "%s #%lld %s, %s", what, (long long)s->id, s->title, span);
+			if (s->place && *s->place)
+				doc_text(d, " @ %s", s->place);
+			doc_end(d);
+		}
+	}
+}
+
+/* The local day holding t: [*day_s, *next_s), and the day after's end. */
+static void local_days(const char *tz, int64_t t, int64_t *day_s, int64_t *next_s,
+		       int64_t *after_s)
+{
+	/* +26 h lands in the next day whether a day has 23, 24 or 25 hours */
+	*day_s = tz_day_start(tz, t);
+	*next_s = tz_day_start(tz, *day_s + 26 * 3600);
+	if (after_s)
+		*after_s = tz_day_start(tz, *next_s + 26 * 3600);
+}
+
+static void late_line(const struct config *cfg, struct doc *d)
+{
+	doc_para(d, "(Sent late: I was offline at %02d:%02d.)", cfg->digest_minute / 60,
+		 cfg->digest_minute % 60);
+}
+
+static void attendee_names(struct engine *eng, const struct strv *users, const char *room_id,
+			   struct doc *d)
+{
+	for (size_t i = 0; i < users->n; i++) {
+		if (i)
+			doc_text(d, ", ");
+		name_text(eng, d, room_id, users->v[i]);
+	}
+}
+
+int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int late,
+		 struct doc *d, int *active)
+{
+	const struct config *cfg = engine_config(eng);
+	const char *tz = cfg->timezone;
+	struct store *st = engine_store(eng);
+	struct digest_data dd;
+	struct log_session_list tomorrow = { 0 }, soon = { 0 };
+	struct buf sum;
+	int64_t day_s, next_s, after_s;
+	char day[32], when[48];
+	size_t nobody = 0;
+	int rc = -1;
+
+	buf_init(&sum, 0);
+	*active = 0;
+	local_days(tz, now_s, &day_s, &next_s, &after_s);
+	if (digest_load(eng, is->id, is->room_id, NULL, day_s * 1000, next_s * 1000, &dd) ||
+	    store_log_sessions_between(st, is->id, next_s, after_s, &tomorrow) ||
+	    store_log_sessions_between(st, is->id, now_s, now_s + 86400, &soon))
+		goto out;
+	*active = dd.entries > 0 || !digest_data_quiet(&dd);
+
+	tz_format_day(tz, day_s, day, sizeof(day));
+	doc_heading(d, "%s — digest for %s", is->name, day);
+	if (late)
+		late_line(cfg, d);
+	digest_summary(&dd, &sum);
+	if (!*active)
+		doc_para(d, "Nothing was logged today.");
+	else
+		doc_para(d, "%lld %s, %zu %s active%s%s.", (long long)dd.messages,
+			 plural(dd.messages, "message", "messages"), dd.people.n,
+			 plural((int64_t)dd.people.n, "person", "people"), sum.len ? "; " : "",
+			 sum.data);
+	digest_sections(eng, &dd, is->room_id, d);
+	if (dd.people.n) {
+		doc_begin(d, DOC_PARA);
+		doc_text(d, "Active today: ");
+		attendee_names(eng, &dd.people, is->room_id, d);
+		doc_text(d, ".");
+		doc_end(d);
+	}
+
+	tz_format_day(tz, next_s, day, sizeof(day));
+	if (!tomorrow.n) {
+		doc_para(d, "No sessions tomorrow (%s).", day);
+	} else {
+		static const char *const titles[] = { "Time", "Session", "Place", "Attending" };
+		doc_heading(d, "Tomorrow, %s", day);
+		doc_table(d, ARRAY_LEN(titles), titles);
+		for (size_t i = 0; i < tomorrow.n; i++) {
+			const struct log_session *s = &tomorrow.v[i];
+			char b[16];
+			tz_format_hm(tz, s->start_s, when, sizeof(when));
+			tz_format_hm(tz, s->end_s, b, sizeof(b));
+			doc_begin(d, DOC_ROW);
+			doc_cell(d);
+			doc_text(d, "%s-%s", when, b);
+			doc_cell(d);
+			doc_text(d, "#%lld %s", (long long)s->id, s->title);
+			doc_cell(d);
+			doc_text(d, "%s", s->place && *s->place ? s->place : "—");
+			doc_cell(d);
+			if (s->attendees.n)
+				attendee_names(eng, &s->attendees, is->room_id, d);
+			else
+				doc_strong(d, "nobody");
+			doc_end(d);
+		}
+	}
+	for (size_t i = 0; i < soon.n; i++)
+		nobody += soon.v[i].attendees.n == 0;
+	if (nobody) {
+		doc_heading(d, "Nobody attending yet (next 24 h)");
+		for (size_t i = 0; i < soon.n; i++) {
+			char span[80];
+			if (soon.v[i].attendees.n)
+				continue;
+			session_span(tz, &soon.v[i], span, sizeof(span));
+			doc_item(d, "#%lld %s, %s", (long long)soon.v[i].id, soon.v[i].title, span);
+		}
+	}
+	rc = 0;
+out:
+	digest_data_release(&dd);
+	store_log_session_list_release(&tomorrow);
+	store_log_session_list_release(&soon);
+	buf_release(&sum);
+	return rc;
+}
+
+/* One issue's line of the overview. */
+struct overview_row {
+	struct issue is;
+	struct digest_data dd;
+	size_t open_actions;
+	struct strv leads;
+};
+
+static void overview_rows_release(struct overview_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		issue_release(&rows[i].is);
+		digest_data_release(&rows[i].dd);
+		strv_release(&rows[i].leads);
+	}
+	free(rows);
+}
+
+static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64_t until_ms,
+			 struct overview_row *r)
+{
+	struct store *st = engine_store(eng);
+	struct action_list open = { 0 };
+	int rc;
+
+	r->is.id = id;
+	if (store_lookup_issue(st, id, &r->is.slug, &r->is.name, &r->is.room_id))
+		return -1;
+	/* the overview shows numbers only, so every entry of the issue counts */
+	if (digest_load(eng, id, NULL, NULL, since_ms, until_ms, &r->dd) ||
+	    store_log_leads(st, id, &r->leads))
+		return -1;
+	rc = store_action_open(st, id, &open);
+	r->open_actions = open.n;
+	store_action_list_release(&open);
+	return rc;
+}
+
+int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, int *active)
+{
+	const struct config *cfg = engine_config(eng);
+	const char *tz = cfg->timezone;
+	struct store *st = engine_store(eng);
+	struct overview_row *rows = NULL;
+	struct log_session_list soon = { 0 };
+	struct buf b;
+	int64_t *ids = NULL, day_s, next_s;
+	size_t n = 0, nrows = 0, busy = 0, leadless = 0, nobody = 0;
+	char day[32];
+	int rc = -1;
+
+	buf_init(&b, 0);
+	*active = 0;
+	local_days(tz, now_s, &day_s, &next_s, NULL);
+	if (store_log_issue_ids(st, &ids, &n))
+		goto out;
+	rows = xcalloc(n ? n : 1, sizeof(*rows));
+	for (nrows = 0; nrows < n; nrows++) {
+		struct overview_row *r = &rows[nrows];
+		if (overview_load(eng, ids[nrows], day_s * 1000, next_s * 1000, r)) {
+			nrows++;
+			goto out;
+		}
+		busy += r->dd.entries > 0 || !digest_data_quiet(&r->dd);
+		leadless += r->leads.n == 0;
+	}
+	if (store_log_sessions_between(st, 0, now_s, now_s + 86400, &soon))
+		goto out;
+	for (size_t i = 0; i < soon.n; i++)
+		nobody += soon.v[i].attendees.n == 0;
+	*active = busy > 0 || soon.n > 0;
+
+	tz_format_day(tz, day_s, day, sizeof(day));
+	doc_heading(d, "Daily overview — %s", day);
+	if (late)
+		late_line(cfg, d);
+	doc_para(d, "%zu of %zu %s active today; %zu with no lead; %zu %s in the next 24 h "
+		 "with nobody attending.", busy, n, plural((int64_t)n, "issue", "issues"),
+		 leadless, nobody, plural((int64_t)nobody, "session", "sessions"));
+	if (nrows) {
+		static const char *const titles[] = { "Issue", "Today", "Open actions", "Leads" };
+		doc_table(d, ARRAY_LEN(titles), titles);
+		for (size_t i = 0; i < nrows; i++) {
+			struct overview_row *r = &rows[i];
+			doc_begin(d, DOC_ROW);
+			doc_cell(d);
+			doc_text(d, "%s", r->is.name);
+			doc_cell(d);
+			buf_reset(&b);
+			if (r->dd.messages)
+				buf_printf(&b, "%lld %s", (long long)r->dd.messages,
+					   plural(r->dd.messages, "message", "messages"));
+			if (!digest_data_quiet(&r->dd)) {
+				if (b.len)
+					buf_puts(&b, ", ");
+				digest_summary(&r->dd, &b);
+			}
+			doc_text(d, "%s", b.len ? b.data : "—");
+			doc_cell(d);
+			doc_text(d, "%zu", r->open_actions);
+			doc_cell(d);
+			if (r->leads.n)
+				attendee_names(eng, &r->leads, NULL, d);
+			else
+				doc_strong(d, "no lead");
+			doc_end(d);
+		}
+	}
+	if (leadless) {
+		doc_heading(d, "No lead");
+		doc_begin(d, DOC_PARA);
+		for (size_t i = 0, k = 0; i < nrows; i++) {
+			if (rows[i].leads.n)
+				continue;
+			doc_text(d, "%s%s", k++ ? ", " : "", rows[i].is.name);
+		}
+		doc_text(d, ". %scover <issue> takes one on.", cfg->command_prefix);
+		doc_end(d);
+	}
+	if (nobody) {
+		doc_heading(d, "Nobody attending (next 24 h)");
+		for (size_t i = 0; i < soon.n; i++) {
+			const struct log_session *s = &soon.v[i];
+			const char *issue = "?";
+			char span[80];
+			if (s->attendees.n)
+				continue;
+			for (size_t k = 0; k < nrows; k++)
+				if (rows[k].is.id == s->issue_id)
+					issue = rows[k].is.name;
+			session_span(tz, s, span, sizeof(span));
+			doc_item(d, "%s — #%lld %s, %s", issue, (long long)s->id, s->title, span);
+		}
+	}
+	rc = 0;
+out:
+	overview_rows_release(rows, nrows);
+	store_log_session_list_release(&soon);
+	free(ids);
+	buf_release(&b);
+	return rc;
+}
+
+/* ---- the daily schedule ---- */
+
+/* The instant of the digest time on the local day starting at day_s. */
+static int64_t digest_at(const char *tz, int64_t day_s, int minute)
+{
+	struct local_time lt;
+	int64_t t;
+
+	if (tz_to_local(tz, day_s, &lt) == 0 &&
+	    tz_from_local(tz, lt.year, lt.month, lt.day, minute / 60, minute % 60, 0, &t) == 0)
+		return t;
+	return day_s + (int64_t)minute * 60;    /* a time the clocks skip */
+}
+
+/* "digest:<slug>:<YYYY-MM-DD>" of the local day starting at day_s. */
+static char *digest_key(const char *tz, const char *slug, int64_t day_s)
+{
+	char date[16];
+
+	tz_format_date(tz, day_s, date, sizeof(date));
+	return xasprintf("digest:%s:%s", slug, date);
+}
+
+/* A room ID we can post to (an unresolved #alias is not one yet). */
+static int postable(const char *room_id)
+{
+	return room_id && room_id[0] == '!';
+}
+
+/*
+ * Hand out (send) or record as dropped (!send: a day gone by) the digest
+ * of one room for the local day starting at day_s, unless its key is
+ * done.  A digest with nothing to say is recorded as dropped at once, so
+ * each room's digest is decided once, at digest time (or at the first
+ * look after it, which is then rightly called late).
+ */
+static int digest_one(struct engine *eng, const struct issue *is, int64_t day_s,
+		      int64_t now_s, int send, int late, struct engine_replies *out)
+{
+	const struct config *cfg = engine_config(eng);
+	const char *room = is ? is->room_id : engine_coordination_room(eng);
+	char *key = digest_key(cfg->timezone, is ? is->slug : "coordination", day_s);
+	struct doc d;
+	int active = 0, rc = -1;
+
+	doc_init(&d);
+	if (!postable(room) || cmd_due_done(eng, key)) {
+		rc = 0;
+		goto out;
+	}
+	if (!send) {
+		/* too stale to be news: never sent, recorded so it is not tried again */
+		rc = cmd_due_drop(eng, key);
+		goto out;
+	}
+	if (is ? digest_issue(eng, is, now_s, late, &d, &active)
+	       : digest_overview(eng, now_s, late, &d, &active))
+		goto out;
+	if (!active) {
+		rc = cmd_due_drop(eng, key);    /* SPEC §3: a quiet issue gets none */
+		goto out;
+	}
+	cmd_due_add(out, room, &d, NULL, key, NULL);
+	rc = 0;
+out:
+	doc_release(&d);
+	free(key);
+	return rc;
+}
+
+/* Every digest of the day starting at day_s: see digest_one. */
+static int digest_day(struct engine *eng, int64_t day_s, int64_t now_s, int send, int late,
+		      struct engine_replies *out)
+{
+	struct store *st = engine_store(eng);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (store_log_issue_ids(st, &ids, &n))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct issue is = { 0 };
+		int bad;
+		is.id = ids[i];
+		bad = store_lookup_issue(st, ids[i], &is.slug, &is.name, &is.room_id) ||
+		      digest_one(eng, &is, day_s, now_s, send, late, out);
+		issue_release(&is);
+		if (bad)
+			goto out;
+	}
+	if (digest_one(eng, NULL, day_s, now_s, send, late, out))
+		goto out;
+	rc = 0;
+out:
+	free(ids);
+	return rc;
+}
+
+int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
+{
+	const struct config *cfg = engine_config(eng);
+	const char *tz = cfg->timezone;
+	int64_t now_s = now_ms / 1000, day_s, at;
+
+	day_s = tz_day_start(tz, now_s);
+	/* yesterday's, if the bot was down from digest time to midnight */
+	if (digest_day(eng, tz_day_start(tz, day_s - 1), now_s, 0, 0, out))
+		return -1;
+	at = digest_at(tz, day_s, cfg->digest_minute);
+	if (now_s < at)
+		return 0;
+	return digest_day(eng, day_s, now_s, 1, now_s >= at + LATE_AFTER_S, out);
+}

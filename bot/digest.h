@@ -1,0 +1,78 @@
+/*
+ * digest.h - what happened in an issue over a stretch of time, loaded once
+ * and written into an answer: shared by !catchup, !digest and the daily
+ * digest that cmd_digest_due() (digest.c) hands out.  Internal to the
+ * command engine; it reads the store through store_log.h only.
+ */
+#ifndef CAUCUS_DIGEST_H
+#define CAUCUS_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "doc.h"
+#include "store_log.h"
+
+/* The log of an issue over [since_ms, until_ms). */
+struct digest_data {
+	int64_t since_ms, until_ms;
+	struct log_list decisions;
+	struct log_list notes;
+	struct action_list actions;     /* opened or closed in the window */
+	struct position_list positions;
+	struct log_session_list sessions;       /* created, changed or cancelled */
+	int64_t messages;               /* ordinary messages */
+	int64_t entries;                /* log entries of any kind */
+	struct strv people;             /* who wrote them, most active first */
+};
+
+/*
+ * Load what happened in issue_id over [since_ms, until_ms).  room_id (may
+ * be NULL) keeps only log entries kept in that room; viewer (may be NULL)
+ * only those of rooms the viewer is in.  Release with digest_data_release
+ * (also after a failure).  Returns 0 or -1 (store).
+ */
+int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
+		const char *viewer, int64_t since_ms, int64_t until_ms,
+		struct digest_data *dd);
+void digest_data_release(struct digest_data *dd);
+
+/* 1 when nothing but ordinary messages (or nothing at all) happened. */
+int digest_data_quiet(const struct digest_data *dd);
+
+/* "2 decisions, 1 note, 1 action opened" (no messages) into b; "" if quiet. */
+void digest_summary(const struct digest_data *dd, struct buf *b);
+
+/* Write the sections (decisions, notes, actions, positions, sessions) into
+ * d; names are looked up as members of room_id.  Nothing for a quiet one. */
+void digest_sections(struct engine *eng, const struct digest_data *dd,
+		     const char *room_id, struct doc *d);
+
+/*
+ * The daily digest of one issue for the local day holding now_s, as of
+ * now_s: the day's log, who was active, tomorrow's sessions and the next
+ * 24 h's sessions nobody attends.  *active is 1 when anything happened
+ * that day.  late: say it comes late.  Returns 0 or -1 (store).
+ */
+int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int late,
+		 struct doc *d, int *active);
+
+/*
+ * The coordination room's overview for the day holding now_s: every
+ * issue's activity in numbers (no content: the coordination room may hold
+ * people who are not in an issue's room), open actions, leads, issues with
+ * no lead, sessions of the next 24 h nobody attends.  *active is 1 when
+ * any issue was active or a session falls in the next 24 h.
+ */
+int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d,
+		    int *active);
+
+/* s cut to about max bytes on a character boundary (with "…"), line
+ * breaks turned into spaces, for list items.  Caller frees. */
+char *digest_clip(const char *s, size_t max);
+
+/* "14:02" when t is in the local day starting at day_s, else "Mon 5 Nov 14:02". */
+void digest_when(const char *tz, int64_t t, int64_t day_s, char *out, size_t len);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * test_digest.c - the daily digest (digest.c): what an issue's digest and
+ * the coordination overview say, that a quiet issue gets none, and when
+ * they fall due: once at digest time (conference time zone) until
+ * acknowledged, late the same day when the bot was down, dropped the next.
+ */
+/* testengine.h defines static helpers this file does not all use */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "testengine.h"
+
+#include "store_room.h"
+
+#define HOUR 3600
+#define MIN 60
+
+static int setup(void **state)
+{
+	*state = te_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	te_free(*state);
+	return 0;
+}
+
+/* The due reply with due_id 'key' among t->out, or NULL. */
+static const struct engine_reply *due_reply(struct te *t, const char *key)
+{
+	for (size_t i = 0; i < t->out.n; i++)
+		if (t->out.v[i].due_id && !strcmp(t->out.v[i].due_id, key))
+			return &t->out.v[i];
+	return NULL;
+}
+
+/* How many digests (not session reminders) are due now. */
+static size_t digests_due(struct te *t)
+{
+	size_t n = 0;
+
+	te_due(t);
+	for (size_t i = 0; i < t->out.n; i++)
+		n += t->out.v[i].due_id && !strncmp(t->out.v[i].due_id, "digest:", 7);
+	return n;
+}
+
+/* Move the clock to local time hh:mm on the day 'day' days after Monday
+ * 5 Nov 2018 (Dubai is UTC+4, no DST). */
+static void te_at(struct te *t, int day, int hh, int mm)
+{
+	t->now_ms = (1541361600LL + day * 86400LL + hh * 3600LL + mm * 60LL) * 1000;
+}
+
+static void busy_day(struct te *t)
+{
+	te_say(t, CYBER, ALICE, "!cover cyber");
+	te_say(t, CYBER, BOB, "Brazil will table an amendment on encryption");
+	te_say(t, CYBER, CAROL, "CEPT is still consulting");
+	te_say(t, CYBER, BOB, "!decision we back the CEPT text on Res 130");
+	te_say(t, CYBER, CAROL, "!note the vote is on Thursday");
+	te_say(t, CYBER, BOB, "!action \"Carol Smith\" draft our statement");
+	te_say(t, CYBER, BOB, "!action Alice call the CITEL chair");
+	te_say(t, CYBER, BOB, "!position CEPT support");
+	te_advance(t, HOUR);
+	te_say(t, CYBER, CAROL, "!done 2");
+	te_say(t, CYBER, CAROL, "!position CEPT oppose after the ad hoc group");
+	te_say(t, CYBER, BOB, "!session cyber tomorrow 10:00-11:30 Ad hoc group 1 @ Room B");
+	te_say(t, CYBER, CAROL, "!attend 1");
+	te_say(t, CYBER, BOB, "!attend 1");
+	te_say(t, CYBER, BOB, "!session cyber tomorrow 15:00 WG-PL drafting");
+}
+
+static void test_issue_digest_content(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	busy_day(t);
+	te_at(t, 0, 23, 0);
+	assert_true(digests_due(t) >= 1);
+	r = due_reply(t, "digest:cybersecurity:2018-11-05");
+	assert_non_null(r);
+	assert_string_equal(r->room_id, CYBER);
+	assert_int_equal(r->mentions.n, 0);
+	assert_int_equal(r->due_keys.n, 1);
+	assert_string_equal(r->due_keys.v[0], "digest:cybersecurity:2018-11-05");
+	assert_contains(r->body, "Cybersecurity — digest for Mon 5 Nov\n");
+	assert_contains(r->body, "2 messages, 2 people active; 1 decision, 1 note, "
+				 "2 actions opened, 1 closed, 2 positions, 2 session changes.");
+	assert_contains(r->body, "Decisions\n• 09:00 Bob: we back the CEPT text on Res 130");
+	assert_contains(r->body, "Notes\n• 09:00 Carol Smith: the vote is on Thursday");
+	assert_contains(r->body, "new #1 for Carol Smith: draft our statement");
+	assert_contains(r->body, "new #2 for Alice: call the CITEL chair (already done)");
+	assert_contains(r->body, "CEPT: support (first recorded)");
+	assert_contains(r->body, "CEPT: oppose (was support) — after the ad hoc group");
+	assert_contains(r->body, "Active today: Bob, Carol Smith.");
+	assert_not_contains(r->body, "Active today: Bob, Carol Smith, Alice");
+	assert_contains(r->body, "Tomorrow, Tue 6 Nov");
+	assert_contains(r->body, "10:00-11:30 | #1 Ad hoc group 1 | Room B | Bob, Carol Smith");
+	assert_contains(r->body, "15:00-16:00 | #2 WG-PL drafting | — | nobody");
+	assert_contains(r->body, "Nobody attending yet (next 24 h)\n• #2 WG-PL drafting, "
+				 "Tue 6 Nov 15:00-16:00");
+	assert_not_contains(r->body, "Sent late");
+	/* ordinary messages count, but their text is the log's, not the digest's */
+	assert_not_contains(r->body, "encryption");
+	assert_contains(r->html, "<table>");
+}
+
+static void test_nobody_attending_tomorrow_flagged(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	te_say(t, CYBER, BOB, "!session cyber tomorrow 09:00 Com 5 <plenary> & more");
+	te_at(t, 0, 23, 0);
+	digests_due(t);
+	r = due_reply(t, "digest:cybersecurity:2018-11-05");
+	assert_non_null(r);
+	assert_contains(r->body, "0 messages, 0 people active; 1 session change.");
+	assert_contains(r->body, "09:00-10:00 | #1 Com 5 <plenary> & more | — | nobody");
+	assert_contains(r->html, "<strong>nobody</strong>");
+	assert_contains(r->html, "#1 Com 5 &lt;plenary&gt; &amp; more");
+	assert_not_contains(r->html, "<plenary>");
+}
+
+static void test_quiet_issue_gets_none(void **state)
+{
+	struct te *t = *state;
+
+	te_say(t, CYBER, BOB, "one message");
+	te_at(t, 0, 23, 0);
+	digests_due(t);
+	assert_non_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
+	assert_null(due_reply(t, "digest:privacy:2018-11-05"));
+	assert_null(due_reply(t, "digest:ai:2018-11-05"));
+	/* issues without a room have nowhere to go */
+	assert_null(due_reply(t, "digest:gender:2018-11-05"));
+	/* decided once: the quiet ones are recorded, not reconsidered all evening */
+	assert_int_equal(store_due_done(t->st, "digest:privacy:2018-11-05"), 1);
+	assert_int_equal(store_due_done(t->st, "digest:cybersecurity:2018-11-05"), 0);
+	/* a command in the coordination room is not issue activity */
+	te_at(t, 1, 10, 0);
+	te_say(t, COORD, ALICE, "!issues");
+	te_at(t, 1, 23, 0);
+	assert_int_equal(digests_due(t), 0);
+}
+
+static void test_due_once_until_ack(void **state)
+{
+	struct te *t = *state;
+
+	te_say(t, CYBER, BOB, "!decision we back the CEPT text");
+	te_at(t, 0, 22, 59);
+	assert_int_equal(digests_due(t), 0);
+	te_at(t, 0, 23, 0);
+	assert_int_equal(digests_due(t), 2);
+	assert_non_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
+	assert_non_null(due_reply(t, "digest:coordination:2018-11-05"));
+	/* not acknowledged (say the outbox failed): it comes out again */
+	te_at(t, 0, 23, 1);
+	assert_int_equal(digests_due(t), 2);
+	te_ack_all(t);
+	te_at(t, 0, 23, 2);
+	assert_int_equal(digests_due(t), 0);
+	te_at(t, 0, 23, 59);
+	assert_int_equal(digests_due(t), 0);
+	assert_int_equal(store_due_done(t->st, "digest:cybersecurity:2018-11-05"), 1);
+	/* the next day: no activity, no digest; and the day before is not resent */
+	te_at(t, 1, 23, 0);
+	assert_int_equal(digests_due(t), 0);
+}
+
+static void test_late_same_day(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	te_say(t, CYBER, BOB, "!note kept before the outage");
+	/* the bot was down from 22:00 to 23:40 */
+	te_at(t, 0, 23, 40);
+	assert_int_equal(digests_due(t), 2);
+	r = due_reply(t, "digest:cybersecurity:2018-11-05");
+	assert_non_null(r);
+	assert_contains(r->body, "(Sent late: I was offline at 23:00.)");
+	assert_contains(r->body, "kept before the outage");
+	r = due_reply(t, "digest:coordination:2018-11-05");
+	assert_non_null(r);
+	assert_contains(r->body, "(Sent late: I was offline at 23:00.)");
+	te_ack_all(t);
+	te_at(t, 0, 23, 41);
+	assert_int_equal(digests_due(t), 0);
+}
+
+static void test_dropped_next_day(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	te_say(t, CYBER, BOB, "!note Monday's note");
+	/* down from before 23:00 Monday until Tuesday 08:00 */
+	te_at(t, 1, 8, 0);
+	assert_int_equal(digests_due(t), 0);
+	assert_int_equal(store_due_done(t->st, "digest:cybersecurity:2018-11-05"), 1);
+	assert_int_equal(store_due_done(t->st, "digest:coordination:2018-11-05"), 1);
+	/* Tuesday has its own digest, which does not carry Monday's news */
+	te_say(t, CYBER, BOB, "!note Tuesday's note");
+	te_at(t, 1, 23, 0);
+	assert_int_equal(digests_due(t), 2);
+	r = due_reply(t, "digest:cybersecurity:2018-11-06");
+	assert_non_null(r);
+	assert_contains(r->body, "digest for Tue 6 Nov");
+	assert_contains(r->body, "Tuesday's note");
+	assert_not_contains(r->body, "Monday's note");
+	assert_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
+}
+
+static void test_day_is_local(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	/* 00:30 Tuesday in Dubai is still Monday in UTC */
+	te_at(t, 1, 0, 30);
+	te_say(t, CYBER, BOB, "!decision after local midnight");
+	te_at(t, 1, 23, 0);
+	digests_due(t);
+	r = due_reply(t, "digest:cybersecurity:2018-11-06");
+	assert_non_null(r);
+	assert_contains(r->body, "00:30 Bob: after local midnight");
+	assert_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
+}
+
+static void test_digest_time_from_config(void **state)
+{
+	struct te *t = *state;
+
+	t->cfg.digest_minute = 18 * 60 + 30;
+	te_say(t, CYBER, BOB, "!note early digest");
+	te_at(t, 0, 18, 29);
+	assert_int_equal(digests_due(t), 0);
+	te_at(t, 0, 18, 30);
+	assert_int_equal(digests_due(t), 2);
+	assert_not_contains(due_reply(t, "digest:cybersecurity:2018-11-05")->body, "late");
+}
+
+static void test_overview(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	busy_day(t);
+	te_say(t, PRIVACY, DAVE, "privacy chatter");
+	te_say(t, PRIVACY, DAVE, "!cover privacy backup");
+	te_at(t, 0, 23, 0);
+	digests_due(t);
+	r = due_reply(t, "digest:coordination:2018-11-05");
+	assert_non_null(r);
+	assert_string_equal(r->room_id, COORD);
+	assert_int_equal(r->mentions.n, 0);
+	assert_contains(r->body, "Daily overview — Mon 5 Nov\n");
+	assert_contains(r->body, "2 of 5 issues active today; 4 with no lead; 1 session in the "
+				 "next 24 h with nobody attending.");
+	assert_contains(r->body, "Cybersecurity | 2 messages, 1 decision, 1 note, 2 actions "
+				 "opened, 1 closed, 2 positions, 2 session changes | 1 | Alice");
+	assert_contains(r->body, "Privacy and data protection | 1 message | 0 | no lead");
+	assert_contains(r->body, "Gender | — | 0 | no lead");
+	assert_contains(r->body, "No lead\nArtificial intelligence, Counterfeit devices, Gender, "
+				 "Privacy and data protection. !cover <issue> takes one on.");
+	assert_contains(r->body, "Nobody attending (next 24 h)\n• Cybersecurity — #2 WG-PL "
+				 "drafting");
+	/* SPEC §4: the coordination room is not every issue room: numbers only */
+	assert_not_contains(r->body, "CEPT text");
+	assert_not_contains(r->body, "Thursday");
+	assert_not_contains(r->body, "privacy chatter");
+	assert_contains(r->html, "<th>Open actions</th>");
+	/* the privacy room gets its own digest */
+	assert_non_null(due_reply(t, "digest:privacy:2018-11-05"));
+	assert_contains(due_reply(t, "digest:privacy:2018-11-05")->body,
+			"1 message, 1 person active.");
+}
+
+static void test_overview_for_sessions_alone(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *r;
+
+	/* scheduled from the coordination room the day before: Tuesday's
+	 * overview still warns that nobody attends */
+	te_say(t, COORD, BOB, "!session ai wed 09:00 AI side event");
+	te_at(t, 0, 23, 5);
+	te_ack_all(t);
+	digests_due(t);
+	te_ack_all(t);
+	te_at(t, 1, 23, 0);
+	assert_int_equal(digests_due(t), 1);
+	r = due_reply(t, "digest:coordination:2018-11-06");
+	assert_non_null(r);
+	assert_contains(r->body, "0 of 5 issues active today");
+	assert_contains(r->body, "Artificial intelligence — #1 AI side event");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_issue_digest_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nobody_attending_tomorrow_flagged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_issue_gets_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_once_until_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_same_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_next_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_day_is_local, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_digest_time_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview_for_sessions_alone, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
