@@ -52,13 +52,13 @@ tests/toml-decoder: tests/toml-decoder.c build/libcaucus.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 build/unit/%: tests/unit/%.c tests/unit/testutil.h build/libcaucus.a | build/unit
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libcaucus.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Ibot -o $@ $< build/libcaucus.a $(LIBS) -lcmocka
 
 build/asan/unit/%: tests/unit/%.c tests/unit/testutil.h build/asan/libcaucus.a | build/asan/unit
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< build/asan/libcaucus.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit -Ibot -o $@ $< build/asan/libcaucus.a $(LIBS) -lcmocka
 
 build/fuzz/%: tests/fuzz/%.c $(LIBSRC) | build/fuzz
-	clang -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -g -O1 \
+	clang -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ibot -g -O1 \
 	  -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
 	  -o $@ $< $(LIBSRC) $(LIBS)
 
