@@ -77,6 +77,30 @@ static void test_note_html_escaped(void **state)
 	assert_contains(t->out.v[0].body, "<script>alert(1)</script> & \"quotes\"");
 }
 
+static void test_long_entry_clipped_whole_char(void **state)
+{
+	struct te *t = *state;
+	struct buf b;
+	const char *r;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "!note x");
+	for (int i = 0; i < 400; i++)
+		buf_puts(&b, "é");
+	buf_puts(&b, " THE-END\nsecond line");
+	te_say(t, CYBER, ALICE, b.data);
+	r = te_say(t, CYBER, ALICE, "!log");
+	/* 300 bytes: "x" and 149 two-byte characters, never half of one */
+	assert_contains(r, "Alice (note): xé");
+	assert_string_equal(r + strlen(r) - strlen("éé…"), "éé…");
+	assert_not_contains(r, "THE-END");
+	assert_int_equal(strstr(r, "…") - strstr(r, "xé"), 299);
+	/* the log keeps it whole: the end is still found */
+	r = te_say(t, CYBER, ALICE, "!search the-end");
+	assert_contains(r, "1 match");
+	buf_release(&b);
+}
+
 /* ---- action items ---- */
 
 static void test_action_mentions_assignee(void **state)
@@ -703,6 +727,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_note_and_decision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_note_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_note_html_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_entry_clipped_whole_char, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_action_mentions_assignee, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_action_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
