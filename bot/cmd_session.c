@@ -152,36 +152,45 @@ static int user_from(struct cmd_ctx *ctx, size_t from, char **user)
 	return rc;
 }
 
-/*
- * The session whose number is argv[0]: 0 with *s filled (release it),
- * -1 when answered (bad number, no such session, store failure: *failed
- * is set then, so the handler returns -1).
- */
-static int session_arg(struct cmd_ctx *ctx, struct session *s, int *failed)
+/* The session number in argv[0]: 0 with *n, -1 when answered (missing or
+ * not a number).  Checked before any lookup: a malformed command gets its
+ * usage whether or not the session exists. */
+static int session_num(struct cmd_ctx *ctx, int64_t *n)
 {
-	int64_t n;
-	int rc;
-
-	*failed = 0;
-	memset(s, 0, sizeof(*s));
 	if (ctx->argc == 0) {
 		cmd_usage(ctx, "which session? Give its number (%ssessions lists them).",
 			  ctx->prefix);
 		return -1;
 	}
-	if (cmd_number_arg(ctx, ctx->argv[0], "session", &n))
-		return -1;
-	rc = store_session_get(ctx->st, n, s);
-	if (rc < 0) {
-		*failed = 1;
-		return -1;
-	}
-	if (rc == 1) {
+	return cmd_number_arg(ctx, ctx->argv[0], "session", n);
+}
+
+/*
+ * Session n: 0 with *s filled (release it), -1 when answered ("no session
+ * #12") or when the store failed (then *failed is set, so the handler
+ * returns -1).
+ */
+static int session_get(struct cmd_ctx *ctx, int64_t n, struct session *s, int *failed)
+{
+	int rc = store_session_get(ctx->st, n, s);
+
+	*failed = rc < 0;
+	if (rc == 1)
 		cmd_fail(ctx, "no session #%lld; %ssessions lists the upcoming ones.",
 			 (long long)n, ctx->prefix);
+	return rc ? -1 : 0;
+}
+
+/* session_num then session_get. */
+static int session_arg(struct cmd_ctx *ctx, struct session *s, int *failed)
+{
+	int64_t n;
+
+	*failed = 0;
+	memset(s, 0, sizeof(*s));
+	if (session_num(ctx, &n))
 		return -1;
-	}
-	return 0;
+	return session_get(ctx, n, s, failed);
 }
 
 /* A start must not be in the past; the current minute still counts, so
@@ -622,10 +631,18 @@ static int cmd_move(struct cmd_ctx *ctx)
 	struct clash_list cl = { 0 };
 	char was[96], when[96];
 	size_t i = 1;
-	int64_t start, end;
+	int64_t n, start, end;
 	int failed = 0, rc = 0;
 
-	if (session_arg(ctx, &s, &failed)) {
+	if (session_num(ctx, &n) || cmd_when_arg(ctx, &i, &start, &end))
+		goto out;
+	if (i < ctx->argc) {
+		cmd_usage(ctx, "I did not understand '%s' after the time.", ctx->argv[i]);
+		goto out;
+	}
+	if (check_future(ctx, start))
+		goto out;
+	if (session_get(ctx, n, &s, &failed)) {
 		rc = failed ? -1 : 0;
 		goto out;
 	}
@@ -634,14 +651,6 @@ static int cmd_move(struct cmd_ctx *ctx)
 			 (long long)s.id, s.title, ctx->prefix);
 		goto out;
 	}
-	if (cmd_when_arg(ctx, &i, &start, &end))
-		goto out;
-	if (i < ctx->argc) {
-		cmd_usage(ctx, "I did not understand '%s' after the time.", ctx->argv[i]);
-		goto out;
-	}
-	if (check_future(ctx, start))
-		goto out;
 	if (end < 0)
 		end = start + (s.end_s - s.start_s);
 	else if (check_length(ctx, start, end))
@@ -672,14 +681,17 @@ out:
 static int cmd_cancel(struct cmd_ctx *ctx)
 {
 	struct session s = { 0 };
+	int64_t n;
 	int failed = 0, rc = 0;
 
-	if (session_arg(ctx, &s, &failed)) {
-		rc = failed ? -1 : 0;
+	if (session_num(ctx, &n))
 		goto out;
-	}
 	if (ctx->argc > 1) {
 		cmd_usage(ctx, "%scancel takes only the session number.", ctx->prefix);
+		goto out;
+	}
+	if (session_get(ctx, n, &s, &failed)) {
+		rc = failed ? -1 : 0;
 		goto out;
 	}
 	if (s.cancelled_ms) {

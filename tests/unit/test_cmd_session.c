@@ -298,6 +298,7 @@ static void test_move_tells_attendees(void **state)
 	say_ok(t, COORD, ALICE, "!move 1", "when?");
 	assert_contains(answer(t), "Usage: !move <n> <when>");
 	say_ok(t, COORD, ALICE, "!move 9 15:00", "no session #9");
+	say_ok(t, COORD, ALICE, "!move 9", "Usage: !move <n> <when>");
 	say_ok(t, COORD, ALICE, "!move 1 15:00 please", "I did not understand 'please'");
 }
 
@@ -326,6 +327,7 @@ static void test_cancel_tells_attendees(void **state)
 	say_ok(t, COORD, ALICE, "!move 1 16:00", "was cancelled");
 	say_ok(t, COORD, ALICE, "!cancel 7", "no session #7");
 	say_ok(t, COORD, ALICE, "!cancel 1 2", "Usage: !cancel <n>");
+	say_ok(t, COORD, ALICE, "!cancel 9 now", "Usage: !cancel <n>");
 
 	/* an issue without a room cannot be told */
 	te_say(t, COORD, ALICE, "!session gender 15:00 Side event");
