@@ -37,12 +37,12 @@ struct te {
 	int seq;
 };
 
-static int64_t te_clock(void *ud)
+static inline int64_t te_clock(void *ud)
 {
 	return ((struct te *)ud)->now_ms;
 }
 
-static void te_issue(struct te *t, const char *slug, const char *name, const char *room,
+static inline void te_issue(struct te *t, const char *slug, const char *name, const char *room,
 		     const char *a1, const char *a2)
 {
 	struct cfg_issue *ci;
@@ -59,12 +59,12 @@ static void te_issue(struct te *t, const char *slug, const char *name, const cha
 		strv_push(&ci->aliases, a2);
 }
 
-static void te_member(struct te *t, const char *room, const char *user, const char *name)
+static inline void te_member(struct te *t, const char *room, const char *user, const char *name)
 {
 	assert_int_equal(engine_member(t->eng, room, user, name, "join", 0), 0);
 }
 
-static struct te *te_new(void)
+static inline struct te *te_new(void)
 {
 	struct te *t = xcalloc(1, sizeof(*t));
 	char err[256];
@@ -110,7 +110,7 @@ static struct te *te_new(void)
 	return t;
 }
 
-static void te_free(struct te *t)
+static inline void te_free(struct te *t)
 {
 	engine_replies_release(&t->out);
 	engine_free(t->eng);
@@ -142,7 +142,7 @@ static void te_free(struct te *t)
  * the plain body of the first reply, or NULL when the engine stayed
  * silent.  All replies are in t->out until the next call.
  */
-static const char *te_say_html(struct te *t, const char *room, const char *sender,
+static inline const char *te_say_html(struct te *t, const char *room, const char *sender,
 			       const char *body, const char *html)
 {
 	char event_id[32];
@@ -161,20 +161,20 @@ static const char *te_say_html(struct te *t, const char *room, const char *sende
 	return t->out.n ? t->out.v[0].body : NULL;
 }
 
-static const char *te_say(struct te *t, const char *room, const char *sender, const char *body)
+static inline const char *te_say(struct te *t, const char *room, const char *sender, const char *body)
 {
 	return te_say_html(t, room, sender, body, NULL);
 }
 
 /* The event ID te_say gave the last message. */
-static const char *te_last_event(struct te *t, char *buf, size_t len)
+static inline const char *te_last_event(struct te *t, char *buf, size_t len)
 {
 	snprintf(buf, len, "$ev%d", t->seq);
 	return buf;
 }
 
 /* Collect due events into t->out; returns how many. */
-static size_t te_due(struct te *t)
+static inline size_t te_due(struct te *t)
 {
 	engine_replies_release(&t->out);
 	assert_int_equal(engine_due(t->eng, &t->out), 0);
@@ -182,13 +182,13 @@ static size_t te_due(struct te *t)
 }
 
 /* Acknowledge every due event in t->out (as the daemon does once queued). */
-static void te_ack_all(struct te *t)
+static inline void te_ack_all(struct te *t)
 {
 	for (size_t i = 0; i < t->out.n; i++)
 		assert_int_equal(engine_ack(t->eng, &t->out.v[i]), 0);
 }
 
-static void te_advance(struct te *t, int64_t seconds)
+static inline void te_advance(struct te *t, int64_t seconds)
 {
 	t->now_ms += seconds * 1000;
 }
