@@ -5,8 +5,6 @@
  * any query), catch-up, and what edits, redactions and retention do to
  * the log (store_log.c).
  */
-/* testengine.h defines static helpers this file does not all use */
-#pragma GCC diagnostic ignored "-Wunused-function"
 #include "testengine.h"
 
 #include "store_log.h"

@@ -4,14 +4,11 @@
  * they fall due: once at digest time (conference time zone) until
  * acknowledged, late the same day when the bot was down, dropped the next.
  */
-/* testengine.h defines static helpers this file does not all use */
-#pragma GCC diagnostic ignored "-Wunused-function"
 #include "testengine.h"
 
 #include "store_room.h"
 
 #define HOUR 3600
-#define MIN 60
 
 static int setup(void **state)
 {
