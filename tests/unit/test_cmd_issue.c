@@ -3,8 +3,6 @@
  * through the engine as a room member would, and the configuration sync
  * of store_issue.c.
  */
-/* testengine.h defines static helpers this file does not all use */
-#pragma GCC diagnostic ignored "-Wunused-function"
 #include "testengine.h"
 
 #include "store_issue.h"
