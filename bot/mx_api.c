@@ -1,0 +1,317 @@
+/*
+ * mx_api.c - the Matrix client-server calls (spec v1.12, "Client-Server
+ * API"): builds each request's path and JSON, then turns each answer into
+ * an mx_result with a single outcome (done / retry / refused / bad token),
+ * reading errcode and retry_after_ms from error bodies.  The /sync body is
+ * handed on untouched: parsing it is mx_sync.c's job.
+ */
+#include "mx_api.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mx_http.h"
+#include "util.h"
+
+#define API "/_matrix/client/v3"
+#define SMALL_CAP ((size_t)1 << 20)
+#define CALL_TIMEOUT_MS 60000L
+
+/*
+ * The /sync filter (spec "Filtering"): only what the bot reads.  Room
+ * state and timeline carry messages, redactions, membership and power
+ * levels (plus the encryption events the next step needs); membership is
+ * not lazy-loaded, so the bot knows every member of its rooms (access
+ * checks, and later sharing keys with them).  Presence, account data,
+ * receipts and typing are left out.
+ */
+static const char sync_filter[] =
+	"{\"presence\":{\"types\":[]},"
+	"\"account_data\":{\"types\":[]},"
+	"\"room\":{"
+	"\"state\":{\"types\":[\"m.room.member\",\"m.room.power_levels\","
+	"\"m.room.encryption\",\"m.room.create\"],\"lazy_load_members\":false},"
+	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.redaction\",\"m.room.member\","
+	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\"],"
+	"\"limit\":100,\"lazy_load_members\":false},"
+	"\"ephemeral\":{\"types\":[]},"
+	"\"account_data\":{\"types\":[]}}}";
+
+enum call_kind { CALL_PLAIN, CALL_RAW };
+
+struct mx_api {
+	struct mx_http *http;
+};
+
+struct call {
+	mx_api_cb cb;
+	void *ud;
+	enum call_kind kind;
+};
+
+struct mx_api *mx_api_new(const char *base_url)
+{
+	static cJSON_Hooks hooks = { xmalloc, free };
+	struct mx_api *a = xcalloc(1, sizeof(*a));
+
+	cJSON_InitHooks(&hooks);        /* out of memory aborts in one place */
+	a->http = mx_http_new(base_url, free);   /* a cancelled call's 'struct call' */
+	if (!a->http) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void mx_api_free(struct mx_api *a)
+{
+	if (!a)
+		return;
+	mx_http_free(a->http);
+	free(a);
+}
+
+void mx_api_set_token(struct mx_api *a, const char *token)
+{
+	mx_http_set_token(a->http, token);
+}
+
+int mx_api_poll(struct mx_api *a, int extra_fd, int timeout_ms)
+{
+	return mx_http_poll(a->http, extra_fd, timeout_ms);
+}
+
+void mx_api_cancel(struct mx_api *a, struct mx_http_req *req)
+{
+	mx_http_cancel(a->http, req);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void on_response(void *ud, const struct mx_http_res *res)
+{
+	struct call *c = ud;
+	struct mx_result r;
+	cJSON *json = NULL;
+	char reason[300];
+
+	memset(&r, 0, sizeof(r));
+	r.http = res->status;
+	r.retry_after_ms = -1;
+	r.body = res->body;
+	r.len = res->len;
+	if (res->status == 0) {
+		/* no answer: the network, a timeout, or a body past its cap.  A
+		 * too-large body will be as large next time, but the caller
+		 * decides (a sync may shrink once the backlog is read). */
+		r.outcome = MX_RETRY;
+		r.error = res->error ? res->error : "no response";
+		goto out;
+	}
+	if (c->kind == CALL_PLAIN || res->status != 200)
+		json = cJSON_ParseWithLength(res->body, res->len);
+	if (res->status == 200) {
+		if (c->kind == CALL_PLAIN && !cJSON_IsObject(json)) {
+			r.outcome = MX_RETRY;
+			r.error = "the server's answer is not a JSON object";
+			goto out;
+		}
+		r.outcome = MX_OK;
+		r.user_id = jstr(json, "user_id");
+		r.device_id = jstr(json, "device_id");
+		r.access_token = jstr(json, "access_token");
+		r.room_id = jstr(json, "room_id");
+		r.event_id = jstr(json, "event_id");
+		goto out;
+	}
+	r.errcode = jstr(json, "errcode");
+	{
+		const char *msg = jstr(json, "error");
+		const cJSON *ra = cJSON_GetObjectItemCaseSensitive(json, "retry_after_ms");
+		snprintf(reason, sizeof(reason), "HTTP %ld%s%s%s%.200s", res->status,
+			 r.errcode ? " " : "", r.errcode ? r.errcode : "", msg ? ": " : "",
+			 msg ? msg : "");
+		r.error = reason;
+		if (cJSON_IsNumber(ra) && ra->valuedouble >= 0 && ra->valuedouble < 86400000.0)
+			r.retry_after_ms = (int64_t)ra->valuedouble;
+	}
+	if (res->status == 429 || res->status >= 500 || res->status == 408)
+		r.outcome = MX_RETRY;
+	else if (res->status == 401)
+		r.outcome = MX_UNAUTHORIZED;
+	else
+		r.outcome = MX_REFUSED;
+out:
+	c->cb(c->ud, &r);
+	cJSON_Delete(json);
+	free(c);
+}
+
+static struct mx_http_req *start(struct mx_api *a, const char *method, const char *path,
+				 const char *body, long timeout_ms, size_t cap,
+				 enum call_kind kind, mx_api_cb cb, void *ud)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+	struct mx_http_req *req;
+
+	c->cb = cb;
+	c->ud = ud;
+	c->kind = kind;
+	req = mx_http_start(a->http, method, path, body, timeout_ms, cap, on_response, c);
+	if (!req)
+		free(c);
+	return req;
+}
+
+struct mx_http_req *mx_api_login(struct mx_api *a, const char *user_id, const char *password,
+				 const char *device_id, const char *device_name,
+				 mx_api_cb cb, void *ud)
+{
+	cJSON *o = cJSON_CreateObject(), *id = cJSON_AddObjectToObject(o, "identifier");
+	struct mx_http_req *req;
+	char *body;
+
+	cJSON_AddStringToObject(o, "type", "m.login.password");
+	cJSON_AddStringToObject(id, "type", "m.id.user");
+	cJSON_AddStringToObject(id, "user", user_id);
+	cJSON_AddStringToObject(o, "password", password);
+	if (device_id)
+		cJSON_AddStringToObject(o, "device_id", device_id);
+	if (device_name)
+		cJSON_AddStringToObject(o, "initial_device_display_name", device_name);
+	body = cJSON_PrintUnformatted(o);
+	if (!body)
+		abort();
+	req = start(a, "POST", API "/login", body, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free_secret(body);
+	/* the tree holds the password too */
+	cJSON_ReplaceItemInObject(o, "password", cJSON_CreateString(""));
+	cJSON_Delete(o);
+	return req;
+}
+
+struct mx_http_req *mx_api_whoami(struct mx_api *a, mx_api_cb cb, void *ud)
+{
+	return start(a, "GET", API "/account/whoami", NULL, CALL_TIMEOUT_MS, SMALL_CAP,
+		     CALL_PLAIN, cb, ud);
+}
+
+struct mx_http_req *mx_api_resolve(struct mx_api *a, const char *alias, mx_api_cb cb, void *ud)
+{
+	char *e = mx_http_escape(alias), *path = xasprintf(API "/directory/room/%s", e);
+	struct mx_http_req *req;
+
+	req = start(a, "GET", path, NULL, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free(e);
+	free(path);
+	return req;
+}
+
+struct mx_http_req *mx_api_join(struct mx_api *a, const char *room, mx_api_cb cb, void *ud)
+{
+	char *e = mx_http_escape(room), *path = xasprintf(API "/join/%s", e);
+	struct mx_http_req *req;
+
+	req = start(a, "POST", path, "{}", CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free(e);
+	free(path);
+	return req;
+}
+
+struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_cb cb, void *ud)
+{
+	char *e = mx_http_escape(room_id), *path = xasprintf(API "/rooms/%s/leave", e);
+	struct mx_http_req *req;
+
+	req = start(a, "POST", path, "{}", CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free(e);
+	free(path);
+	return req;
+}
+
+struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
+				size_t cap, mx_api_cb cb, void *ud)
+{
+	static char *filter;
+	char *s = since ? mx_http_escape(since) : NULL, *path;
+	struct mx_http_req *req;
+
+	if (!filter)
+		filter = mx_http_escape(sync_filter);
+	path = xasprintf(API "/sync?timeout=%d&set_presence=offline&filter=%s%s%s", timeout_ms,
+			 filter, s ? "&since=" : "", s ? s : "");
+	/* a first sync can take the server a long while to assemble */
+	req = start(a, "GET", path, NULL, since ? timeout_ms + 60000L : 600000L, cap, CALL_RAW,
+		    cb, ud);
+	free(s);
+	free(path);
+	return req;
+}
+
+struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,
+				    const char *to, int limit, size_t cap, mx_api_cb cb,
+				    void *ud)
+{
+	static char *filter;
+	char *r = mx_http_escape(room_id), *f = mx_http_escape(from);
+	char *t = to ? mx_http_escape(to) : NULL, *path;
+	struct mx_http_req *req;
+
+	if (!filter)
+		filter = mx_http_escape("{\"types\":[\"m.room.message\",\"m.room.redaction\","
+					"\"m.room.member\",\"m.room.power_levels\","
+					"\"m.room.encryption\",\"m.room.encrypted\"],"
+					"\"lazy_load_members\":false}");
+	path = xasprintf(API "/rooms/%s/messages?dir=b&limit=%d&from=%s&filter=%s%s%s", r, limit,
+			 f, filter, t ? "&to=" : "", t ? t : "");
+	req = start(a, "GET", path, NULL, CALL_TIMEOUT_MS, cap, CALL_RAW, cb, ud);
+	free(r);
+	free(f);
+	free(t);
+	free(path);
+	return req;
+}
+
+/*
+ * The one place every outgoing event passes.  End-to-end encryption will
+ * turn (type, content) into an m.room.encrypted event here for rooms with
+ * m.room.encryption; today it passes them through.
+ */
+static int outgoing(struct mx_api *a, const char *room_id, const char **type,
+		    const char **content)
+{
+	(void)a;
+	(void)room_id;
+	(void)type;
+	(void)content;
+	return 0;
+}
+
+struct mx_http_req *mx_api_send(struct mx_api *a, const char *room_id, const char *type,
+				const char *txn_id, const char *content, mx_api_cb cb, void *ud)
+{
+	char *r = NULL, *ty = NULL, *tx = NULL, *path = NULL;
+	struct mx_http_req *req = NULL;
+
+	if (outgoing(a, room_id, &type, &content))
+		goto out;
+	r = mx_http_escape(room_id);
+	ty = mx_http_escape(type);
+	tx = mx_http_escape(txn_id);
+	path = xasprintf(API "/rooms/%s/send/%s/%s", r, ty, tx);
+	req = start(a, "PUT", path, content, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+out:
+	free(r);
+	free(ty);
+	free(tx);
+	free(path);
+	return req;
+}

@@ -1,0 +1,462 @@
+/*
+ * mx_sync.c - a /sync answer (spec v1.12 "Syncing"), read once into a
+ * cJSON tree and walked in event order: for each room, the events of a
+ * filled gap, the state before the timeline, then the timeline; then rooms
+ * left and invites.  Every timeline event passes incoming(), the one place
+ * end-to-end decryption will slot in.  Message details (reply fallbacks,
+ * m.replace, m.thread) are read here so the handlers see plain strings.
+ */
+#include "mx_sync.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+struct gap {
+	char *room_id;
+	char *from;             /* token to page back from */
+	cJSON *events;          /* array, oldest first */
+	int open;
+	struct gap *next;
+};
+
+struct mx_sync_batch {
+	cJSON *root;
+	char *own;
+	const char *next_batch;
+	struct gap *gaps;
+};
+
+static const cJSON *jget(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = jget(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *jpath(const cJSON *o, const char *a, const char *b)
+{
+	return jget(jget(o, a), b);
+}
+
+static int has_own_join(const struct mx_sync_batch *b, const cJSON *events);
+
+static struct gap *find_gap(const struct mx_sync_batch *b, const char *room_id)
+{
+	for (struct gap *g = b->gaps; g; g = g->next)
+		if (!strcmp(g->room_id, room_id))
+			return g;
+	return NULL;
+}
+
+static void note_gaps(struct mx_sync_batch *b, const cJSON *rooms)
+{
+	const cJSON *room;
+
+	cJSON_ArrayForEach(room, rooms) {
+		const cJSON *tl = jget(room, "timeline");
+		const char *prev = jstr(tl, "prev_batch");
+		struct gap *g;
+
+		if (!room->string || !cJSON_IsTrue(jget(tl, "limited")) || !prev)
+			continue;
+		if (has_own_join(b, jget(tl, "events")))
+			continue;       /* what came before the bot joined is not missed */
+		g = xcalloc(1, sizeof(*g));
+		g->room_id = xstrdup(room->string);
+		g->from = xstrdup(prev);
+		g->events = cJSON_CreateArray();
+		g->open = 1;
+		g->next = b->gaps;
+		b->gaps = g;
+	}
+}
+
+struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *own_user_id,
+				    char *err, size_t errlen)
+{
+	struct mx_sync_batch *b = xcalloc(1, sizeof(*b));
+
+	b->root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(b->root)) {
+		snprintf(err, errlen, "the /sync answer is not JSON (%zu bytes)", len);
+		goto fail;
+	}
+	b->next_batch = jstr(b->root, "next_batch");
+	if (!b->next_batch || !*b->next_batch) {
+		snprintf(err, errlen, "the /sync answer has no next_batch");
+		goto fail;
+	}
+	b->own = xstrdup(own_user_id);
+	note_gaps(b, jpath(b->root, "rooms", "join"));
+	note_gaps(b, jpath(b->root, "rooms", "leave"));
+	return b;
+fail:
+	mx_sync_free(b);
+	return NULL;
+}
+
+void mx_sync_free(struct mx_sync_batch *b)
+{
+	struct gap *g, *next;
+
+	if (!b)
+		return;
+	for (g = b->gaps; g; g = next) {
+		next = g->next;
+		free(g->room_id);
+		free(g->from);
+		cJSON_Delete(g->events);
+		free(g);
+	}
+	cJSON_Delete(b->root);
+	free(b->own);
+	free(b);
+}
+
+const char *mx_sync_next_batch(const struct mx_sync_batch *b)
+{
+	return b->next_batch;
+}
+
+int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from)
+{
+	for (struct gap *g = b->gaps; g; g = g->next) {
+		if (g->open) {
+			*room_id = g->room_id;
+			*from = g->from;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id)
+{
+	struct gap *g = find_gap(b, room_id);
+
+	if (g && g->open) {
+		g->open = 0;
+		log_warn("sync: %s: %d missed events recovered, older ones skipped", room_id,
+			 cJSON_GetArraySize(g->events));
+	}
+}
+
+int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
+			 size_t len)
+{
+	struct gap *g = find_gap(b, room_id);
+	cJSON *page = NULL, *chunk, *ev;
+	const char *end;
+	int rc = -1, n;
+
+	if (!g)
+		return -1;
+	page = cJSON_ParseWithLength(body, len);
+	chunk = cJSON_GetObjectItemCaseSensitive(page, "chunk");
+	if (!cJSON_IsArray(chunk)) {
+		log_warn("sync: %s: a /messages page is not readable", room_id);
+		mx_sync_close_gap(b, room_id);
+		goto out;
+	}
+	/* newest first on the page: prepending each keeps 'events' oldest first */
+	n = cJSON_GetArraySize(chunk);
+	while ((ev = cJSON_DetachItemFromArray(chunk, 0)))
+		cJSON_InsertItemInArray(g->events, 0, ev);
+	end = jstr(page, "end");
+	if (!end || n == 0)
+		g->open = 0;    /* reached the last sync's position */
+	if (end && g->open) {
+		free(g->from);
+		g->from = xstrdup(end);
+	}
+	rc = 0;
+out:
+	cJSON_Delete(page);
+	return rc;
+}
+
+/* ---- message details ---- */
+
+char *mx_strip_reply_fallback(const char *body)
+{
+	const char *p = body;
+	int quoted = 0;
+
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		if (!strncmp(p, "> ", 2) || !strcmp(p, ">") || !strncmp(p, ">\n", 2)) {
+			quoted = 1;
+			if (!nl)
+				return xstrdup("");
+			p = nl + 1;
+			continue;
+		}
+		break;
+	}
+	if (quoted && *p == '\n')
+		p++;
+	return xstrdup(p);
+}
+
+char *mx_strip_mx_reply(const char *html)
+{
+	const char *open = strstr(html, "<mx-reply>"), *close;
+	struct buf b;
+
+	if (!open || !(close = strstr(open, "</mx-reply>")))
+		return xstrdup(html);
+	close += strlen("</mx-reply>");
+	buf_init(&b, 0);
+	buf_add(&b, html, (size_t)(open - html));
+	buf_puts(&b, close);
+	return buf_detach(&b);
+}
+
+int mx_power_level(const char *content, const char *user_id)
+{
+	cJSON *pl;
+	const cJSON *v;
+	int level = 0;
+
+	if (!content)
+		return 0;
+	pl = cJSON_Parse(content);
+	v = jget(jget(pl, "users"), user_id);
+	if (!v)
+		v = jget(pl, "users_default");
+	if (cJSON_IsNumber(v)) {
+		level = v->valuedouble > 1e9 ? 1000000000 : v->valuedouble < -1e9 ? -1000000000
+										   : v->valueint;
+	} else if (cJSON_IsString(v)) {     /* old rooms: levels as strings */
+		int64_t n;
+		if (str_to_i64(v->valuestring, &n) == 0 && n > -1000000000 && n < 1000000000)
+			level = (int)n;
+	}
+	cJSON_Delete(pl);
+	return level;
+}
+
+/* ---- applying ---- */
+
+struct apply {
+	struct mx_sync_batch *b;
+	const struct mx_sync_handler *h;
+	size_t n_events;
+	int before_join;        /* in a room the bot joins in this batch, before the join */
+};
+
+/* The bot's own m.room.member turning it into a member (not a profile
+ * change of a member already in). */
+static int is_own_join(const struct mx_sync_batch *b, const cJSON *ev)
+{
+	const char *type = jstr(ev, "type"), *sk = jstr(ev, "state_key");
+	const char *ms = jstr(jget(ev, "content"), "membership");
+	const char *prev = jstr(jpath(ev, "unsigned", "prev_content"), "membership");
+
+	return type && sk && ms && !strcmp(type, "m.room.member") && !strcmp(sk, b->own) &&
+	       !strcmp(ms, "join") && !(prev && !strcmp(prev, "join"));
+}
+
+static int has_own_join(const struct mx_sync_batch *b, const cJSON *events)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, events)
+		if (is_own_join(b, ev))
+			return 1;
+	return 0;
+}
+
+/*
+ * The one place every incoming room event passes before it is read.
+ * End-to-end decryption will replace an m.room.encrypted event by its
+ * plaintext here; today it is passed on (and ignored further down).
+ */
+static const cJSON *incoming(struct apply *a, const char *room_id, const cJSON *ev)
+{
+	(void)a;
+	(void)room_id;
+	return ev;
+}
+
+static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
+{
+	const cJSON *content = jget(ev, "content"), *rel = jget(content, "m.relates_to");
+	const cJSON *src = content;
+	const char *rel_type = jstr(rel, "rel_type");
+	struct mx_message m;
+	char *body = NULL, *html = NULL;
+	int rc = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.room_id = room_id;
+	m.event_id = jstr(ev, "event_id");
+	m.sender = jstr(ev, "sender");
+	m.msgtype = jstr(content, "msgtype");
+	m.in_reply_to = jstr(jget(rel, "m.in_reply_to"), "event_id");
+	if (cJSON_IsNumber(jget(ev, "origin_server_ts")))
+		m.ts_ms = (int64_t)jget(ev, "origin_server_ts")->valuedouble;
+	if (rel_type && !strcmp(rel_type, "m.replace") && jstr(rel, "event_id")) {
+		/* an edit (spec "Event replacements"): the new text is m.new_content */
+		m.replaces = jstr(rel, "event_id");
+		src = jget(content, "m.new_content");
+	} else if (rel_type && !strcmp(rel_type, "m.thread")) {
+		m.thread_root = jstr(rel, "event_id");
+	}
+	if (!m.event_id || !m.sender || !jstr(src, "body"))
+		return 0;       /* redacted, or not a message we can read */
+	if (m.in_reply_to && !m.replaces)
+		body = mx_strip_reply_fallback(jstr(src, "body"));
+	else
+		body = xstrdup(jstr(src, "body"));
+	if (jstr(src, "formatted_body") && jstr(src, "format") &&
+	    !strcmp(jstr(src, "format"), "org.matrix.custom.html"))
+		html = mx_strip_mx_reply(jstr(src, "formatted_body"));
+	m.body = body;
+	m.formatted_body = html;
+	if (a->h->message)
+		rc = a->h->message(a->h->ud, &m);
+	free(body);
+	free(html);
+	return rc;
+}
+
+static int on_event(struct apply *a, const char *room_id, const cJSON *raw, int timeline)
+{
+	const cJSON *ev = incoming(a, room_id, raw);
+	const char *type = jstr(ev, "type"), *state_key = jstr(ev, "state_key");
+	const cJSON *content = jget(ev, "content");
+
+	if (!type || !cJSON_IsObject(content))
+		return 0;
+	if (timeline)
+		a->n_events++;
+	if (timeline && a->before_join) {
+		/* history from before the bot came in is not the bot's to answer */
+		if (is_own_join(a->b, ev))
+			a->before_join = 0;
+		else if (!state_key)
+			return 0;
+	}
+	if (state_key) {
+		if (!strcmp(type, "m.room.member") && a->h->member && jstr(content, "membership"))
+			return a->h->member(a->h->ud, room_id, state_key,
+					    jstr(content, "displayname"),
+					    jstr(content, "membership"));
+		if (!strcmp(type, "m.room.power_levels") && !*state_key && a->h->power_levels) {
+			char *json = cJSON_PrintUnformatted(content);
+			int rc = json ? a->h->power_levels(a->h->ud, room_id, json) : -1;
+			free(json);
+			return rc;
+		}
+		return 0;
+	}
+	if (!strcmp(type, "m.room.message"))
+		return on_message(a, room_id, ev);
+	if (!strcmp(type, "m.room.redaction") && a->h->redaction) {
+		/* room v11 moved 'redacts' into content */
+		const char *redacts = jstr(ev, "redacts");
+		if (!redacts)
+			redacts = jstr(content, "redacts");
+		if (redacts && jstr(ev, "event_id"))
+			return a->h->redaction(a->h->ud, room_id, jstr(ev, "event_id"),
+					       jstr(ev, "sender"), redacts);
+	}
+	return 0;
+}
+
+static int on_events(struct apply *a, const char *room_id, const cJSON *events, int timeline)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, events)
+		if (on_event(a, room_id, ev, timeline))
+			return -1;
+	return 0;
+}
+
+/* The bot's own latest m.room.member event among 'events', or NULL. */
+static const cJSON *own_member(const struct mx_sync_batch *b, const cJSON *events,
+			       const cJSON *found)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, events) {
+		const char *type = jstr(ev, "type"), *sk = jstr(ev, "state_key");
+		if (type && sk && !strcmp(type, "m.room.member") && !strcmp(sk, b->own))
+			found = ev;
+	}
+	return found;
+}
+
+static int apply_rooms(struct apply *a, const cJSON *rooms, int left)
+{
+	const cJSON *room;
+
+	cJSON_ArrayForEach(room, rooms) {
+		const char *id = room->string;
+		struct gap *g;
+
+		if (!id)
+			continue;
+		g = find_gap(a->b, id);
+		a->before_join = (g && has_own_join(a->b, g->events)) ||
+				 has_own_join(a->b, jpath(room, "timeline", "events"));
+		if (g && on_events(a, id, g->events, 1))
+			return -1;
+		if (on_events(a, id, jpath(room, "state", "events"), 0) ||
+		    on_events(a, id, jpath(room, "timeline", "events"), 1))
+			return -1;
+		if (left && a->h->left) {
+			const cJSON *me = own_member(a->b, jpath(room, "state", "events"), NULL);
+			const char *ms;
+			me = own_member(a->b, jpath(room, "timeline", "events"), me);
+			ms = jstr(jget(me, "content"), "membership");
+			if (a->h->left(a->h->ud, id, ms ? ms : "leave", jstr(me, "sender")))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int apply_invites(struct apply *a, const cJSON *rooms)
+{
+	const cJSON *room;
+
+	cJSON_ArrayForEach(room, rooms) {
+		const cJSON *me = own_member(a->b, jpath(room, "invite_state", "events"), NULL);
+		const char *ms = jstr(jget(me, "content"), "membership");
+
+		if (!room->string || !ms || strcmp(ms, "invite") || !jstr(me, "sender"))
+			continue;
+		if (a->h->invite && a->h->invite(a->h->ud, room->string, jstr(me, "sender")))
+			return -1;
+	}
+	return 0;
+}
+
+int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)
+{
+	const cJSON *rooms = jget(b->root, "rooms");
+	struct apply a = { .b = b, .h = h };
+	int rc = -1;
+
+	if (apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||
+	    apply_invites(&a, jget(rooms, "invite")))
+		goto out;
+	rc = 0;
+out:
+	if (n_events)
+		*n_events = a.n_events;
+	return rc;
+}

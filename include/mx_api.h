@@ -1,0 +1,96 @@
+/*
+ * mx_api.h - the Matrix client-server calls the bot makes (login, whoami,
+ * sync, send, join, leave, alias lookup), asynchronous over mx_http.  Each
+ * answer is classified once here - done, worth retrying, refused, token
+ * rejected - so callers decide on outcomes, not on HTTP codes.  Knows
+ * nothing of commands, rooms' meaning or the store.
+ *
+ * Every call follows mx_http's contract: it returns NULL and never calls
+ * back, or returns a handle and calls back exactly once (unless cancelled
+ * with mx_api_cancel()).
+ */
+#ifndef CAUCUS_MX_API_H
+#define CAUCUS_MX_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mx_api;
+struct mx_http_req;
+
+enum mx_outcome {
+	MX_OK,
+	MX_RETRY,               /* network error, 5xx, 429: try again later */
+	MX_REFUSED,             /* a permanent 4xx: trying again will not help */
+	MX_UNAUTHORIZED,        /* 401: the access token is no good */
+};
+
+/* What a call came back with.  All pointers are valid during the callback
+ * only; fields a call does not return are NULL. */
+struct mx_result {
+	enum mx_outcome outcome;
+	long http;              /* HTTP status, 0 when there was no response */
+	const char *errcode;    /* "M_LIMIT_EXCEEDED", ... or NULL */
+	const char *error;      /* a readable reason when not MX_OK */
+	int64_t retry_after_ms; /* from a 429, else -1 */
+	const char *user_id;
+	const char *device_id;
+	const char *access_token;       /* secret: never log it */
+	const char *room_id;
+	const char *event_id;
+	const char *body;       /* the raw response body (sync) */
+	size_t len;
+};
+
+typedef void (*mx_api_cb)(void *ud, const struct mx_result *r);
+
+/* A client of the homeserver at base_url (copied).  NULL on failure. */
+struct mx_api *mx_api_new(const char *base_url);
+void mx_api_free(struct mx_api *a);     /* cancels everything; NULL is a no-op */
+
+/* The access token for later calls (copied, wiped when replaced). */
+void mx_api_set_token(struct mx_api *a, const char *token);
+
+/* The event loop's wait: see mx_http_poll(). */
+int mx_api_poll(struct mx_api *a, int extra_fd, int timeout_ms);
+void mx_api_cancel(struct mx_api *a, struct mx_http_req *req);  /* NULL: no-op */
+
+/* POST /login with a password; device_id may be NULL (a new device).
+ * Result: access_token, device_id, user_id. */
+struct mx_http_req *mx_api_login(struct mx_api *a, const char *user_id, const char *password,
+				 const char *device_id, const char *device_name,
+				 mx_api_cb cb, void *ud);
+/* GET /account/whoami.  Result: user_id, device_id. */
+struct mx_http_req *mx_api_whoami(struct mx_api *a, mx_api_cb cb, void *ud);
+/* GET /directory/room/{alias}.  Result: room_id. */
+struct mx_http_req *mx_api_resolve(struct mx_api *a, const char *alias, mx_api_cb cb, void *ud);
+/* POST /join/{room} (ID or alias).  Result: room_id. */
+struct mx_http_req *mx_api_join(struct mx_api *a, const char *room, mx_api_cb cb, void *ud);
+/* POST /rooms/{room_id}/leave (also declines an invite). */
+struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_cb cb, void *ud);
+
+/*
+ * GET /sync, long-polling up to timeout_ms, with the bot's filter (only
+ * the event types it reads, full membership).  since may be NULL (first
+ * sync).  Result: body (parse it with mx_sync_apply()); cap bounds it.
+ */
+struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
+				size_t cap, mx_api_cb cb, void *ud);
+
+/*
+ * GET /rooms/{room_id}/messages backwards from 'from' down to 'to' (a
+ * sync token, may be NULL), up to 'limit' events.  Result: body.
+ */
+struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,
+				    const char *to, int limit, size_t cap, mx_api_cb cb,
+				    void *ud);
+
+/*
+ * PUT /rooms/{room_id}/send/{type}/{txn_id} with content (JSON text).
+ * Every outgoing event passes through here, the one place end-to-end
+ * encryption will wrap it.  Result: event_id.
+ */
+struct mx_http_req *mx_api_send(struct mx_api *a, const char *room_id, const char *type,
+				const char *txn_id, const char *content, mx_api_cb cb, void *ud);
+
+#endif

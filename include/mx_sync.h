@@ -1,0 +1,103 @@
+/*
+ * mx_sync.h - reading a /sync answer (spec v1.12 "Syncing"): the rooms the
+ * bot is in, invited to and removed from, and each room's state and
+ * timeline, handed event by event, in order, to a table of handlers.  The
+ * Matrix details stop here: handlers get plain strings (reply fallbacks
+ * already stripped, edits and threads already read).  Knows nothing of
+ * commands or the store.
+ *
+ * A batch is parsed once, may have the gaps of its limited timelines filled
+ * from /messages pages, and is then applied in one go by the caller,
+ * inside one transaction.
+ */
+#ifndef CAUCUS_MX_SYNC_H
+#define CAUCUS_MX_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An m.room.message as the bot reads it; valid during the handler only. */
+struct mx_message {
+	const char *room_id;
+	const char *event_id;
+	const char *sender;
+	int64_t ts_ms;
+	const char *msgtype;
+	const char *body;               /* reply fallback stripped */
+	const char *formatted_body;     /* <mx-reply> stripped; NULL when not HTML */
+	const char *thread_root;        /* rel_type m.thread: the root, else NULL */
+	const char *in_reply_to;        /* m.in_reply_to event, or NULL */
+	const char *replaces;           /* m.replace: the edited event, and body and
+					 * formatted_body are m.new_content's; else NULL */
+};
+
+/* Each handler returns 0, or -1 to abandon the batch (the caller rolls
+ * back and retries it later).  A NULL handler skips those events. */
+struct mx_sync_handler {
+	void *ud;
+	/* m.room.member; display_name may be NULL */
+	int (*member)(void *ud, const char *room_id, const char *user_id,
+		      const char *display_name, const char *membership);
+	/* m.room.power_levels; content is the event's content as JSON text */
+	int (*power_levels)(void *ud, const char *room_id, const char *content);
+	int (*message)(void *ud, const struct mx_message *m);
+	/* m.room.redaction of 'redacts' */
+	int (*redaction)(void *ud, const char *room_id, const char *event_id,
+			 const char *sender, const char *redacts);
+	/* the bot is invited to room_id by inviter */
+	int (*invite)(void *ud, const char *room_id, const char *inviter);
+	/* the bot's membership of room_id ended ("leave" or "ban") by 'by' */
+	int (*left)(void *ud, const char *room_id, const char *membership, const char *by);
+};
+
+struct mx_sync_batch;
+
+/*
+ * Parse a /sync body.  own_user_id (copied) tells the bot's own membership
+ * events apart.  NULL (and a reason in err) when it is not a sync answer.
+ * Free with mx_sync_free().
+ */
+struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *own_user_id,
+				    char *err, size_t errlen);
+void mx_sync_free(struct mx_sync_batch *b);     /* NULL is a no-op */
+
+/* The batch's next_batch token (owned by the batch). */
+const char *mx_sync_next_batch(const struct mx_sync_batch *b);
+
+/*
+ * A limited timeline (events between the last sync and this one were left
+ * out): the first room still missing some, with the token to page back
+ * from.  0 when one is returned (strings owned by the batch), 1 when none.
+ */
+int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from);
+
+/*
+ * Add one /messages page (dir=b, newest first) to room_id's gap.  When the
+ * page says there is nothing further, the gap is closed.  -1 when the
+ * page is not a /messages answer (the gap is then closed too: what could
+ * not be read is skipped, with a log line).
+ */
+int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
+			 size_t len);
+/* Give up filling room_id's gap (logged). */
+void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id);
+
+/*
+ * Hand every event of the batch to h: per joined or left room, the gap's
+ * events (oldest first), the state, then the timeline; then each removal
+ * (left) and each invite.  Returns 0, or -1 when a handler did.  The
+ * number of timeline events seen goes to *n_events (may be NULL).
+ */
+int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events);
+
+/* The power level of user_id under an m.room.power_levels content (JSON
+ * text, may be NULL): its users entry, else users_default, else 0. */
+int mx_power_level(const char *content, const char *user_id);
+
+/* The body without its reply fallback (the leading "> " lines and the
+ * blank line after them); caller frees. */
+char *mx_strip_reply_fallback(const char *body);
+/* formatted_body without its <mx-reply>...</mx-reply>; caller frees. */
+char *mx_strip_mx_reply(const char *html);
+
+#endif
