@@ -1,0 +1,222 @@
+/*
+ * outbox.c - the sender behind the store's outbox.  After each commit and
+ * each finished send it reads the oldest unsent message of every room and
+ * starts those whose room has nothing in flight and whose wait is over.
+ * The txn ID was fixed when the row was written, so a message sent twice
+ * (a crash between the server's answer and our update) is one event.
+ * Waits are kept in the row (wall clock), so they survive a restart; the
+ * timer that ends them runs on the loop's monotonic clock.
+ */
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "loop.h"
+#include "mx_api.h"
+#include "store.h"
+#include "store_outbox.h"
+#include "util.h"
+
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+struct flight {
+	struct outbox *ob;
+	int64_t id;
+	char *room_id;
+	char *txn_id;
+	int attempts;
+	struct mx_http_req *req;
+	struct flight *next;
+};
+
+struct outbox {
+	struct store *st;
+	struct mx_api *api;
+	struct loop *loop;
+	struct flight *flights;
+	struct loop_timer *timer;
+	int64_t timer_at;       /* wall clock ms the timer is for */
+	int n_flights;
+};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loop)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+
+	ob->st = st;
+	ob->api = api;
+	ob->loop = loop;
+	srandom((unsigned)(wall_ms() ^ (int64_t)(uintptr_t)ob));
+	return ob;
+}
+
+static void flight_free(struct outbox *ob, struct flight *f)
+{
+	struct flight **pp;
+
+	for (pp = &ob->flights; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	ob->n_flights--;
+	free(f->room_id);
+	free(f->txn_id);
+	free(f);
+}
+
+void outbox_free(struct outbox *ob)
+{
+	if (!ob)
+		return;
+	while (ob->flights) {
+		mx_api_cancel(ob->api, ob->flights->req);
+		flight_free(ob, ob->flights);
+	}
+	loop_timer_cancel(ob->loop, ob->timer);
+	free(ob);
+}
+
+int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
+		 const char *content, int64_t now_ms)
+{
+	return store_outbox_add(st, room_id, txn_id, "m.room.message", content, now_ms);
+}
+
+int outbox_in_flight(const struct outbox *ob)
+{
+	return ob->n_flights;
+}
+
+/* Exponential, capped, with +-25% jitter so rooms do not retry in step. */
+static int64_t backoff_ms(int attempts)
+{
+	int64_t d = BACKOFF_FIRST_MS;
+
+	for (int i = 1; i < attempts && d < BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX_MS)
+		d = BACKOFF_MAX_MS;
+	return d * 3 / 4 + random() % (d / 2 + 1);
+}
+
+static void on_timer(void *ud)
+{
+	struct outbox *ob = ud;
+
+	ob->timer = NULL;
+	outbox_kick(ob);
+}
+
+static void on_sent(void *ud, const struct mx_result *r)
+{
+	struct flight *f = ud;
+	struct outbox *ob = f->ob;
+	int64_t delay;
+
+	f->req = NULL;
+	switch (r->outcome) {
+	case MX_OK:
+		log_debug("outbox: %s sent to %s as %s", f->txn_id, f->room_id,
+			  r->event_id ? r->event_id : "?");
+		store_outbox_sent(ob->st, f->id, r->event_id);
+		break;
+	case MX_REFUSED:
+		log_warn("outbox: dropping message %s to %s: %s", f->txn_id, f->room_id, r->error);
+		store_outbox_drop(ob->st, f->id);
+		break;
+	case MX_RETRY:
+	case MX_UNAUTHORIZED:
+		f->attempts++;
+		delay = r->retry_after_ms >= 0 ? r->retry_after_ms + 50 : backoff_ms(f->attempts);
+		if (r->http == 429)
+			log_info("outbox: rate-limited in %s; next try in %lld ms", f->room_id,
+				 (long long)delay);
+		else
+			log_warn("outbox: sending %s to %s failed (%s); attempt %d, next in %lld ms",
+				 f->txn_id, f->room_id, r->error, f->attempts, (long long)delay);
+		store_outbox_retry(ob->st, f->id, f->attempts, wall_ms() + delay);
+		break;
+	}
+	flight_free(ob, f);
+	outbox_kick(ob);
+}
+
+static int room_busy(const struct outbox *ob, const char *room_id)
+{
+	for (const struct flight *f = ob->flights; f; f = f->next)
+		if (!strcmp(f->room_id, room_id))
+			return 1;
+	return 0;
+}
+
+static void arm(struct outbox *ob, int64_t at)
+{
+	int64_t now = wall_ms();
+
+	if (ob->timer && ob->timer_at <= at)
+		return;
+	loop_timer_cancel(ob->loop, ob->timer);
+	ob->timer_at = at;
+	ob->timer = loop_timer_add(ob->loop, at > now ? at - now : 0, on_timer, ob);
+}
+
+void outbox_kick(struct outbox *ob)
+{
+	struct outbox_row *rows = NULL;
+	size_t n = 0;
+	int64_t now = wall_ms();
+
+	if (store_outbox_heads(ob->st, &rows, &n)) {
+		arm(ob, now + 5000);    /* the store failed: look again soon */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct outbox_row *row = &rows[i];
+		struct flight *f;
+
+		if (room_busy(ob, row->room_id))
+			continue;
+		if (row->next_try_ms > now) {
+			arm(ob, row->next_try_ms);
+			continue;
+		}
+		f = xcalloc(1, sizeof(*f));
+		f->ob = ob;
+		f->id = row->id;
+		f->room_id = xstrdup(row->room_id);
+		f->txn_id = xstrdup(row->txn_id);
+		f->attempts = row->attempts;
+		f->req = mx_api_send(ob->api, row->room_id, row->event_type, row->txn_id,
+				     row->content, on_sent, f);
+		if (!f->req) {
+			free(f->room_id);
+			free(f->txn_id);
+			free(f);
+			arm(ob, now + 5000);
+			continue;
+		}
+		f->next = ob->flights;
+		ob->flights = f;
+		ob->n_flights++;
+	}
+	store_outbox_rows_free(rows, n);
+}
+
+void outbox_wake(struct outbox *ob)
+{
+	if (store_outbox_wake(ob->st) == 0)
+		outbox_kick(ob);
+}

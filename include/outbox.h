@@ -1,0 +1,41 @@
+/*
+ * outbox.h - sends what the store's outbox holds, in order per room, one
+ * message in flight per room, rooms side by side.  A message is queued
+ * inside the transaction that caused it (outbox_queue), and sent after the
+ * commit (outbox_kick).  Network errors and 5xx back off exponentially
+ * with jitter, a 429 waits its retry_after_ms, a permanent 4xx drops the
+ * message with a log line.  Knows nothing of commands or of JSON.
+ */
+#ifndef CAUCUS_OUTBOX_H
+#define CAUCUS_OUTBOX_H
+
+#include <stdint.h>
+
+struct outbox;
+struct store;
+struct mx_api;
+struct loop;
+
+/* A sender over st, api and loop (kept, not owned).  Free with outbox_free(). */
+struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loop);
+/* Abandons the sends in flight (they go again, same txn ID, next start). */
+void outbox_free(struct outbox *ob);    /* NULL is a no-op */
+
+/*
+ * Queue an m.room.message (content: JSON text, copied) to room_id under
+ * txn_id, inside the caller's transaction.  The txn_id must be derived
+ * from what caused the message, so that queueing it again is a no-op.
+ */
+int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
+		 const char *content, int64_t now_ms);
+
+/* Start every send that may start now, and arm a timer for the rest. */
+void outbox_kick(struct outbox *ob);
+
+/* The server is reachable again: retry waiting messages now. */
+void outbox_wake(struct outbox *ob);
+
+/* Sends in flight. */
+int outbox_in_flight(const struct outbox *ob);
+
+#endif

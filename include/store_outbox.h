@@ -1,0 +1,51 @@
+/*
+ * store_outbox.h - the outbox table: messages waiting to be sent, each
+ * with the transaction ID it will be sent under for good (so a resend
+ * after a crash is recognised by the server as the same message).  Rows
+ * are written inside the caller's transaction, with what caused them.
+ */
+#ifndef CAUCUS_STORE_OUTBOX_H
+#define CAUCUS_STORE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct outbox_row {
+	int64_t id;
+	char *room_id;
+	char *txn_id;
+	char *event_type;
+	char *content;          /* JSON text */
+	int attempts;
+	int64_t next_try_ms;    /* wall clock; 0 = at once */
+};
+
+/* Queue a message (all strings copied).  A txn_id already queued is left
+ * as it was: queueing the same message twice sends it once. */
+int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
+		     const char *event_type, const char *content, int64_t now_ms);
+
+/*
+ * The oldest unsent message of each room (what may be sent next while
+ * keeping each room's order), into *rows (caller frees with
+ * store_outbox_rows_free) and *n.  0 or -1.
+ */
+int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n);
+void store_outbox_rows_free(struct outbox_row *rows, size_t n);
+
+/* The message went out as event_id. */
+int store_outbox_sent(struct store *st, int64_t id, const char *event_id);
+/* The message failed; try again at next_try_ms. */
+int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms);
+/* Forget every pending message's wait (the server is back). */
+int store_outbox_wake(struct store *st);
+/* The server refused the message for good: forget it. */
+int store_outbox_drop(struct store *st, int64_t id);
+/* Forget messages sent before before_ms. */
+int store_outbox_purge(struct store *st, int64_t before_ms);
+/* Messages not sent yet, or -1. */
+int64_t store_outbox_pending(struct store *st);
+
+#endif
