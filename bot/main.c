@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "console.h"
+#include "daemon.h"
 #include "export.h"
 #include "store.h"
 #include "store_room.h"
@@ -175,11 +176,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_export(config, issue, since, format);
 	}
-	if (!strcmp(sub, "run")) {
-		fprintf(stderr, "caucus run: the Matrix daemon is not in this build yet; "
-			"'caucus console -c %s' runs the same commands on a terminal\n", config);
-		return 1;
-	}
+	if (!strcmp(sub, "run"))
+		return daemon_main(config);
 	fprintf(stderr, "caucus: unknown command '%s'\n%s", sub, usage);
 	return 2;
 }

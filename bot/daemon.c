@@ -1,0 +1,993 @@
+/*
+ * daemon.c - "caucus run" (SPEC §3, §6): logs in, then long-polls /sync and
+ * applies each batch in one transaction with its next_batch token - the
+ * engine's work, the answers queued in the outbox, the events marked
+ * handled - so a crash at any point replays the batch or nothing.  Sends,
+ * due reminders and digests, invites and retries share the one loop.  The
+ * Matrix wire format stays in mx_*.c; the commands stay in the engine.
+ */
+#include "daemon.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "loop.h"
+#include "mx_api.h"
+#include "mx_content.h"
+#include "mx_sync.h"
+#include "outbox.h"
+#include "store.h"
+#include "store_outbox.h"
+#include "store_sync.h"
+#include "util.h"
+
+#define SYNC_TIMEOUT_MS 30000
+#define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
+#define GAP_PAGE 500
+#define GAP_MAX_PAGES 200               /* 100 000 missed events per batch at most */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 15000
+#define INVITE_TRIES 8
+#define PURGE_EVERY_MS (3600 * 1000)
+#define HANDLED_KEEP_MS ((int64_t)30 * 86400 * 1000)
+#define SENT_KEEP_MS ((int64_t)7 * 86400 * 1000)
+
+enum phase { PH_AUTH, PH_RESOLVE, PH_SYNC };
+
+struct power {
+	char *room_id;
+	char *content;          /* m.room.power_levels content, or NULL */
+	struct power *next;
+};
+
+/* A join (accepting an invite) or a leave (declining one), retried. */
+struct membership_op {
+	struct daemon *d;
+	char *room_id;
+	char *inviter;
+	int join;
+	int attempts;
+	struct mx_http_req *req;
+	struct loop_timer *timer;
+	struct membership_op *next;
+};
+
+struct resolve {
+	struct daemon *d;
+	char *alias;
+	struct mx_http_req *req;
+	struct loop_timer *timer;
+	struct resolve *next;
+};
+
+struct daemon {
+	const char *config_path;
+	struct config *cfg;
+	struct store *st;
+	struct engine *eng;
+	struct loop *loop;
+	struct mx_api *api;
+	struct outbox *ob;
+	char *me;               /* the bot's user ID, from whoami */
+	char *since;            /* the last applied next_batch */
+	int token_from_store;
+	enum phase phase;
+	struct mx_http_req *req;        /* login, whoami, sync or a /messages page */
+	struct loop_timer *retry_timer;
+	int failures;
+	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being filled */
+	int gap_pages;
+	int initial;            /* applying a first sync: history is not replayed */
+	int resolving;          /* alias lookups the first sync waits for */
+	struct power *powers;
+	struct membership_op *ops;
+	struct resolve *resolves;
+	struct membership_op *new_ops;  /* invites met in the batch being applied */
+	struct loop_timer *due_timer, *purge_timer;
+	int exit_code;
+};
+
+static void start_auth(struct daemon *d);
+static void start_login(struct daemon *d);
+static void start_whoami(struct daemon *d);
+static void start_sync(struct daemon *d);
+static void fill_gaps(struct daemon *d);
+
+static int64_t wall_ms(void *ud)
+{
+	struct timespec ts;
+
+	(void)ud;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t backoff_ms(int failures)
+{
+	int64_t ms = RETRY_FIRST_MS;
+
+	for (int i = 1; i < failures && ms < RETRY_MAX_MS; i++)
+		ms *= 2;
+	if (ms > RETRY_MAX_MS)
+		ms = RETRY_MAX_MS;
+	return ms * 3 / 4 + random() % (ms / 2 + 1);
+}
+
+static void fatal_stop(struct daemon *d)
+{
+	d->exit_code = 1;
+	loop_stop(d->loop);
+}
+
+/* Run fn again after a backoff that grows with each failure in a row. */
+static void retry_later(struct daemon *d, void (*fn)(void *), const char *what,
+			const char *why)
+{
+	int64_t ms;
+
+	d->failures++;
+	ms = backoff_ms(d->failures);
+	/* the first failures of an outage are worth a warning, the rest are noise */
+	log_msg(d->failures <= 3 || d->failures % 20 == 0 ? LOG_WARN : LOG_DEBUG,
+		"%s failed (%s); retry %d in %lld ms", what, why, d->failures, (long long)ms);
+	loop_timer_cancel(d->loop, d->retry_timer);
+	d->retry_timer = loop_timer_add(d->loop, ms, fn, d);
+}
+
+/* ---- login ---- */
+
+static void again_auth(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->retry_timer = NULL;
+	start_auth(d);
+}
+
+static void again_whoami(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->retry_timer = NULL;
+	start_whoami(d);
+}
+
+/* The token was refused: log in again with the password, if there is one. */
+static void token_refused(struct daemon *d, const struct mx_result *r)
+{
+	if (d->cfg->password && !d->cfg->access_token) {
+		log_warn("matrix: the stored access token was refused (%s); logging in again",
+			 r->error);
+		if (store_begin(d->st) == 0) {
+			if (store_meta_set(d->st, "access_token", "") || store_commit(d->st))
+				store_rollback(d->st);
+		}
+		mx_api_set_token(d->api, NULL);
+		d->phase = PH_AUTH;
+		start_login(d);
+		return;
+	}
+	log_error("matrix: the access token was refused: %s", r->error);
+	fatal_stop(d);
+}
+
+static void on_login(void *ud, const struct mx_result *r)
+{
+	struct daemon *d = ud;
+
+	d->req = NULL;
+	if (r->outcome == MX_RETRY) {
+		retry_later(d, again_auth, "login", r->error);
+		return;
+	}
+	if (r->outcome != MX_OK || !r->access_token) {
+		log_error("matrix: login as %s refused: %s", d->cfg->user_id,
+			  r->error ? r->error : "no access token in the answer");
+		fatal_stop(d);
+		return;
+	}
+	if (store_begin(d->st) || store_meta_set(d->st, "access_token", r->access_token) ||
+	    (r->device_id && store_meta_set(d->st, "device_id", r->device_id)) ||
+	    store_commit(d->st)) {
+		store_rollback(d->st);
+		log_error("matrix: cannot keep the new access token: %s", store_errmsg(d->st));
+		fatal_stop(d);
+		return;
+	}
+	log_info("matrix: logged in as %s, device %s", r->user_id ? r->user_id : "?",
+		 r->device_id ? r->device_id : "?");
+	mx_api_set_token(d->api, r->access_token);
+	d->token_from_store = 1;
+	start_whoami(d);
+}
+
+static void start_login(struct daemon *d)
+{
+	char *device = store_meta_get(d->st, "device_id");
+
+	d->req = mx_api_login(d->api, d->cfg->user_id, d->cfg->password,
+			      device && *device ? device : NULL, d->cfg->device_name, on_login, d);
+	free(device);
+	if (!d->req)
+		retry_later(d, again_auth, "login", "could not start the request");
+}
+
+static void resolve_all(struct daemon *d);
+
+static void on_whoami(void *ud, const struct mx_result *r)
+{
+	struct daemon *d = ud;
+
+	d->req = NULL;
+	if (r->outcome == MX_RETRY) {
+		retry_later(d, again_whoami, "whoami", r->error);
+		return;
+	}
+	if (r->outcome == MX_UNAUTHORIZED) {
+		token_refused(d, r);
+		return;
+	}
+	if (r->outcome != MX_OK || !r->user_id) {
+		log_error("matrix: whoami failed: %s", r->error ? r->error : "no user_id");
+		fatal_stop(d);
+		return;
+	}
+	d->failures = 0;
+	free(d->me);
+	d->me = xstrdup(r->user_id);
+	if (strcmp(d->me, d->cfg->user_id))
+		log_warn("matrix: the access token belongs to %s, not to matrix.user_id %s",
+			 d->me, d->cfg->user_id);
+	if (r->device_id && store_begin(d->st) == 0) {
+		if (store_meta_set(d->st, "device_id", r->device_id) || store_commit(d->st))
+			store_rollback(d->st);
+	}
+	log_info("matrix: running as %s (device %s) on %s", d->me,
+		 r->device_id ? r->device_id : "?", d->cfg->homeserver);
+	d->phase = PH_RESOLVE;
+	resolve_all(d);
+}
+
+static void start_whoami(struct daemon *d)
+{
+	d->req = mx_api_whoami(d->api, on_whoami, d);
+	if (!d->req)
+		retry_later(d, again_whoami, "whoami", "could not start the request");
+}
+
+/* Token from the configuration, else the one kept from the last login,
+ * else log in with the password. */
+static void start_auth(struct daemon *d)
+{
+	char *stored = NULL;
+
+	d->phase = PH_AUTH;
+	if (d->cfg->access_token) {
+		mx_api_set_token(d->api, d->cfg->access_token);
+		d->token_from_store = 0;
+		start_whoami(d);
+		return;
+	}
+	stored = store_meta_get(d->st, "access_token");
+	if (stored && *stored) {
+		mx_api_set_token(d->api, stored);
+		d->token_from_store = 1;
+		free_secret(stored);
+		start_whoami(d);
+		return;
+	}
+	free_secret(stored);
+	if (!d->cfg->password) {
+		log_error("matrix: no access token kept and no password configured; set "
+			  "matrix.password or matrix.access_token in %s", d->config_path);
+		fatal_stop(d);
+		return;
+	}
+	start_login(d);
+}
+
+/* ---- room aliases of the configuration ---- */
+
+static void resolve_start(struct resolve *rs);
+
+static void resolve_done(struct resolve *rs)
+{
+	struct daemon *d = rs->d;
+	struct resolve **pp;
+
+	for (pp = &d->resolves; *pp; pp = &(*pp)->next)
+		if (*pp == rs) {
+			*pp = rs->next;
+			break;
+		}
+	free(rs->alias);
+	free(rs);
+}
+
+static void resolve_again(void *ud)
+{
+	struct resolve *rs = ud;
+
+	rs->timer = NULL;
+	resolve_start(rs);
+}
+
+static void first_lookup_done(struct daemon *d)
+{
+	if (d->phase == PH_RESOLVE && --d->resolving == 0)
+		start_sync(d);
+}
+
+static void on_resolved(void *ud, const struct mx_result *r)
+{
+	struct resolve *rs = ud;
+	struct daemon *d = rs->d;
+
+	rs->req = NULL;
+	if (r->outcome == MX_OK && r->room_id) {
+		if (store_begin(d->st) || engine_room_resolved(d->eng, rs->alias, r->room_id) ||
+		    store_commit(d->st)) {
+			store_rollback(d->st);
+			log_error("store: cannot record that %s is %s", rs->alias, r->room_id);
+		} else {
+			log_info("matrix: %s is %s", rs->alias, r->room_id);
+		}
+	} else if (r->outcome == MX_RETRY) {
+		/* do not hold the first sync up for it: look again in a minute */
+		log_warn("matrix: cannot look up %s yet (%s); trying again in 60 s", rs->alias,
+			 r->error);
+		first_lookup_done(d);
+		rs->timer = loop_timer_add(d->loop, 60000, resolve_again, rs);
+		return;
+	} else {
+		log_warn("matrix: room alias %s: %s", rs->alias, r->error ? r->error : "no room");
+	}
+	first_lookup_done(d);
+	resolve_done(rs);
+}
+
+static void resolve_start(struct resolve *rs)
+{
+	rs->req = mx_api_resolve(rs->d->api, rs->alias, on_resolved, rs);
+	if (!rs->req)
+		rs->timer = loop_timer_add(rs->d->loop, 60000, resolve_again, rs);
+}
+
+static void resolve_one(struct daemon *d, const char *alias)
+{
+	struct resolve *rs;
+
+	if (!alias || alias[0] != '#')
+		return;
+	for (rs = d->resolves; rs; rs = rs->next)
+		if (!strcmp(rs->alias, alias))
+			return;
+	rs = xcalloc(1, sizeof(*rs));
+	rs->d = d;
+	rs->alias = xstrdup(alias);
+	rs->next = d->resolves;
+	d->resolves = rs;
+	if (d->phase == PH_RESOLVE)
+		d->resolving++;
+	resolve_start(rs);
+}
+
+/* Look up every alias the configuration names (coordination and issue
+ * rooms); the first sync waits for the answers. */
+static void resolve_all(struct daemon *d)
+{
+	d->resolving = 1;
+	resolve_one(d, d->cfg->coordination_room);
+	for (size_t i = 0; i < d->cfg->n_issues; i++)
+		resolve_one(d, d->cfg->issues[i].room);
+	first_lookup_done(d);
+}
+
+/* ---- invites ---- */
+
+static void op_start(struct membership_op *op);
+
+static void op_free(struct membership_op *op)
+{
+	struct daemon *d = op->d;
+	struct membership_op **pp;
+
+	for (pp = &d->ops; *pp; pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			break;
+		}
+	free(op->room_id);
+	free(op->inviter);
+	free(op);
+}
+
+static void op_again(void *ud)
+{
+	struct membership_op *op = ud;
+
+	op->timer = NULL;
+	op_start(op);
+}
+
+static void on_op(void *ud, const struct mx_result *r)
+{
+	struct membership_op *op = ud;
+
+	op->req = NULL;
+	if (r->outcome == MX_OK) {
+		if (op->join)
+			log_info("matrix: joined %s (invited by %s)", op->room_id, op->inviter);
+		else
+			log_info("matrix: declined the invite to %s from %s (not in "
+				 "access.allowed_users)", op->room_id, op->inviter);
+	} else if (r->outcome == MX_RETRY && ++op->attempts < INVITE_TRIES) {
+		op->timer = loop_timer_add(op->d->loop, backoff_ms(op->attempts), op_again, op);
+		return;
+	} else {
+		log_warn("matrix: cannot %s %s: %s", op->join ? "join" : "decline the invite to",
+			 op->room_id, r->error);
+	}
+	op_free(op);
+}
+
+static void op_start(struct membership_op *op)
+{
+	if (op->join)
+		op->req = mx_api_join(op->d->api, op->room_id, on_op, op);
+	else
+		op->req = mx_api_leave(op->d->api, op->room_id, on_op, op);
+	if (!op->req && ++op->attempts < INVITE_TRIES)
+		op->timer = loop_timer_add(op->d->loop, backoff_ms(op->attempts), op_again, op);
+	else if (!op->req)
+		op_free(op);
+}
+
+/* ---- applying a sync batch ---- */
+
+static struct power *power_entry(struct daemon *d, const char *room_id)
+{
+	struct power *p;
+	char *key;
+
+	for (p = d->powers; p; p = p->next)
+		if (!strcmp(p->room_id, room_id))
+			return p;
+	p = xcalloc(1, sizeof(*p));
+	p->room_id = xstrdup(room_id);
+	key = xasprintf("power_levels:%s", room_id);
+	p->content = store_meta_get(d->st, key);
+	free(key);
+	p->next = d->powers;
+	d->powers = p;
+	return p;
+}
+
+static void powers_forget(struct daemon *d)
+{
+	struct power *p, *next;
+
+	for (p = d->powers; p; p = next) {
+		next = p->next;
+		free(p->room_id);
+		free(p->content);
+		free(p);
+	}
+	d->powers = NULL;
+}
+
+static int h_member(void *ud, const char *room_id, const char *user_id,
+		    const char *display_name, const char *membership)
+{
+	struct daemon *d = ud;
+	int power = mx_power_level(power_entry(d, room_id)->content, user_id);
+
+	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
+}
+
+/* m.room.power_levels: every member's level follows (admins, SPEC §4). */
+static int h_power_levels(void *ud, const char *room_id, const char *content)
+{
+	struct daemon *d = ud;
+	struct power *p = power_entry(d, room_id);
+	struct strv users = { 0 };
+	char *key = xasprintf("power_levels:%s", room_id);
+	int rc = -1;
+
+	free(p->content);
+	p->content = xstrdup(content);
+	if (store_meta_set(d->st, key, content) || store_sync_members(d->st, room_id, &users))
+		goto out;
+	for (size_t i = 0; i < users.n; i++)
+		if (store_sync_member_power(d->st, room_id, users.v[i],
+					    mx_power_level(content, users.v[i])))
+			goto out;
+	rc = 0;
+out:
+	strv_release(&users);
+	free(key);
+	return rc;
+}
+
+static int queue_replies(struct daemon *d, struct engine_replies *r, const char *cause,
+			 int due)
+{
+	int64_t now = wall_ms(NULL);
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct engine_reply *x = &r->v[i];
+		struct mx_notice n = {
+			.body = x->body, .html = x->html, .mentions = x->mentions.v,
+			.n_mentions = x->mentions.n, .reply_to = x->reply_to,
+			.thread_root = x->thread_root,
+		};
+		char *content = mx_content_notice(&n);
+		/* derived from what caused it: queueing it again is a no-op */
+		char *txn = due ? xasprintf("caucus.due.%s", x->due_id)
+				: xasprintf("caucus.re.%s.%zu", cause, i);
+		int rc = outbox_queue(d->st, x->room_id, txn, content, now);
+
+		free(content);
+		free(txn);
+		if (rc || (due && engine_ack(d->eng, x)))
+			return -1;
+	}
+	return 0;
+}
+
+static int h_message(void *ud, const struct mx_message *m)
+{
+	struct daemon *d = ud;
+	struct engine_replies r = { 0 };
+	int seen, rc = -1;
+
+	if (!strcmp(m->sender, d->me))
+		return 0;
+	if (d->initial)
+		return 0;       /* a first sync shows history: it was never ours to answer */
+	seen = store_handled_has(d->st, m->event_id);
+	if (seen)
+		return seen < 0 ? -1 : 0;
+	if (m->replaces) {
+		/* an edit updates the log; a command is never run again */
+		if (engine_edit(d->eng, m->room_id, m->replaces, m->body))
+			goto out;
+	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
+		/* m.notice is what bots send: never a command (no bot loops) */
+		struct engine_msg msg = {
+			.room_id = m->room_id, .sender = m->sender, .event_id = m->event_id,
+			.body = m->body, .formatted_body = m->formatted_body,
+			.thread_root = m->thread_root, .ts_ms = m->ts_ms,
+		};
+		if (engine_handle(d->eng, &msg, &r) || queue_replies(d, &r, m->event_id, 0))
+			goto out;
+	}
+	rc = store_handled_add(d->st, m->event_id, wall_ms(NULL));
+out:
+	engine_replies_release(&r);
+	return rc;
+}
+
+static int h_redaction(void *ud, const char *room_id, const char *event_id, const char *sender,
+		       const char *redacts)
+{
+	struct daemon *d = ud;
+	int seen = store_handled_has(d->st, event_id);
+
+	(void)sender;       /* the server checked the redacter's power */
+	if (seen)
+		return seen < 0 ? -1 : 0;
+	if (engine_redact(d->eng, room_id, redacts))
+		return -1;
+	return store_handled_add(d->st, event_id, wall_ms(NULL));
+}
+
+static int h_invite(void *ud, const char *room_id, const char *inviter)
+{
+	struct daemon *d = ud;
+	struct membership_op *op;
+
+	for (op = d->ops; op; op = op->next)
+		if (!strcmp(op->room_id, room_id))
+			return 0;
+	for (op = d->new_ops; op; op = op->next)
+		if (!strcmp(op->room_id, room_id))
+			return 0;
+	op = xcalloc(1, sizeof(*op));
+	op->d = d;
+	op->room_id = xstrdup(room_id);
+	op->inviter = xstrdup(inviter);
+	op->join = config_user_allowed(d->cfg, inviter);   /* SPEC §3, §4 */
+	op->next = d->new_ops;
+	d->new_ops = op;
+	return 0;
+}
+
+static int h_left(void *ud, const char *room_id, const char *membership, const char *by)
+{
+	struct daemon *d = ud;
+
+	if (by && strcmp(by, d->me))
+		log_warn("matrix: %s from %s by %s; its issue is unlinked",
+			 !strcmp(membership, "ban") ? "banned" : "removed", room_id, by);
+	if (store_sync_room_left(d->st, room_id))
+		return -1;
+	return engine_member(d->eng, room_id, d->me, NULL, membership, 0);
+}
+
+static const struct mx_sync_handler handler = {
+	.member = h_member,
+	.power_levels = h_power_levels,
+	.message = h_message,
+	.redaction = h_redaction,
+	.invite = h_invite,
+	.left = h_left,
+};
+
+static void again_sync(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->retry_timer = NULL;
+	start_sync(d);
+}
+
+static void drop_new_ops(struct daemon *d)
+{
+	while (d->new_ops) {
+		struct membership_op *op = d->new_ops;
+		d->new_ops = op->next;
+		free(op->room_id);
+		free(op->inviter);
+		free(op);
+	}
+}
+
+/* The batch, its answers and its token, in one transaction. */
+static void apply_batch(struct daemon *d)
+{
+	struct mx_sync_handler h = handler;
+	const char *next = mx_sync_next_batch(d->batch);
+	int64_t t0 = loop_now();
+	size_t n = 0;
+
+	h.ud = d;
+	d->initial = d->since == NULL;
+	if (store_begin(d->st))
+		goto fail;
+	if (mx_sync_apply(d->batch, &h, &n) || store_meta_set(d->st, "since", next)) {
+		store_rollback(d->st);
+		goto fail;
+	}
+	if (store_commit(d->st)) {
+		store_rollback(d->st);
+		goto fail;
+	}
+	free(d->since);
+	d->since = xstrdup(next);
+	if (n)
+		log_info("sync: %zu events applied in %lld ms", n, (long long)(loop_now() - t0));
+	mx_sync_free(d->batch);
+	d->batch = NULL;
+	d->failures = 0;
+	outbox_kick(d->ob);
+	while (d->new_ops) {
+		struct membership_op *op = d->new_ops;
+		d->new_ops = op->next;
+		op->next = d->ops;
+		d->ops = op;
+		op_start(op);
+	}
+	start_sync(d);
+	return;
+fail:
+	/* nothing of the batch was kept: the same sync comes again */
+	powers_forget(d);
+	drop_new_ops(d);
+	mx_sync_free(d->batch);
+	d->batch = NULL;
+	retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
+}
+
+static void again_gaps(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->retry_timer = NULL;
+	fill_gaps(d);
+}
+
+static void on_messages(void *ud, const struct mx_result *r)
+{
+	struct daemon *d = ud;
+	const char *room, *from;
+
+	d->req = NULL;
+	if (mx_sync_next_gap(d->batch, &room, &from)) {
+		apply_batch(d);
+		return;
+	}
+	if (r->outcome == MX_RETRY) {
+		retry_later(d, again_gaps, "reading missed events", r->error);
+		return;
+	}
+	d->gap_pages++;
+	if (r->outcome != MX_OK) {
+		log_warn("sync: cannot read the missed events of %s: %s", room, r->error);
+		mx_sync_close_gap(d->batch, room);
+	} else {
+		mx_sync_add_gap_page(d->batch, room, r->body, r->len);
+	}
+	fill_gaps(d);
+}
+
+/* Page back through each limited timeline to the last sync's position
+ * (SPEC §3: the bot never skips what it missed), then apply. */
+static void fill_gaps(struct daemon *d)
+{
+	const char *room, *from;
+
+	while (mx_sync_next_gap(d->batch, &room, &from) == 0) {
+		if (d->gap_pages < GAP_MAX_PAGES) {
+			d->req = mx_api_messages(d->api, room, from, d->since, GAP_PAGE, SYNC_CAP,
+						 on_messages, d);
+			if (d->req)
+				return;
+		}
+		mx_sync_close_gap(d->batch, room);
+	}
+	apply_batch(d);
+}
+
+static void on_sync(void *ud, const struct mx_result *r)
+{
+	struct daemon *d = ud;
+	char err[160];
+
+	d->req = NULL;
+	if (r->outcome == MX_UNAUTHORIZED) {
+		token_refused(d, r);
+		return;
+	}
+	if (r->outcome != MX_OK) {
+		retry_later(d, again_sync, "sync", r->error);
+		return;
+	}
+	d->batch = mx_sync_parse(r->body, r->len, d->me, err, sizeof(err));
+	if (!d->batch) {
+		retry_later(d, again_sync, "sync", err);
+		return;
+	}
+	if (d->failures) {
+		log_info("sync: the server answers again");
+		outbox_wake(d->ob);
+	}
+	d->gap_pages = 0;
+	if (d->since)
+		fill_gaps(d);
+	else
+		apply_batch(d);
+}
+
+static void start_sync(struct daemon *d)
+{
+	if (d->phase != PH_SYNC) {
+		d->phase = PH_SYNC;
+		log_info("sync: starting from %s", d->since ? "the saved position" : "scratch");
+		outbox_kick(d->ob);
+	}
+	d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP, on_sync,
+			     d);
+	if (!d->req)
+		retry_later(d, again_sync, "sync", "could not start the request");
+}
+
+/* ---- timers: reminders, digests, purge ---- */
+
+static void on_due(void *ud);
+
+static void arm_due(struct daemon *d)
+{
+	int64_t s = engine_next_due_in(d->eng);
+
+	loop_timer_cancel(d->loop, d->due_timer);
+	d->due_timer = loop_timer_add(d->loop, (s > 0 ? s : 1) * 1000 + 100, on_due, d);
+}
+
+/* Due reminders and digests go to the outbox and are acknowledged in one
+ * transaction: each is queued once, also across a crash. */
+static void run_due(struct daemon *d)
+{
+	struct engine_replies r = { 0 };
+
+	if (store_begin(d->st))
+		goto out;
+	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
+		store_rollback(d->st);
+		log_error("due: cannot queue reminders and digests: %s", store_errmsg(d->st));
+		goto out;
+	}
+	if (store_commit(d->st)) {
+		store_rollback(d->st);
+		goto out;
+	}
+	if (r.n) {
+		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
+		outbox_kick(d->ob);
+	}
+out:
+	engine_replies_release(&r);
+}
+
+static void on_due(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->due_timer = NULL;
+	run_due(d);
+	arm_due(d);
+}
+
+static void on_purge(void *ud)
+{
+	struct daemon *d = ud;
+	int64_t now = wall_ms(NULL);
+
+	d->purge_timer = loop_timer_add(d->loop, PURGE_EVERY_MS, on_purge, d);
+	if (store_begin(d->st))
+		return;
+	if (engine_purge(d->eng) || store_handled_purge(d->st, now - HANDLED_KEEP_MS) ||
+	    store_outbox_purge(d->st, now - SENT_KEEP_MS) || store_commit(d->st))
+		store_rollback(d->st);
+}
+
+/* ---- signals ---- */
+
+static void reload(struct daemon *d)
+{
+	struct config *cfg = NULL;
+	struct buf errs;
+
+	buf_init(&errs, 0);
+	if (config_load(d->config_path, &cfg, &errs)) {
+		log_error("config: %s not reloaded, it has errors:", d->config_path);
+		for (char *line = errs.data, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+			nl = strchr(line, '\n');
+			log_error("config: %.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+		}
+		goto out;
+	}
+	if (strcmp(cfg->homeserver, d->cfg->homeserver) || strcmp(cfg->user_id, d->cfg->user_id) ||
+	    strcmp(cfg->database, d->cfg->database))
+		log_warn("config: matrix.homeserver, matrix.user_id and bot.database take effect "
+			 "at the next start");
+	engine_set_config(d->eng, cfg);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	cfg = NULL;
+	if (engine_sync_config(d->eng))
+		log_error("config: cannot store the configured issues: %s", store_errmsg(d->st));
+	if (d->phase == PH_SYNC) {
+		resolve_one(d, d->cfg->coordination_room);
+		for (size_t i = 0; i < d->cfg->n_issues; i++)
+			resolve_one(d, d->cfg->issues[i].room);
+	}
+	arm_due(d);
+	log_info("config: %s reloaded", d->config_path);
+out:
+	config_free(cfg);
+	buf_release(&errs);
+}
+
+static void on_signal(void *ud, unsigned sigs)
+{
+	struct daemon *d = ud;
+
+	if (sigs & LOOP_SIG_TERM) {
+		log_info("caucus: stopping");
+		loop_stop(d->loop);
+		return;
+	}
+	if (sigs & LOOP_SIG_HUP)
+		reload(d);
+}
+
+static int poll_fn(void *ud, int fd, int timeout_ms)
+{
+	struct daemon *d = ud;
+
+	return mx_api_poll(d->api, fd, timeout_ms);
+}
+
+/* ---- life cycle ---- */
+
+static void daemon_release(struct daemon *d)
+{
+	struct membership_op *op;
+	struct resolve *rs;
+
+	outbox_free(d->ob);
+	if (d->req)
+		mx_api_cancel(d->api, d->req);
+	for (op = d->ops; op; op = op->next) {
+		if (op->req)
+			mx_api_cancel(d->api, op->req);
+		loop_timer_cancel(d->loop, op->timer);
+	}
+	while (d->ops)
+		op_free(d->ops);
+	drop_new_ops(d);
+	for (rs = d->resolves; rs; rs = rs->next) {
+		if (rs->req)
+			mx_api_cancel(d->api, rs->req);
+		loop_timer_cancel(d->loop, rs->timer);
+	}
+	while (d->resolves)
+		resolve_done(d->resolves);
+	mx_sync_free(d->batch);
+	mx_api_free(d->api);
+	powers_forget(d);
+	engine_free(d->eng);
+	store_close(d->st);
+	config_free(d->cfg);
+	loop_free(d->loop);
+	free(d->me);
+	free(d->since);
+}
+
+int daemon_main(const char *config_path)
+{
+	struct daemon d;
+	struct buf errs;
+	char err[512];
+
+	memset(&d, 0, sizeof(d));
+	d.config_path = config_path;
+	d.exit_code = 1;
+	buf_init(&errs, 0);
+	if (getenv("CAUCUS_DEBUG"))
+		log_set_level(LOG_DEBUG);
+	if (config_load(config_path, &d.cfg, &errs)) {
+		fprintf(stderr, "%s", errs.data);
+		fprintf(stderr, "caucus run: %s has errors\n", config_path);
+		goto out;
+	}
+	umask(077);     /* the database keeps the access token */
+	d.st = store_open(d.cfg->database, err, sizeof(err));
+	if (!d.st) {
+		log_error("caucus: %s", err);
+		goto out;
+	}
+	d.loop = loop_new();
+	d.api = d.loop ? mx_api_new(d.cfg->homeserver) : NULL;
+	if (!d.api)
+		goto out;
+	d.eng = engine_new(d.cfg, d.st, (struct engine_clock){ wall_ms, NULL });
+	if (engine_sync_config(d.eng)) {
+		log_error("caucus: cannot store the configured issues: %s", store_errmsg(d.st));
+		goto out;
+	}
+	d.ob = outbox_new(d.st, d.api, d.loop);
+	d.since = store_meta_get(d.st, "since");
+	log_info("caucus: starting as %s on %s, database %s, %lld message%s waiting to be sent",
+		 d.cfg->user_id, d.cfg->homeserver, d.cfg->database,
+		 (long long)store_outbox_pending(d.st), store_outbox_pending(d.st) == 1 ? "" : "s");
+	loop_on_signal(d.loop, on_signal, &d);
+	d.exit_code = 0;
+	start_auth(&d);
+	run_due(&d);
+	arm_due(&d);
+	d.purge_timer = loop_timer_add(d.loop, 60000, on_purge, &d);
+	if (loop_run(d.loop, poll_fn, &d))
+		d.exit_code = 1;
+out:
+	daemon_release(&d);
+	buf_release(&errs);
+	return d.exit_code;
+}
