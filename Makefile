@@ -4,6 +4,7 @@
 #   make check    install what the tests need, build, run every test
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (60)
 #   make valgrind run the unit tests under valgrind
+#   make integration  the daemon against a real Synapse (tests/integration; root)
 
 CC       ?= gcc
 PKGS     := libcurl libcjson sqlite3 olm
@@ -29,7 +30,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 FUZZ_SECONDS ?= 60
 TOML_TEST ?= ../shared/toml-test
 
-.PHONY: all run check deps test unit unit-asan toml-test console-test fuzz fuzz-build valgrind clean
+.PHONY: all run check deps test unit unit-asan toml-test console-test fuzz fuzz-build valgrind clean \
+        integration
 
 all: caucus tests/toml-decoder
 
@@ -86,6 +88,10 @@ console-test: caucus
 	@sh tests/console/run.sh
 
 test: all unit unit-asan toml-test console-test
+
+# Debian's python3, which has python3-matrix-nio and python3-pytest.
+integration: caucus
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 check: deps
 	@$(MAKE) --no-print-directory test

@@ -1,0 +1,328 @@
+"""Integration tests: the real daemon (./caucus run) against a real Synapse
+started by tests/homeserver/, driven by an independent client (matrix-nio).
+
+Run with Debian's interpreter, which has python3-matrix-nio and pytest:
+    /usr/bin/python3 -m pytest tests/integration
+or `make integration`.  Environment:
+    CAUCUS_BIN        the binary to test (default: ./caucus of this checkout)
+    CAUCUS_IT_KEEP=1  keep the temporary directories (logs) after the run
+Every test has its own bot account, database and rooms; tests that stop the
+homeserver or change its rate limits get a homeserver of their own.
+"""
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from nio import AsyncClient, MessageDirection
+
+REPO = Path(__file__).resolve().parents[2]
+HS_DIR = REPO / "tests" / "homeserver"
+CAUCUS = os.environ.get("CAUCUS_BIN", str(REPO / "caucus"))
+PASSWORD = "correct-horse-battery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Homeserver:
+    """A throwaway Synapse on loopback (tests/homeserver/start.sh)."""
+
+    def __init__(self, data, rc_message=None):
+        self.data = Path(data)
+        self.port = free_port()
+        self.rc_message = rc_message
+        self.base = None
+
+    def start(self):
+        env = dict(os.environ)
+        if self.rc_message:
+            env["HS_RC_MESSAGE"] = self.rc_message
+        out = subprocess.run([str(HS_DIR / "start.sh"), str(self.data), str(self.port)],
+                             env=env, check=True, capture_output=True, text=True,
+                             timeout=120)
+        self.base = out.stdout.strip().splitlines()[-1]
+        return self.base
+
+    def stop(self):
+        subprocess.run([str(HS_DIR / "stop.sh"), str(self.data)], check=True,
+                       capture_output=True, timeout=60)
+
+    def register(self, user, password=PASSWORD, admin=False):
+        args = [str(HS_DIR / "register.sh"), self.base, user, password]
+        if admin:
+            args.append("admin")
+        out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=60)
+        return out.stdout.strip()
+
+
+def _start_hs(tmp_path_factory, name, rc_message=None):
+    hs = Homeserver(tmp_path_factory.mktemp(name), rc_message)
+    hs.start()
+    for user, admin in (("alice", True), ("bob", False), ("mallory", False)):
+        hs.register(user, admin=admin)
+    return hs
+
+
+@pytest.fixture(scope="session")
+def homeserver(tmp_path_factory):
+    hs = _start_hs(tmp_path_factory, "hs")
+    yield hs
+    hs.stop()
+
+
+@pytest.fixture
+def own_homeserver(tmp_path_factory):
+    """A homeserver for one test (one that stops it, say)."""
+    hs = _start_hs(tmp_path_factory, "hs-own")
+    yield hs
+    hs.stop()
+
+
+@pytest.fixture
+def make_homeserver(tmp_path_factory):
+    """A factory for homeservers with their own settings (rate limits)."""
+    started = []
+
+    def make(**kw):
+        hs = _start_hs(tmp_path_factory, "hs-own", **kw)
+        started.append(hs)
+        return hs
+    yield make
+    for hs in started:
+        hs.stop()
+
+
+ISSUES = """
+[[issue]]
+slug = "cybersecurity"
+name = "Cybersecurity"
+aliases = ["cyber", "res130"]
+
+[[issue]]
+slug = "privacy"
+name = "Privacy and data protection"
+"""
+
+
+class Bot:
+    """The daemon under test: its config, database and log in 'dir'."""
+
+    def __init__(self, hs, dir, extra="", allowed=('@alice:localhost', '@bob:localhost')):
+        self.hs = hs
+        self.dir = Path(dir)
+        self.local = "caucus" + uuid.uuid4().hex[:8]
+        self.user_id = hs.register(self.local)
+        self.config = self.dir / "bot.toml"
+        self.logfile = self.dir / "caucus.log"
+        self.proc = None
+        allowed = ", ".join(f'"{u}"' for u in allowed)
+        self.config.write_text(f"""
+[matrix]
+homeserver = "{hs.base}"
+user_id = "{self.user_id}"
+password = "{PASSWORD}"
+
+[bot]
+database = "{self.dir / 'caucus.db'}"
+timezone = "Asia/Dubai"
+admins = ["@alice:localhost"]
+
+[access]
+allowed_users = [{allowed}]
+{extra}
+{ISSUES}
+""")
+
+    def start(self):
+        log = open(self.logfile, "a")
+        log.write(f"==== start {time.strftime('%H:%M:%S')}\n")
+        log.flush()
+        self.proc = subprocess.Popen([CAUCUS, "run", "-c", str(self.config)],
+                                     stdout=log, stderr=log, cwd=self.dir)
+        log.close()
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=timeout)
+        self.proc = None
+        return rc
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=20)
+        self.proc = None
+
+    def log(self):
+        return self.logfile.read_text(errors="replace")
+
+    def wait_log(self, pattern, timeout=30, after=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.log()[after:])
+            if m:
+                return m
+            time.sleep(0.2)
+        raise AssertionError(f"no /{pattern}/ in the bot's log within {timeout} s:\n"
+                             + self.log()[-3000:])
+
+
+@pytest.fixture
+def bot_factory(tmp_path):
+    bots = []
+
+    def make(hs, **kw):
+        d = tmp_path / f"bot{len(bots)}"
+        d.mkdir()
+        b = Bot(hs, d, **kw)
+        bots.append(b)
+        return b
+    yield make
+    for b in bots:
+        if b.proc is not None:
+            alive = b.proc.poll() is None
+            rc = b.stop()
+            assert alive, f"the daemon died (status {rc}):\n{b.log()[-3000:]}"
+            assert rc == 0, f"SIGTERM: exit status {rc}:\n{b.log()[-3000:]}"
+        assert "access_token" not in b.log() and PASSWORD not in b.log()
+
+
+class User:
+    """A person in the rooms, through matrix-nio."""
+
+    SYNC_FILTER = {"room": {"timeline": {"limit": 1000}, "state": {"lazy_load_members": True}},
+                   "presence": {"types": []}}
+
+    def __init__(self, hs, local, password=PASSWORD):
+        self.client = AsyncClient(hs.base, f"@{local}:localhost")
+        self.user_id = f"@{local}:localhost"
+        self.password = password
+        self.since = None
+        self.events = {}        # room ID -> timeline event sources, in order
+
+    async def login(self):
+        r = await self.client.login(self.password)
+        assert getattr(r, "access_token", None), r
+        await self.sync(0)
+        return self
+
+    async def close(self):
+        await self.client.close()
+
+    async def sync(self, timeout_ms=1000):
+        r = await self.client.sync(timeout=timeout_ms, since=self.since,
+                                   sync_filter=self.SYNC_FILTER)
+        assert hasattr(r, "next_batch"), r
+        self.since = r.next_batch
+        for room_id, room in r.rooms.join.items():
+            self.events.setdefault(room_id, []).extend(ev.source for ev in room.timeline.events)
+        return r
+
+    async def create_room(self, invite=(), name=None):
+        r = await self.client.room_create(name=name, invite=list(invite))
+        assert getattr(r, "room_id", None), r
+        await self.sync(0)
+        return r.room_id
+
+    async def invite(self, room_id, user_id):
+        r = await self.client.room_invite(room_id, user_id)
+        assert not hasattr(r, "status_code"), r
+
+    async def join(self, room_id):
+        r = await self.client.join(room_id)
+        assert getattr(r, "room_id", None), r
+        await self.sync(0)
+
+    async def send(self, room_id, body, **content):
+        c = {"msgtype": "m.text", "body": body}
+        c.update(content)
+        r = await self.client.room_send(room_id, "m.room.message", c)
+        assert getattr(r, "event_id", None), r
+        return r.event_id
+
+    async def redact(self, room_id, event_id):
+        r = await self.client.room_redact(room_id, event_id)
+        assert getattr(r, "event_id", None), r
+
+    async def wait_member(self, room_id, user_id, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = await self.client.joined_members(room_id)
+            if any(m.user_id == user_id for m in getattr(r, "members", [])):
+                return
+            await asyncio.sleep(0.3)
+        raise AssertionError(f"{user_id} did not join {room_id} within {timeout} s")
+
+    def from_user(self, room_id, sender):
+        return [e for e in self.events.get(room_id, [])
+                if e.get("sender") == sender and e.get("type") == "m.room.message"]
+
+    def replies_to(self, room_id, sender, event_id):
+        return [e for e in self.from_user(room_id, sender)
+                if e["content"].get("m.relates_to", {}).get("m.in_reply_to", {})
+                .get("event_id") == event_id]
+
+    async def wait_for(self, pred, timeout=30, what="the expected messages"):
+        """Sync until pred() is true; returns its value."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            v = pred()
+            if v:
+                return v
+            await self.sync(1000)
+        v = pred()
+        if v:
+            return v
+        raise AssertionError(f"{what}: not seen within {timeout} s")
+
+    async def wait_reply(self, room_id, bot, event_id, timeout=30):
+        r = await self.wait_for(lambda: self.replies_to(room_id, bot.user_id, event_id),
+                                timeout, f"an answer to {event_id}")
+        return r[0]
+
+    async def history(self, room_id):
+        """The room's whole timeline, oldest first, from the server."""
+        out, token = [], self.since
+        for _ in range(1000):
+            r = await self.client.room_messages(room_id, start=token,
+                                                direction=MessageDirection.back, limit=500)
+            assert hasattr(r, "chunk"), r
+            out.extend(ev.source for ev in r.chunk)
+            if not r.chunk or not r.end or r.end == token:
+                break
+            token = r.end
+        return list(reversed(out))
+
+
+def run(coro, timeout):
+    """Run one test's coroutine with a hard time limit."""
+    async def limited():
+        return await asyncio.wait_for(coro, timeout)
+    return asyncio.run(limited())
+
+
+async def room_with_bot(user, bot, name=None):
+    """A room made by 'user' with the bot invited and joined."""
+    room = await user.create_room(invite=[bot.user_id], name=name)
+    await user.wait_member(room, bot.user_id)
+    return room
