@@ -100,6 +100,34 @@ static void run_due(struct console *c)
 	engine_replies_release(&r);
 }
 
+/*
+ * No server resolves room aliases here: "#cyber:example.org" stands for the
+ * room "!cyber:example.org", as if the homeserver had answered.  The daemon
+ * resolves them again from the configuration at its start.
+ */
+static int resolve_aliases(struct console *c)
+{
+	int rc = 0;
+
+	if (store_begin(c->st))
+		return -1;
+	for (size_t i = 0; i < c->cfg->n_issues && !rc; i++) {
+		const char *room = c->cfg->issues[i].room;
+		char *id;
+
+		if (!room || room[0] != '#')
+			continue;
+		id = xasprintf("!%s", room + 1);
+		rc = engine_room_resolved(c->eng, room, id);
+		free(id);
+	}
+	if (rc) {
+		store_rollback(c->st);
+		return -1;
+	}
+	return store_commit(c->st);
+}
+
 static int set_room(struct console *c, const char *what)
 {
 	const char *coord = engine_coordination_room(c->eng);
@@ -314,6 +342,8 @@ int console_main(const struct console_opts *o)
 			store_errmsg(c.st));
 		goto out;
 	}
+	if (resolve_aliases(&c))
+		goto out;
 	c.user = o->user ? xstrdup(o->user) : default_user(c.cfg);
 	if (c.user[0] != '@' || !strchr(c.user, ':')) {
 		fprintf(stderr, "caucus console: --as wants a user ID like @alice:example.org\n");
