@@ -150,7 +150,7 @@ void pills_parse(const char *html, struct strv *labels, struct strv *users)
 			goto next;
 		id = href + sizeof(prefix) - 1;
 		id_end = strchr(id, quote);
-		if (!id_end || id_end > gt || id[0] != '@')
+		if (!id_end || id_end > gt || (id[0] != '@' && strncmp(id, "%40", 3)))
 			goto next;
 		end = strstr(gt, "</a>");
 		if (!end)
