@@ -283,6 +283,7 @@ char *mx_http_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
+	char *out;
 
 	buf_init(&b, 0);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -295,5 +296,7 @@ char *mx_http_escape(const char *s)
 			buf_putc(&b, hex[*p & 15]);
 		}
 	}
-	return buf_detach(&b);
+	out = buf_detach(&b);
+	buf_release(&b);   /* detach leaves an empty buffer */
+	return out;
 }

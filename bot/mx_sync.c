@@ -212,6 +212,7 @@ char *mx_strip_mx_reply(const char *html)
 {
 	const char *open = strstr(html, "<mx-reply>"), *close;
 	struct buf b;
+	char *out;
 
 	if (!open || !(close = strstr(open, "</mx-reply>")))
 		return xstrdup(html);
@@ -219,7 +220,9 @@ char *mx_strip_mx_reply(const char *html)
 	buf_init(&b, 0);
 	buf_add(&b, html, (size_t)(open - html));
 	buf_puts(&b, close);
-	return buf_detach(&b);
+	out = buf_detach(&b);
+	buf_release(&b);   /* detach leaves an empty buffer */
+	return out;
 }
 
 int mx_power_level(const char *content, const char *user_id)
