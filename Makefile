@@ -98,11 +98,14 @@ check: deps
 
 fuzz-build: $(FUZZ)
 
+# New inputs land in build/fuzz/NAME.work; the committed seeds stay small.
 fuzz: $(FUZZ)
-	@set -e; for f in $(FUZZ); do n=$$(basename $$f); mkdir -p tests/fuzz/corpus/$$n; \
+	@set -e; for f in $(FUZZ); do n=$$(basename $$f); mkdir -p build/fuzz/$$n.work; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/$$n.work tests/fuzz/corpus/$$n 2>&1 | tail -3 ; \
-	  test $${PIPESTATUS:-0} -eq 0; done
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	      build/fuzz/$$n.work tests/fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; then \
+	    tail -40 build/fuzz/$$n.log; echo "$$n: crashed"; exit 1; fi; \
+	  grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$n.log; done
 
 valgrind: $(UNIT)
 	@set -e; for t in $(UNIT); do valgrind -q --error-exitcode=1 --leak-check=full $$t; done
