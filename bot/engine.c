@@ -416,16 +416,23 @@ static int valid_user_id(const char *s)
 
 static int resolve_user(struct cmd_ctx *ctx, const char *arg, char **user_id)
 {
-	const char *name = arg;
+	char *copy = xstrdup(arg), *name = copy;
+	size_t n = strlen(copy);
+	int rc;
 
 	*user_id = NULL;
-	if (valid_user_id(arg)) {
-		*user_id = xstrdup(arg);
+	/* a pill at the start of a message comes with ": " (Element) */
+	if (n > 1 && (copy[n - 1] == ':' || copy[n - 1] == ','))
+		copy[n - 1] = '\0';
+	if (valid_user_id(copy)) {
+		*user_id = copy;
 		return 0;
 	}
 	if (name[0] == '@')     /* "@Bob" typed by hand: a display name */
 		name++;
-	return store_member_by_name(ctx->st, ctx->msg->room_id, name, user_id);
+	rc = store_member_by_name(ctx->st, ctx->msg->room_id, name, user_id);
+	free(copy);
+	return rc;
 }
 
 int cmd_is_user(struct cmd_ctx *ctx, const char *arg)
@@ -793,11 +800,60 @@ fail:
 	return rc;
 }
 
+/* Copy the next space-separated word at *p into w and advance; -1 if too long. */
+static int next_word(const char **p, char *w, size_t len)
+{
+	size_t n = 0;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	while (**p && **p != ' ' && **p != '\t' && **p != '\n') {
+		if (n + 1 >= len)
+			return -1;
+		w[n++] = *(*p)++;
+	}
+	w[n] = '\0';
+	return 0;
+}
+
+/*
+ * The text a log entry keeps for an edited message: a command's entries
+ * (notes, decisions, ...) keep only its arguments, so an edit of "!note x"
+ * to "!note y" keeps "y".  Points into body.
+ */
+static const char *edit_text(struct engine *eng, const char *body)
+{
+	const char *prefix = eng->cfg->command_prefix, *p;
+	size_t plen = strlen(prefix);
+	char first[64], second[64];
+	const struct cmd_entry *e;
+	int words = 0;
+
+	if (strncmp(body, prefix, plen))
+		return body;
+	p = body + plen;
+	if (next_word(&p, first, sizeof(first)) || !first[0])
+		return body;
+	{
+		const char *q = p;
+		if (next_word(&q, second, sizeof(second)))
+			second[0] = '\0';
+		e = find_entry(first, second[0] ? second : NULL, &words);
+		if (!e)
+			return body;
+		if (words == 2)
+			p = q;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 		const char *new_body)
 {
 	(void)room_id;
-	return store_log_edit(eng->st, event_id, new_body, engine_now_ms(eng));
+	return store_log_edit(eng->st, event_id, edit_text(eng, new_body), engine_now_ms(eng));
 }
 
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id)

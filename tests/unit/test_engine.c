@@ -175,6 +175,32 @@ static void test_messages_logged_edit_redact(void **state)
 	assert_not_contains(te_say(t, COORD, ALICE, "!search chatter"), "coordination chatter");
 }
 
+static void test_edit_of_a_command_entry(void **state)
+{
+	struct te *t = *state;
+	char ev[32];
+
+	te_say(t, CYBER, ALICE, "!note first draft of the text");
+	te_last_event(t, ev, sizeof(ev));
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, "!note second draft of the text"), 0);
+	te_say(t, CYBER, ALICE, "!log");
+	assert_contains(t->out.v[0].body, "second draft of the text");
+	assert_not_contains(t->out.v[0].body, "!note second");
+	assert_not_contains(t->out.v[0].body, "first draft");
+	/* an edit never runs the command again */
+	assert_int_equal(t->out.n, 1);
+}
+
+static void test_pill_with_colon(void **state)
+{
+	struct te *t = *state;
+
+	te_say_html(t, CYBER, ALICE, "!cover ai Bob: backup",
+		    "!cover ai <a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>: backup");
+	assert_not_contains(t->out.v[0].body, "no member");
+	assert_contains(te_say(t, COORD, ALICE, "!who-covers ai"), "Bob");
+}
+
 /*
  * Every command: a malformed use gets a one-line reason and the usage
  * line.  The table names each command once; the test checks that none is
@@ -259,6 +285,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_html_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_logged_edit_redact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edit_of_a_command_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pill_with_colon, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
