@@ -235,7 +235,12 @@ class User:
         assert hasattr(r, "next_batch"), r
         self.since = r.next_batch
         for room_id, room in r.rooms.join.items():
-            self.events.setdefault(room_id, []).extend(ev.source for ev in room.timeline.events)
+            if room.timeline.limited:
+                # the server left events out (it caps a sync at 100 per room)
+                self.events[room_id] = await self.history(room_id)
+            else:
+                self.events.setdefault(room_id, []).extend(
+                    ev.source for ev in room.timeline.events)
         return r
 
     async def create_room(self, invite=(), name=None):
