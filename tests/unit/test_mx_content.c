@@ -16,7 +16,8 @@ static void check(const struct mx_notice *n, const char *want)
 
 static void test_notice(void **state)
 {
-	char *who[] = { "@alice:x", "@bob:x" };
+	char alice[] = "@alice:x", bob[] = "@bob:x";
+	char *who[] = { alice, bob };
 
 	(void)state;
 	/* a plain answer to a command: a reply that mentions nobody */
