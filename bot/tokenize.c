@@ -102,7 +102,6 @@ static char *decode_entities(const char *s, size_t n)
 	};
 	struct buf b;
 	size_t i = 0, k;
-	char *r;
 
 	buf_init(&b, 0);
 	while (i < n) {
@@ -120,9 +119,7 @@ static char *decode_entities(const char *s, size_t n)
 		}
 		buf_putc(&b, s[i++]);
 	}
-	r = buf_detach(&b);
-	buf_release(&b);
-	return r;
+	return buf_detach(&b);
 }
 
 void pills_parse(const char *html, struct strv *labels, struct strv *users)
@@ -192,9 +189,5 @@ char *pills_apply(const char *body, const struct strv *labels, const struct strv
 		p = hit + strlen(label);
 	}
 	buf_puts(&b, p);
-	{
-		char *r = buf_detach(&b);
-		buf_release(&b);
-		return r;
-	}
+	return buf_detach(&b);
 }

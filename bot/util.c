@@ -92,11 +92,14 @@ void free_secret(char *s)
 	free(s);
 }
 
+/* What an empty buffer points at until it first grows (git's slopbuf):
+ * never written, never freed. */
+static char empty_buf[1];
+
 void buf_init(struct buf *b, size_t cap)
 {
-	b->alloc = 64;
-	b->data = xmalloc(b->alloc);
-	b->data[0] = '\0';
+	b->data = empty_buf;
+	b->alloc = 0;
 	b->len = 0;
 	b->cap = cap ? cap : BUF_DEFAULT_CAP;
 	b->toobig = 0;
@@ -104,24 +107,25 @@ void buf_init(struct buf *b, size_t cap)
 
 void buf_release(struct buf *b)
 {
-	free(b->data);
-	b->data = NULL;
+	if (b->alloc)
+		free(b->data);
+	b->data = empty_buf;
 	b->len = b->alloc = 0;
 }
 
 char *buf_detach(struct buf *b)
 {
-	char *p = b->data;
-	size_t cap = b->cap;
+	char *p = b->alloc ? b->data : xstrdup("");
 
-	buf_init(b, cap);
+	buf_init(b, b->cap);
 	return p;
 }
 
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
-	b->data[0] = '\0';
+	if (b->alloc)
+		b->data[0] = '\0';
 	b->toobig = 0;
 }
 
@@ -132,10 +136,10 @@ int buf_add(struct buf *b, const void *p, size_t n)
 		return -1;
 	}
 	if (b->len + n + 1 > b->alloc) {
-		size_t want = b->alloc;
+		size_t want = b->alloc ? b->alloc : 64;
 		while (want < b->len + n + 1)
 			want *= 2;
-		b->data = xrealloc(b->data, want);
+		b->data = xrealloc(b->alloc ? b->data : NULL, want);
 		b->alloc = want;
 	}
 	if (n)

@@ -38,7 +38,9 @@ void free_secret(char *s);
  * A growable, always NUL-terminated byte buffer.  'cap' is a hard limit on
  * len (0 = BUF_DEFAULT_CAP); appends past it fail with -1 and set
  * 'toobig', leaving the content as it was.  The buffer owns 'data';
- * buf_release() frees it, buf_detach() hands it to the caller.
+ * buf_release() frees it, buf_detach() hands it to the caller and leaves
+ * the buffer empty and holding no memory (so no release is needed after).
+ * An empty buffer allocates nothing until its first append.
  */
 #define BUF_DEFAULT_CAP ((size_t)64 << 20)
 struct buf {
