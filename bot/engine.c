@@ -678,6 +678,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	char *text = NULL, err[128];
 	int words = 0, rc = 0;
 	const char *coord = engine_coordination_room(eng);
+	size_t first = out->n;
 
 	doc_init(&doc);
 	memset(&ctx, 0, sizeof(ctx));
@@ -743,9 +744,14 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 		doc_para(&doc, "done.");
 answer:
 	{
-		struct engine_reply *r = reply_push(out, msg->room_id, &doc, &mentions);
+		/* the answer goes first, before any post the command made elsewhere */
+		struct engine_reply *r = reply_push(out, msg->room_id, &doc, &mentions), tmp;
 		r->reply_to = xstrdup(msg->event_id);
 		r->thread_root = xstrdup(msg->thread_root);
+		tmp = out->v[out->n - 1];
+		memmove(out->v + first + 1, out->v + first,
+			(out->n - 1 - first) * sizeof(*out->v));
+		out->v[first] = tmp;
 	}
 out:
 	doc_release(&doc);

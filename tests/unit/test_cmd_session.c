@@ -23,21 +23,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The reply that went to room (not the answer's room), or fail. */
+/* A post to room, or fail: a due message, or after a command a message
+ * other than the answer (which comes first). */
 static const struct engine_reply *post_to(struct te *t, const char *room, size_t skip)
 {
-	for (size_t i = 0; i < t->out.n; i++)
+	size_t first = t->out.n && !t->out.v[0].due_id ? 1 : 0;
+
+	for (size_t i = first; i < t->out.n; i++)
 		if (!strcmp(t->out.v[i].room_id, room) && skip-- == 0)
 			return &t->out.v[i];
 	fail_msg("no message to %s", room);
 	return NULL;
 }
 
-/* The answer to the command: the last reply (posts elsewhere come first). */
+/* The answer to the command: the first reply (posts elsewhere follow). */
 static const char *answer(struct te *t)
 {
 	assert_true(t->out.n > 0);
-	return t->out.v[t->out.n - 1].body;
+	return t->out.v[0].body;
 }
 
 static void say_ok(struct te *t, const char *room, const char *who, const char *cmd,
@@ -64,7 +67,7 @@ static void test_session_schedules(void **state)
 	assert_contains(answer(t), "Scheduled #1: Drafting group on Res. 130 (Cybersecurity), "
 			"today 14:00-15:00 @ Room D.");
 	assert_contains(answer(t), "Nobody attends yet: !attend 1 to go.");
-	assert_int_equal(t->out.v[t->out.n - 1].mentions.n, 0);
+	assert_int_equal(t->out.v[0].mentions.n, 0);
 	/* the issue room hears of it when it was scheduled elsewhere */
 	p = post_to(t, CYBER, 0);
 	assert_contains(p->body, "New session: #1 Drafting group on Res. 130, today "
@@ -273,7 +276,7 @@ static void test_move_tells_attendees(void **state)
 	assert_contains(answer(t), "Moved #1 Drafting group to today 16:00-17:00 (was today "
 			"14:00-15:00).");
 	assert_contains(answer(t), "I told its attendees in the Cybersecurity room.");
-	assert_int_equal(t->out.v[t->out.n - 1].mentions.n, 0);
+	assert_int_equal(t->out.v[0].mentions.n, 0);
 	p = post_to(t, CYBER, 0);
 	assert_contains(p->body, "Moved: #1 Drafting group, today 16:00-17:00 @ Room D (was "
 			"today 14:00-15:00).");
@@ -291,7 +294,8 @@ static void test_move_tells_attendees(void **state)
 	assert_int_equal(t->out.n, 2);
 	assert_contains(answer(t), "Moved #1 Drafting group to tomorrow 10:00-10:30");
 	assert_not_contains(answer(t), "I told");
-	assert_int_equal(t->out.v[0].mentions.n, 2);
+	assert_int_equal(t->out.v[0].mentions.n, 0);
+	assert_int_equal(post_to(t, CYBER, 0)->mentions.n, 2);
 
 	say_ok(t, COORD, ALICE, "!move 1 08:00", "is in the past");
 	say_ok(t, COORD, ALICE, "!move 1 tomorrow 10:00", "is already at that time");
