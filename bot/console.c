@@ -131,7 +131,6 @@ static int resolve_aliases(struct console *c)
 static int set_room(struct console *c, const char *what)
 {
 	const char *coord = engine_coordination_room(c->eng);
-	struct strv several = { 0 };
 	int64_t id = 0;
 	char *slug = NULL, *name = NULL, *room = NULL;
 	int rc = -1;
@@ -142,21 +141,7 @@ static int set_room(struct console *c, const char *what)
 		rc = 0;
 		goto out;
 	}
-	id = store_lookup_exact(c->st, what);
-	if (id <= 0) {
-		struct strv names = { 0 };
-		int64_t *ids = NULL;
-		if (store_lookup_names(c->st, &names, &ids) == 0)
-			for (size_t i = 0; i < names.n; i++)
-				if (str_iprefix(names.v[i], what)) {
-					if (id > 0 && id != ids[i])
-						id = -2;
-					else if (id == 0)
-						id = ids[i];
-				}
-		strv_release(&names);
-		free(ids);
-	}
+	id = engine_issue_id(c->eng, what);
 	if (id <= 0 || store_lookup_issue(c->st, id, &slug, &name, &room)) {
 		fprintf(stderr, "caucus console: no issue '%s' (try 'coordination' or an issue slug)\n",
 			what);
@@ -172,7 +157,6 @@ static int set_room(struct console *c, const char *what)
 	room = NULL;
 	rc = 0;
 out:
-	strv_release(&several);
 	free(slug);
 	free(name);
 	free(room);

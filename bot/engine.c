@@ -179,16 +179,21 @@ static void usage_line(struct cmd_ctx *ctx)
 	doc_end(ctx->doc);
 }
 
+static void vreason(struct cmd_ctx *ctx, const char *fmt, va_list ap)
+{
+	char *s = xvasprintf(fmt, ap);
+
+	doc_para(ctx->doc, "%s", s);
+	free(s);
+}
+
 int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	vreason(ctx, fmt, ap);
 	va_end(ap);
-	doc_para(ctx->doc, "%s", s);
-	free(s);
 	usage_line(ctx);
 	return 0;
 }
@@ -196,13 +201,10 @@ int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
 int cmd_fail(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	vreason(ctx, fmt, ap);
 	va_end(ap);
-	doc_para(ctx->doc, "%s", s);
-	free(s);
 	return 0;
 }
 
@@ -240,9 +242,11 @@ static int64_t resolve_issue(struct store *st, const char *name, struct strv *se
 	struct strv names = { 0 };
 	int64_t *ids = NULL, found = 0, id;
 
-	id = store_lookup_exact(st, name);
-	if (id != 0)
-		return id;
+	switch (store_issue_find_exact(st, name, &id)) {
+	case 0: return id;
+	case 1: break;
+	default: return -1;
+	}
 	if (store_lookup_names(st, &names, &ids)) {
 		found = -1;
 		goto out;
@@ -273,6 +277,15 @@ out:
 	strv_release(&names);
 	free(ids);
 	return found;
+}
+
+int64_t engine_issue_id(struct engine *eng, const char *name)
+{
+	struct strv several = { 0 };
+	int64_t id = resolve_issue(eng->st, name, &several);
+
+	strv_release(&several);
+	return id;
 }
 
 int cmd_issue_lookup(struct cmd_ctx *ctx, const char *name, struct issue *out)

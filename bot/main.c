@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "export.h"
 #include "store.h"
+#include "store_issue.h"
 #include "store_room.h"
 #include "tokenize.h"
 #include "util.h"
@@ -77,7 +78,8 @@ static int cmd_export(const char *path, const char *issue, const char *since,
 		fprintf(stderr, "caucus export: %s\n", err);
 		goto out;
 	}
-	id = store_lookup_exact(st, issue);
+	if (store_issue_find_exact(st, issue, &id))
+		id = 0;
 	if (id <= 0 || store_lookup_issue(st, id, &slug, &name, &room)) {
 		fprintf(stderr, "caucus export: no such issue '%s'\n", issue);
 		goto out;

@@ -166,26 +166,6 @@ int store_due_mark(struct store *st, const char *key, const char *outcome, int64
 	return store_exec_stmt(st, s);
 }
 
-int64_t store_lookup_exact(struct store *st, const char *name)
-{
-	sqlite3_stmt *s = store_stmt(st,
-		"SELECT id FROM issues WHERE slug = ?1 "
-		"UNION ALL SELECT issue_id FROM aliases WHERE alias = ?1 LIMIT 1");
-	int64_t id = 0;
-	int rc;
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		id = -1;
-	sqlite3_reset(s);
-	return id;
-}
-
 int store_lookup_names(struct store *st, struct strv *names, int64_t **ids)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT slug, id FROM issues UNION ALL "

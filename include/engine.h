@@ -109,6 +109,10 @@ int engine_member(struct engine *eng, const char *room_id, const char *user_id,
 /* Record the room ID an alias resolved to (issue rooms, coordination). */
 int engine_room_resolved(struct engine *eng, const char *alias, const char *room_id);
 
+/* The issue named by slug, alias or a unique prefix of either (any case):
+ * its ID, 0 when none, -2 when the prefix fits several, -1 on error. */
+int64_t engine_issue_id(struct engine *eng, const char *name);
+
 /* The coordination room's ID (resolved), or NULL; owned by the engine. */
 const char *engine_coordination_room(struct engine *eng);
 

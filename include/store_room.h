@@ -40,10 +40,8 @@ int store_due_done(struct store *st, const char *key);
 /* Record 'key' with outcome "sent", "late" or "dropped" (idempotent). */
 int store_due_mark(struct store *st, const char *key, const char *outcome, int64_t now_ms);
 
-/* Issue lookups for name resolution.  The ID of the issue whose slug or
- * alias is exactly 'name' (any case), 0 when none, -1 error. */
-int64_t store_lookup_exact(struct store *st, const char *name);
-/* Every slug and alias with its issue ID: names[i] belongs to ids[i].
+/* Issue lookups for name resolution (exact names: store_issue_find_exact).
+ * Every slug and alias with its issue ID: names[i] belongs to ids[i].
  * The caller releases names with strv_release and frees *ids. */
 int store_lookup_names(struct store *st, struct strv *names, int64_t **ids);
 /* The issue's fields (caller frees the strings); 0, 1 when absent, -1 error. */
