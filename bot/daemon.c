@@ -61,6 +61,7 @@ struct membership_op {
 struct resolve {
 	struct daemon *d;
 	char *alias;
+	int holds_sync;         /* the first sync waits for this lookup */
 	struct mx_http_req *req;
 	struct loop_timer *timer;
 	struct resolve *next;
@@ -169,6 +170,7 @@ static void token_refused(struct daemon *d, const struct mx_result *r)
 				store_rollback(d->st);
 		}
 		mx_api_set_token(d->api, NULL);
+		outbox_hold(d->ob, 1);
 		d->phase = PH_AUTH;
 		start_login(d);
 		return;
@@ -318,8 +320,12 @@ static void resolve_again(void *ud)
 	resolve_start(rs);
 }
 
-static void first_lookup_done(struct daemon *d)
+static void first_lookup_done(struct daemon *d, struct resolve *rs)
 {
+	if (rs && !rs->holds_sync)
+		return;
+	if (rs)
+		rs->holds_sync = 0;
 	if (d->phase == PH_RESOLVE && --d->resolving == 0)
 		start_sync(d);
 }
@@ -342,13 +348,13 @@ static void on_resolved(void *ud, const struct mx_result *r)
 		/* do not hold the first sync up for it: look again in a minute */
 		log_warn("matrix: cannot look up %s yet (%s); trying again in 60 s", rs->alias,
 			 r->error);
-		first_lookup_done(d);
+		first_lookup_done(d, rs);
 		rs->timer = loop_timer_add(d->loop, 60000, resolve_again, rs);
 		return;
 	} else {
 		log_warn("matrix: room alias %s: %s", rs->alias, r->error ? r->error : "no room");
 	}
-	first_lookup_done(d);
+	first_lookup_done(d, rs);
 	resolve_done(rs);
 }
 
@@ -373,8 +379,10 @@ static void resolve_one(struct daemon *d, const char *alias)
 	rs->alias = xstrdup(alias);
 	rs->next = d->resolves;
 	d->resolves = rs;
-	if (d->phase == PH_RESOLVE)
+	if (d->phase == PH_RESOLVE) {
 		d->resolving++;
+		rs->holds_sync = 1;
+	}
 	resolve_start(rs);
 }
 
@@ -386,7 +394,7 @@ static void resolve_all(struct daemon *d)
 	resolve_one(d, d->cfg->coordination_room);
 	for (size_t i = 0; i < d->cfg->n_issues; i++)
 		resolve_one(d, d->cfg->issues[i].room);
-	first_lookup_done(d);
+	first_lookup_done(d, NULL);
 }
 
 /* ---- invites ---- */
@@ -780,7 +788,7 @@ static void start_sync(struct daemon *d)
 	if (d->phase != PH_SYNC) {
 		d->phase = PH_SYNC;
 		log_info("sync: starting from %s", d->since ? "the saved position" : "scratch");
-		outbox_kick(d->ob);
+		outbox_hold(d->ob, 0);
 	}
 	d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP, on_sync,
 			     d);

@@ -41,6 +41,7 @@ struct outbox {
 	struct loop_timer *timer;
 	int64_t timer_at;       /* wall clock ms the timer is for */
 	int n_flights;
+	int hold;
 };
 
 static int64_t wall_ms(void)
@@ -58,6 +59,7 @@ struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loo
 	ob->st = st;
 	ob->api = api;
 	ob->loop = loop;
+	ob->hold = 1;
 	srandom((unsigned)(wall_ms() ^ (int64_t)(uintptr_t)ob));
 	return ob;
 }
@@ -144,9 +146,10 @@ static void on_sent(void *ud, const struct mx_result *r)
 		if (r->http == 429)
 			log_info("outbox: rate-limited in %s; next try in %lld ms", f->room_id,
 				 (long long)delay);
-		else
-			log_warn("outbox: sending %s to %s failed (%s); attempt %d, next in %lld ms",
-				 f->txn_id, f->room_id, r->error, f->attempts, (long long)delay);
+		else    /* an outage's first failures are news, the rest noise */
+			log_msg(f->attempts <= 3 || f->attempts % 20 == 0 ? LOG_WARN : LOG_DEBUG,
+				"outbox: sending %s to %s failed (%s); attempt %d, next in %lld ms",
+				f->txn_id, f->room_id, r->error, f->attempts, (long long)delay);
 		store_outbox_retry(ob->st, f->id, f->attempts, wall_ms() + delay);
 		break;
 	}
@@ -179,6 +182,8 @@ void outbox_kick(struct outbox *ob)
 	size_t n = 0;
 	int64_t now = wall_ms();
 
+	if (ob->hold)
+		return;
 	if (store_outbox_heads(ob->st, &rows, &n)) {
 		arm(ob, now + 5000);    /* the store failed: look again soon */
 		return;
@@ -213,6 +218,13 @@ void outbox_kick(struct outbox *ob)
 		ob->n_flights++;
 	}
 	store_outbox_rows_free(rows, n);
+}
+
+void outbox_hold(struct outbox *ob, int hold)
+{
+	ob->hold = hold;
+	if (!hold)
+		outbox_kick(ob);
 }
 
 void outbox_wake(struct outbox *ob)

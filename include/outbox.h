@@ -29,8 +29,13 @@ void outbox_free(struct outbox *ob);    /* NULL is a no-op */
 int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
 		 const char *content, int64_t now_ms);
 
-/* Start every send that may start now, and arm a timer for the rest. */
+/* Start every send that may start now, and arm a timer for the rest.
+ * Nothing is sent while the outbox is on hold. */
 void outbox_kick(struct outbox *ob);
+
+/* Hold sends (no valid access token yet: they would only fail) or let
+ * them go; a new outbox starts on hold. */
+void outbox_hold(struct outbox *ob, int hold);
 
 /* The server is reachable again: retry waiting messages now. */
 void outbox_wake(struct outbox *ob);
