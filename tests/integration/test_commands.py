@@ -99,3 +99,45 @@ def test_invites_from_strangers_declined(homeserver, bot_factory):
         await mallory.close()
     run(go(), 60)
     bot.wait_log(r"declined the invite")
+
+
+COMMANDS = [
+    "!help", "!help session", "!issues", "!issue add gender Gender",
+    "!issue link cybersecurity", "!issue alias gender women", "!cover cyber",
+    "!cover privacy @bob:localhost backup", "!uncover privacy @bob:localhost",
+    "!who-covers cybersecurity", "!coverage",
+    "!session cyber tomorrow 10:00-11:00 Drafting group @ Room 4", "!sessions",
+    "!sessions all", "!attend 1", "!skip 1", "!attend 1", "!move 1 tomorrow 11:00",
+    "!uncovered", "!note the chair wants text by Friday", "!decision we support option B",
+    "!action @alice:localhost draft the amendment", "!actions", "!done 1",
+    "!position CEPT support", "!positions", "!log", "!search amendment", "!catchup",
+    "!remind in 2h call the delegation", "!digest", "!cancel 1",
+    "!nonsense", "!session", "!cover",
+]
+
+
+def test_every_command_answered_once(homeserver, bot_factory):
+    """Each command of SPEC §2, good or bad, gets exactly one m.notice
+    that replies to it and mentions nobody unless it names people."""
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        room = await room_with_bot(alice, bot)
+        sent = [await alice.send(room, c) for c in COMMANDS]
+        await alice.wait_for(
+            lambda: all(alice.replies_to(room, bot.user_id, e) for e in sent), 60,
+            "an answer to every command")
+        await alice.sync(2000)
+        for cmd, eid in zip(COMMANDS, sent):
+            answers = alice.replies_to(room, bot.user_id, eid)
+            assert len(answers) == 1, (cmd, answers)
+            c = answers[0]["content"]
+            assert c["msgtype"] == "m.notice", cmd
+            assert c["body"].strip() and c.get("formatted_body"), cmd
+            if cmd.startswith("!action "):
+                assert c["m.mentions"] == {"user_ids": ["@alice:localhost"]}, c
+            else:
+                assert c["m.mentions"] == {}, (cmd, c["m.mentions"])
+        await alice.close()
+    run(go(), 120)
