@@ -4,6 +4,7 @@ import asyncio
 import collections
 import random
 import re
+import time
 
 from conftest import User, room_with_bot, run
 
@@ -80,3 +81,40 @@ def test_backlog_after_downtime(homeserver, bot_factory):
         await alice.close()
     run(go(), 180)
     bot.wait_log(r"sync: 2\d\d events applied")
+
+
+def test_sigkill_around_due_reminders(homeserver, bot_factory):
+    """Reminders due while the daemon is killed and restarted again and
+    again, at any point of handing them out and sending: each is sent
+    exactly once."""
+    bot = bot_factory(homeserver).start()
+    n = 40      # enough that sending them takes longer than a kill's wait
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        room = await room_with_bot(alice, bot)
+        sent = [await alice.send(room, f"!remind in 10s due-crash {k}") for k in range(n)]
+        await alice.wait_for(lambda: all(alice.replies_to(room, bot.user_id, e) for e in sent),
+                             60, "the confirmations")
+        # once they are due, every restart hands them out at once: kill
+        # within tens of milliseconds of starting, again and again
+        await asyncio.sleep(10)
+        end = time.time() + 8
+        while time.time() < end:
+            await asyncio.sleep(random.uniform(0.03, 0.4))
+            bot.kill()
+            bot.start()
+
+        def reminders():
+            return [e for e in alice.from_user(room, bot.user_id)
+                    if "Reminder" in e["content"]["body"]]
+        await alice.wait_for(lambda: len(reminders()) >= n, 90, "the reminders")
+        await asyncio.sleep(5)
+        history = await alice.history(room)
+        got = collections.Counter(
+            re.search(r"due-crash (\d+)", e["content"]["body"]).group(1) for e in history
+            if e.get("sender") == bot.user_id and e.get("type") == "m.room.message"
+            and "Reminder" in e["content"]["body"])
+        assert got == collections.Counter(str(k) for k in range(n)), got
+        await alice.close()
+    run(go(), 180)
