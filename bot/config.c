@@ -370,6 +370,21 @@ static const char *checked_string(struct loader *ld, const struct key_def *k,
 	return s;
 }
 
+/* checked_string, and an empty string is an error too. */
+static const char *checked_nonempty(struct loader *ld, const struct key_def *k,
+				    const struct toml_node *v)
+{
+	const char *s = checked_string(ld, k, v);
+	char key[64];
+
+	if (s && !*s) {
+		full_key(key, sizeof(key), k);
+		error_at(ld, toml_line(v), key, "must not be empty");
+		return NULL;
+	}
+	return s;
+}
+
 static int set_string(struct loader *ld, const struct key_def *k, const struct toml_node *v)
 {
 	const char *s = checked_string(ld, k, v);
@@ -384,16 +399,11 @@ static int set_string(struct loader *ld, const struct key_def *k, const struct t
 
 static int set_secret(struct loader *ld, const struct key_def *k, const struct toml_node *v)
 {
-	const char *s = checked_string(ld, k, v);
-	char **field = str_field(ld, k), key[64];
+	const char *s = checked_nonempty(ld, k, v);
+	char **field = str_field(ld, k);
 
 	if (!s)
 		return -1;
-	if (!*s) {
-		full_key(key, sizeof(key), k);
-		error_at(ld, toml_line(v), key, "must not be empty");
-		return -1;
-	}
 	free_secret(*field);
 	*field = xstrdup(s);
 	return 0;
@@ -409,16 +419,11 @@ static char *resolve(const struct loader *ld, const char *path)
 
 static int set_path(struct loader *ld, const struct key_def *k, const struct toml_node *v)
 {
-	const char *s = checked_string(ld, k, v);
-	char **field = str_field(ld, k), key[64];
+	const char *s = checked_nonempty(ld, k, v);
+	char **field = str_field(ld, k);
 
 	if (!s)
 		return -1;
-	if (!*s) {
-		full_key(key, sizeof(key), k);
-		error_at(ld, toml_line(v), key, "must not be empty");
-		return -1;
-	}
 	free(*field);
 	*field = resolve(ld, s);
 	return 0;
@@ -478,16 +483,12 @@ out:
 static int set_secret_file(struct loader *ld, const struct key_def *k,
 			   const struct toml_node *v)
 {
-	const char *s = checked_string(ld, k, v);
+	const char *s = checked_nonempty(ld, k, v);
 	char **field = str_field(ld, k), key[64], why[512], *path, *secret;
 
 	if (!s)
 		return -1;
 	full_key(key, sizeof(key), k);
-	if (!*s) {
-		error_at(ld, toml_line(v), key, "must not be empty");
-		return -1;
-	}
 	path = resolve(ld, s);
 	secret = read_secret(path, why, sizeof(why));
 	free(path);
