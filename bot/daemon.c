@@ -564,7 +564,7 @@ static int h_message(void *ud, const struct mx_message *m)
 		return seen < 0 ? -1 : 0;
 	if (m->replaces) {
 		/* an edit updates the log; a command is never run again */
-		if (engine_edit(d->eng, m->room_id, m->replaces, m->body))
+		if (engine_edit(d->eng, m->room_id, m->replaces, m->sender, m->body))
 			goto out;
 	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
 		/* m.notice is what bots send: never a command (no bot loops) */

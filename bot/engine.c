@@ -869,10 +869,13 @@ static const char *edit_text(struct engine *eng, const char *body)
 }
 
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
-		const char *new_body)
+		const char *sender, const char *new_body)
 {
 	(void)room_id;
-	return store_log_edit(eng->st, event_id, edit_text(eng, new_body), engine_now_ms(eng));
+	/* only the author may rewrite what the log keeps (SPEC §3: an edit
+	 * replaces the text; a forged m.replace from another member must not) */
+	return store_log_edit(eng->st, event_id, sender, edit_text(eng, new_body),
+			      engine_now_ms(eng));
 }
 
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id)

@@ -50,16 +50,18 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 	return 0;
 }
 
-int store_log_edit(struct store *st, const char *event_id, const char *body, int64_t ts_ms)
+int store_log_edit(struct store *st, const char *event_id, const char *sender,
+		   const char *body, int64_t ts_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE log SET body = ?, edited_ms = ? "
-					 "WHERE event_id = ?");
+					 "WHERE event_id = ? AND sender = ?");
 
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, body);
 	store_bind_i64(s, 2, ts_ms);
 	store_bind_text(s, 3, event_id);
+	store_bind_text(s, 4, sender);
 	return store_exec_stmt(st, s);
 }
 

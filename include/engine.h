@@ -75,10 +75,11 @@ int engine_sync_config(struct engine *eng);
 int engine_handle(struct engine *eng, const struct engine_msg *msg,
 		  struct engine_replies *out);
 
-/* An edit (m.replace) of event_id: the log entry takes the new text.
+/* An edit (m.replace) of event_id by sender: the log entry takes the new
+ * text when sender wrote it; an edit by anyone else changes nothing.
  * A command is never run again.  Returns 0 or -1 (store). */
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
-		const char *new_body);
+		const char *sender, const char *new_body);
 
 /* A redaction of event_id: its log entry is deleted. */
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id);

@@ -26,10 +26,10 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 		  const char *event_id, const char *sender, const char *kind,
 		  const char *body, int64_t ts_ms, int64_t *id_out);
 
-/* An edit: the entry kept for event_id takes 'body' and edited_ms = ts_ms.
+/* An edit by sender: the entry kept for event_id, if sender wrote it, takes 'body' and edited_ms = ts_ms.
  * No entry for event_id is not an error.  Returns 0 or -1. */
-int store_log_edit(struct store *st, const char *event_id, const char *body,
-		   int64_t ts_ms);
+int store_log_edit(struct store *st, const char *event_id, const char *sender,
+		   const char *body, int64_t ts_ms);
 
 /* A redaction: the entry kept for event_id is deleted, with the action
  * item or position it recorded (the full-text index follows by trigger).

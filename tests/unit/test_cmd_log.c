@@ -366,7 +366,7 @@ static void test_log_shows_days_and_edits(void **state)
 	te_say(t, CYBER, BOB, "yesterday's remark");
 	te_last_event(t, ev, sizeof(ev));
 	te_advance(t, 86400);
-	assert_int_equal(engine_edit(t->eng, CYBER, ev, "yesterday's remark, corrected"), 0);
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, BOB, "yesterday's remark, corrected"), 0);
 	r = te_say(t, CYBER, ALICE, "!log");
 	assert_contains(r, "Mon 5 Nov 09:00 Bob: yesterday's remark, corrected (edited)");
 }
@@ -508,7 +508,7 @@ static void test_search_follows_edits_and_redactions(void **state)
 	te_last_event(t, ev2, sizeof(ev2));
 	te_say(t, CYBER, BOB, "!position CEPT support zebra");
 
-	assert_int_equal(engine_edit(t->eng, CYBER, ev1, "the giraffe amendment"), 0);
+	assert_int_equal(engine_edit(t->eng, CYBER, ev1, BOB, "the giraffe amendment"), 0);
 	r = te_say(t, CYBER, ALICE, "!search giraffe");
 	assert_contains(r, "1 match for 'giraffe'");
 	assert_contains(r, "the giraffe amendment (edited)");

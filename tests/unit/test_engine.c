@@ -164,7 +164,11 @@ static void test_messages_logged_edit_redact(void **state)
 	te_say(t, CYBER, BOB, "the chair proposes a new draft on encryption");
 	te_last_event(t, ev, sizeof(ev));
 	assert_contains(te_say(t, CYBER, ALICE, "!search encryption"), "new draft");
-	assert_int_equal(engine_edit(t->eng, CYBER, ev, "the chair withdrew the draft"), 0);
+	/* someone else's m.replace changes nothing */
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, CAROL, "forged words"), 0);
+	assert_contains(te_say(t, CYBER, ALICE, "!search encryption"), "new draft");
+	assert_not_contains(te_say(t, CYBER, ALICE, "!search forged"), "forged words");
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, BOB, "the chair withdrew the draft"), 0);
 	assert_not_contains(te_say(t, CYBER, ALICE, "!search encryption"), "new draft");
 	assert_contains(t->out.v[0].body, "matches");
 	assert_contains(te_say(t, CYBER, ALICE, "!search withdrew"), "the chair withdrew the draft");
@@ -182,7 +186,7 @@ static void test_edit_of_a_command_entry(void **state)
 
 	te_say(t, CYBER, ALICE, "!note first draft of the text");
 	te_last_event(t, ev, sizeof(ev));
-	assert_int_equal(engine_edit(t->eng, CYBER, ev, "!note second draft of the text"), 0);
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, ALICE, "!note second draft of the text"), 0);
 	te_say(t, CYBER, ALICE, "!log");
 	assert_contains(t->out.v[0].body, "second draft of the text");
 	assert_not_contains(t->out.v[0].body, "!note second");
