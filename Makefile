@@ -87,7 +87,7 @@ toml-test: tests/toml-decoder
 console-test: caucus
 	@sh tests/console/run.sh
 
-test: all unit unit-asan toml-test console-test
+test: all unit unit-asan toml-test console-test integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
 integration: caucus

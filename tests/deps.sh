@@ -1,10 +1,11 @@
 #!/bin/sh
-# Installs the Debian packages caucus needs to build and test, when missing.
+# Installs the Debian packages caucus needs to build and test, when missing
+# (the integration tests also build a Synapse chroot: tests/homeserver/).
 # As root it runs apt-get itself (update once, then install); otherwise it
 # prints the one command to run.
 set -e
 PKGS="gcc make pkg-config clang libcurl4-openssl-dev libcjson-dev libsqlite3-dev
-libolm-dev libcmocka-dev tzdata python3 valgrind"
+libolm-dev libcmocka-dev tzdata python3 valgrind curl python3-matrix-nio python3-pytest"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
