@@ -6,6 +6,7 @@
 #include "testengine.h"
 
 #include "cmd.h"
+#include "store_int.h"
 
 static int setup(void **state)
 {
@@ -206,6 +207,25 @@ static void test_pill_with_colon(void **state)
 }
 
 /*
+ * A command whose store work fails: the answer says nothing was changed,
+ * the savepoint is undone, and the engine goes on serving.
+ */
+static void test_store_failure_in_a_command(void **state)
+{
+	struct te *t = *state;
+
+	/* the note goes in first, then the coverage table is gone: !cover fails */
+	te_say(t, CYBER, ALICE, "!note kept before the failure");
+	assert_int_equal(sqlite3_exec(t->st->db, "DROP TABLE coverage", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_contains(te_say(t, CYBER, ALICE, "!cover cyber"),
+			"something went wrong storing that; nothing was changed");
+	assert_int_equal(t->out.n, 1);
+	/* what came before survives, and other commands still work */
+	assert_contains(te_say(t, CYBER, ALICE, "!log"), "kept before the failure");
+}
+
+/*
  * Every command: a malformed use gets a one-line reason and the usage
  * line.  The table names each command once; the test checks that none is
  * missing from it.
@@ -291,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_each_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_of_a_command_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pill_with_colon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failure_in_a_command, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
