@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "config.h"
+#include "e2ee.h"
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
@@ -37,6 +40,7 @@
 #define PURGE_EVERY_MS (3600 * 1000)
 #define HANDLED_KEEP_MS ((int64_t)30 * 86400 * 1000)
 #define SENT_KEEP_MS ((int64_t)7 * 86400 * 1000)
+#define KEY_WAIT_MS (2 * 60 * 1000)     /* an encrypted message waits this long for its key */
 
 enum phase { PH_AUTH, PH_RESOLVE, PH_SYNC };
 
@@ -75,6 +79,7 @@ struct daemon {
 	struct loop *loop;
 	struct mx_api *api;
 	struct outbox *ob;
+	struct e2ee *e2ee;      /* NULL when encryption is off */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
@@ -252,6 +257,24 @@ static void on_whoami(void *ud, const struct mx_result *r)
 	}
 	log_info("matrix: running as %s (device %s) on %s", d->me,
 		 r->device_id ? r->device_id : "?", d->cfg->homeserver);
+	if (d->cfg->encryption && !d->e2ee) {
+		char err[300];
+		if (!r->device_id) {
+			log_error("e2ee: the server did not say which device this is; "
+				  "encryption needs it");
+			fatal_stop(d);
+			return;
+		}
+		d->e2ee = e2ee_new(d->st, d->api, d->loop, d->cfg->pickle_key_file, d->me,
+				   r->device_id, d->cfg->password, err, sizeof(err));
+		if (!d->e2ee) {
+			log_error("e2ee: %s", err);
+			fatal_stop(d);
+			return;
+		}
+		outbox_set_e2ee(d->ob, d->e2ee);
+		e2ee_kick(d->e2ee);
+	}
 	d->phase = PH_RESOLVE;
 	resolve_all(d);
 }
@@ -496,7 +519,26 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	struct daemon *d = ud;
 	int power = mx_power_level(power_entry(d, room_id)->content, user_id);
 
+	if (d->e2ee && e2ee_member(d->e2ee, room_id, user_id, membership))
+		return -1;
 	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
+}
+
+static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
+{
+	struct daemon *d = ud;
+
+	*out = NULL;
+	if (!d->e2ee || d->initial)
+		return 0;       /* a first sync's history is not read anyway */
+	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
+}
+
+static int h_encryption(void *ud, const char *room_id, const char *content)
+{
+	struct daemon *d = ud;
+
+	return d->e2ee ? e2ee_room_encryption(d->e2ee, room_id, content) : 0;
 }
 
 /* m.room.power_levels: every member's level follows (admins, SPEC §4). */
@@ -630,6 +672,8 @@ static int h_left(void *ud, const char *room_id, const char *membership, const c
 }
 
 static const struct mx_sync_handler handler = {
+	.decrypt = h_decrypt,
+	.encryption = h_encryption,
 	.member = h_member,
 	.power_levels = h_power_levels,
 	.message = h_message,
@@ -657,6 +701,29 @@ static void drop_new_ops(struct daemon *d)
 	}
 }
 
+/*
+ * The batch's room keys first (to-device), then the events that were
+ * waiting for them, in the order they came; the batch's own rooms follow.
+ */
+static int apply_keys(struct daemon *d, const struct mx_sync_handler *h)
+{
+	char *room, *ev;
+	int rc;
+
+	if (!d->e2ee)
+		return 0;
+	if (e2ee_sync_prepare(d->e2ee, mx_sync_root(d->batch), wall_ms(NULL)))
+		return -1;
+	while ((rc = e2ee_take_ready(d->e2ee, &room, &ev)) == 1) {
+		rc = mx_sync_apply_event(h, d->me, room, ev);
+		free(room);
+		free(ev);
+		if (rc)
+			return -1;
+	}
+	return rc;
+}
+
 /* The batch, its answers and its token, in one transaction. */
 static void apply_batch(struct daemon *d)
 {
@@ -669,7 +736,8 @@ static void apply_batch(struct daemon *d)
 	d->initial = d->since == NULL;
 	if (store_begin(d->st))
 		goto fail;
-	if (mx_sync_apply(d->batch, &h, &n) || store_meta_set(d->st, "since", next)) {
+	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, &n) ||
+	    store_meta_set(d->st, "since", next)) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -677,6 +745,8 @@ static void apply_batch(struct daemon *d)
 		store_rollback(d->st);
 		goto fail;
 	}
+	if (d->e2ee)
+		e2ee_kick(d->e2ee);
 	free(d->since);
 	d->since = xstrdup(next);
 	if (n)
@@ -696,6 +766,8 @@ static void apply_batch(struct daemon *d)
 	return;
 fail:
 	/* nothing of the batch was kept: the same sync comes again */
+	if (d->e2ee)
+		e2ee_rollback(d->e2ee);
 	powers_forget(d);
 	drop_new_ops(d);
 	mx_sync_free(d->batch);
@@ -790,6 +862,8 @@ static void start_sync(struct daemon *d)
 		log_info("sync: starting from %s", d->since ? "the saved position" : "scratch");
 		outbox_hold(d->ob, 0);
 	}
+	if (d->e2ee)
+		e2ee_sync_started(d->e2ee);
 	d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP, on_sync,
 			     d);
 	if (!d->req)
@@ -808,6 +882,28 @@ static void arm_due(struct daemon *d)
 	d->due_timer = loop_timer_add(d->loop, (s > 0 ? s : 1) * 1000 + 100, on_due, d);
 }
 
+/* An encrypted message whose key never came: say so, once per sender and
+ * session, instead of staying silent. */
+static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
+			   const char *sender)
+{
+	struct daemon *d = ud;
+	char *mention[1] = { xstrdup(sender) };
+	struct mx_notice n = {
+		.body = "I could not decrypt your message; please send it again.",
+		.html = "I could not decrypt your message; please send it again.",
+		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
+	};
+	char *content = mx_content_notice(&n);
+	char *txn = xasprintf("caucus.utd.%s", event_id);
+	int rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
+
+	free(mention[0]);
+	free(content);
+	free(txn);
+	return rc;
+}
+
 /* Due reminders and digests go to the outbox and are acknowledged in one
  * transaction: each is queued once, also across a crash. */
 static void run_due(struct daemon *d)
@@ -816,7 +912,8 @@ static void run_due(struct daemon *d)
 
 	if (store_begin(d->st))
 		goto out;
-	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
+	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1) ||
+	    (d->e2ee && e2ee_expire(d->e2ee, wall_ms(NULL) - KEY_WAIT_MS, tell_unreadable, d))) {
 		store_rollback(d->st);
 		log_error("due: cannot queue reminders and digests: %s", store_errmsg(d->st));
 		goto out;
@@ -921,6 +1018,7 @@ static void daemon_release(struct daemon *d)
 	struct resolve *rs;
 
 	outbox_free(d->ob);
+	e2ee_free(d->e2ee);
 	if (d->req)
 		mx_api_cancel(d->api, d->req);
 	for (op = d->ops; op; op = op->next) {

@@ -280,38 +280,36 @@ struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const
 	return req;
 }
 
-/*
- * The one place every outgoing event passes.  End-to-end encryption will
- * turn (type, content) into an m.room.encrypted event here for rooms with
- * m.room.encryption; today it passes them through.
- */
-static int outgoing(struct mx_api *a, const char *room_id, const char **type,
-		    const char **content)
-{
-	(void)a;
-	(void)room_id;
-	(void)type;
-	(void)content;
-	return 0;
-}
-
 struct mx_http_req *mx_api_send(struct mx_api *a, const char *room_id, const char *type,
 				const char *txn_id, const char *content, mx_api_cb cb, void *ud)
 {
 	char *r = NULL, *ty = NULL, *tx = NULL, *path = NULL;
 	struct mx_http_req *req = NULL;
 
-	if (outgoing(a, room_id, &type, &content))
-		goto out;
 	r = mx_http_escape(room_id);
 	ty = mx_http_escape(type);
 	tx = mx_http_escape(txn_id);
 	path = xasprintf(API "/rooms/%s/send/%s/%s", r, ty, tx);
 	req = start(a, "PUT", path, content, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
-out:
 	free(r);
 	free(ty);
 	free(tx);
 	free(path);
 	return req;
+}
+
+struct mx_http_req *mx_api_call(struct mx_api *a, const char *method, const char *path,
+				const char *body, mx_api_cb cb, void *ud)
+{
+	char *full = xasprintf(API "%s", path);
+	struct mx_http_req *req;
+
+	req = start(a, method, full, body, CALL_TIMEOUT_MS, (size_t)64 << 20, CALL_RAW, cb, ud);
+	free(full);
+	return req;
+}
+
+char *mx_api_escape(const char *s)
+{
+	return mx_http_escape(s);
 }

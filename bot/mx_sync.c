@@ -280,18 +280,6 @@ static int has_own_join(const struct mx_sync_batch *b, const cJSON *events)
 	return 0;
 }
 
-/*
- * The one place every incoming room event passes before it is read.
- * End-to-end decryption will replace an m.room.encrypted event by its
- * plaintext here; today it is passed on (and ignored further down).
- */
-static const cJSON *incoming(struct apply *a, const char *room_id, const cJSON *ev)
-{
-	(void)a;
-	(void)room_id;
-	return ev;
-}
-
 static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 {
 	const cJSON *content = jget(ev, "content"), *rel = jget(content, "m.relates_to");
@@ -334,31 +322,27 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	return rc;
 }
 
-static int on_event(struct apply *a, const char *room_id, const cJSON *raw, int timeline)
+/* An event as the bot reads it, once decrypted (ev may be decrypted). */
+static int read_event(struct apply *a, const char *room_id, const cJSON *ev)
 {
-	const cJSON *ev = incoming(a, room_id, raw);
 	const char *type = jstr(ev, "type"), *state_key = jstr(ev, "state_key");
 	const cJSON *content = jget(ev, "content");
 
 	if (!type || !cJSON_IsObject(content))
 		return 0;
-	if (timeline)
-		a->n_events++;
-	if (timeline && a->before_join) {
-		/* history from before the bot came in is not the bot's to answer */
-		if (is_own_join(a->b, ev))
-			a->before_join = 0;
-		else if (!state_key)
-			return 0;
-	}
 	if (state_key) {
 		if (!strcmp(type, "m.room.member") && a->h->member && jstr(content, "membership"))
 			return a->h->member(a->h->ud, room_id, state_key,
 					    jstr(content, "displayname"),
 					    jstr(content, "membership"));
-		if (!strcmp(type, "m.room.power_levels") && !*state_key && a->h->power_levels) {
+		if (!*state_key && ((!strcmp(type, "m.room.power_levels") && a->h->power_levels) ||
+				    (!strcmp(type, "m.room.encryption") && a->h->encryption))) {
 			char *json = cJSON_PrintUnformatted(content);
-			int rc = json ? a->h->power_levels(a->h->ud, room_id, json) : -1;
+			int rc = -1;
+			if (json && !strcmp(type, "m.room.power_levels"))
+				rc = a->h->power_levels(a->h->ud, room_id, json);
+			else if (json)
+				rc = a->h->encryption(a->h->ud, room_id, json);
 			free(json);
 			return rc;
 		}
@@ -376,6 +360,38 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *raw, int 
 					       jstr(ev, "sender"), redacts);
 	}
 	return 0;
+}
+
+/*
+ * Every room event passes here.  An m.room.encrypted one is replaced by
+ * its plaintext (or skipped while its key is missing) before it is read.
+ */
+static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int timeline)
+{
+	const char *type = jstr(ev, "type"), *state_key = jstr(ev, "state_key");
+	cJSON *dec = NULL;
+	int rc;
+
+	if (!type || !cJSON_IsObject(jget(ev, "content")))
+		return 0;
+	if (timeline)
+		a->n_events++;
+	if (timeline && a->before_join) {
+		/* history from before the bot came in is not the bot's to answer */
+		if (is_own_join(a->b, ev))
+			a->before_join = 0;
+		else if (!state_key)
+			return 0;
+	}
+	if (strcmp(type, "m.room.encrypted") || state_key)
+		return read_event(a, room_id, ev);
+	if (!a->h->decrypt)
+		return 0;
+	if (a->h->decrypt(a->h->ud, room_id, ev, &dec))
+		return -1;
+	rc = dec ? read_event(a, room_id, dec) : 0;
+	cJSON_Delete(dec);
+	return rc;
 }
 
 static int on_events(struct apply *a, const char *room_id, const cJSON *events, int timeline)
@@ -446,6 +462,25 @@ static int apply_invites(struct apply *a, const cJSON *rooms)
 			return -1;
 	}
 	return 0;
+}
+
+const struct cJSON *mx_sync_root(const struct mx_sync_batch *b)
+{
+	return b->root;
+}
+
+int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
+			const char *room_id, const char *event)
+{
+	struct mx_sync_batch b = { 0 };
+	struct apply a = { .b = &b, .h = h };
+	cJSON *ev = cJSON_Parse(event);
+	int rc;
+
+	b.own = (char *)(uintptr_t)own_user_id;
+	rc = cJSON_IsObject(ev) ? on_event(&a, room_id, ev, 1) : 0;
+	cJSON_Delete(ev);
+	return rc;
 }
 
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "e2ee.h"
 #include "log.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
+#include "store_crypto.h"
 #include "store_outbox.h"
 #include "util.h"
 
@@ -42,6 +44,7 @@ struct outbox {
 	int64_t timer_at;       /* wall clock ms the timer is for */
 	int n_flights;
 	int hold;
+	struct e2ee *e2ee;      /* seals messages to encrypted rooms, or NULL */
 };
 
 static int64_t wall_ms(void)
@@ -95,6 +98,54 @@ int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
 		 const char *content, int64_t now_ms)
 {
 	return store_outbox_add(st, room_id, txn_id, "m.room.message", content, now_ms);
+}
+
+static void on_keys(void *ud)
+{
+	outbox_kick(ud);
+}
+
+void outbox_set_e2ee(struct outbox *ob, struct e2ee *e)
+{
+	ob->e2ee = e;
+	e2ee_on_progress(e, on_keys, ob);
+}
+
+/*
+ * A message to an encrypted room is sealed once, when its turn comes and
+ * every member's device has the room key: the ciphertext and the ratchet
+ * step are committed together before the first try, so every retry sends
+ * the same event.  0 sealed (or nothing to do), 1 wait, -1 error.
+ */
+static int seal(struct outbox *ob, struct outbox_row *row)
+{
+	char *sealed = NULL;
+	int rc;
+
+	if (!ob->e2ee || !strcmp(row->event_type, "m.room.encrypted"))
+		return 0;
+	rc = e2ee_prepare(ob->e2ee, row->room_id);
+	if (rc)
+		return rc;
+	if (store_begin(ob->st))
+		return -1;
+	if (store_room_encrypted(ob->st, row->room_id, NULL, NULL) != 1) {
+		store_rollback(ob->st);
+		return 0;
+	}
+	if (e2ee_seal(ob->e2ee, row->room_id, row->event_type, row->content, &sealed) ||
+	    store_outbox_seal(ob->st, row->id, "m.room.encrypted", sealed) ||
+	    store_commit(ob->st)) {
+		store_rollback(ob->st);
+		free(sealed);
+		log_warn("outbox: cannot encrypt %s for %s", row->txn_id, row->room_id);
+		return -1;
+	}
+	free(row->event_type);
+	row->event_type = xstrdup("m.room.encrypted");
+	free(row->content);
+	row->content = sealed;
+	return 0;
 }
 
 int outbox_in_flight(const struct outbox *ob)
@@ -196,6 +247,15 @@ void outbox_kick(struct outbox *ob)
 			continue;
 		if (row->next_try_ms > now) {
 			arm(ob, row->next_try_ms);
+			continue;
+		}
+		switch (seal(ob, row)) {
+		case 0:
+			break;
+		case 1:
+			continue;       /* keys on their way: on_keys() comes back */
+		default:
+			arm(ob, now + 5000);
 			continue;
 		}
 		f = xcalloc(1, sizeof(*f));

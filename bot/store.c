@@ -139,6 +139,73 @@ static const char *const migrations[] = {
 	"  sent_event_id TEXT);"
 	"CREATE INDEX outbox_pending ON outbox(sent_event_id, room_id, id);"
 	"ALTER TABLE log ADD COLUMN edited_ms INTEGER;",
+
+	/* 3: end-to-end encryption (pickles are encrypted with the key file) */
+	"ALTER TABLE rooms ADD COLUMN rotation_ms INTEGER;"
+	"ALTER TABLE rooms ADD COLUMN rotation_msgs INTEGER;"
+	"CREATE TABLE olm_sessions("
+	"  session_id TEXT PRIMARY KEY,"
+	"  curve25519 TEXT NOT NULL,"            /* the peer device's identity key */
+	"  pickle TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  used_ms INTEGER NOT NULL);"
+	"CREATE INDEX olm_sessions_curve ON olm_sessions(curve25519, used_ms);"
+	"CREATE TABLE megolm_in("
+	"  room_id TEXT NOT NULL,"
+	"  session_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"                /* the user who shared it over Olm */
+	"  sender_key TEXT NOT NULL,"
+	"  ed25519 TEXT NOT NULL,"
+	"  first_index INTEGER NOT NULL,"
+	"  pickle TEXT NOT NULL,"
+	"  PRIMARY KEY(room_id, session_id));"
+	"CREATE TABLE megolm_out("
+	"  room_id TEXT PRIMARY KEY,"
+	"  session_id TEXT NOT NULL,"
+	"  pickle TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  msgs INTEGER NOT NULL DEFAULT 0,"
+	"  invalid INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE megolm_shared("
+	"  session_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL,"
+	"  PRIMARY KEY(session_id, user_id, device_id));"
+	"CREATE TABLE megolm_seen("              /* replay check: one event per index */
+	"  session_id TEXT NOT NULL,"
+	"  msg_index INTEGER NOT NULL,"
+	"  event_id TEXT NOT NULL,"
+	"  PRIMARY KEY(session_id, msg_index));"
+	"CREATE TABLE devices("
+	"  user_id TEXT NOT NULL,"
+	"  device_id TEXT NOT NULL,"
+	"  ed25519 TEXT NOT NULL,"
+	"  curve25519 TEXT NOT NULL,"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(user_id, device_id));"
+	"CREATE INDEX devices_curve ON devices(curve25519);"
+	"CREATE TABLE tracked("                  /* device lists: fresh when fresh = gen */
+	"  user_id TEXT PRIMARY KEY,"
+	"  gen INTEGER NOT NULL DEFAULT 1,"
+	"  fresh INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE pending_enc("              /* events waiting for their room key */
+	"  event_id TEXT PRIMARY KEY,"
+	"  room_id TEXT NOT NULL,"
+	"  session_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  first_ms INTEGER NOT NULL);"
+	"CREATE INDEX pending_enc_session ON pending_enc(room_id, session_id);"
+	"CREATE TABLE undecryptable_told("
+	"  room_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  session_id TEXT NOT NULL,"
+	"  PRIMARY KEY(room_id, sender, session_id));"
+	"CREATE TABLE to_device("                /* Olm-encrypted sends, in order */
+	"  id INTEGER PRIMARY KEY,"
+	"  txn_id TEXT NOT NULL UNIQUE,"
+	"  event_type TEXT NOT NULL,"
+	"  body TEXT NOT NULL);",
 };
 
 /* The statement cache: a short list, most recently used first. */

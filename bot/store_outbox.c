@@ -138,3 +138,17 @@ int64_t store_outbox_pending(struct store *st)
 	sqlite3_reset(s);
 	return n;
 }
+
+int store_outbox_seal(struct store *st, int64_t id, const char *event_type,
+		      const char *content)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET event_type = ?, content = ? "
+					 "WHERE id = ?");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, event_type);
+	store_bind_text(s, 2, content);
+	store_bind_i64(s, 3, id);
+	return store_exec_stmt(st, s);
+}

@@ -86,11 +86,21 @@ struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const
 				    void *ud);
 
 /*
- * PUT /rooms/{room_id}/send/{type}/{txn_id} with content (JSON text).
- * Every outgoing event passes through here, the one place end-to-end
- * encryption will wrap it.  Result: event_id.
+ * PUT /rooms/{room_id}/send/{type}/{txn_id} with content (JSON text),
+ * sent as given (the outbox seals messages to encrypted rooms before).
+ * Result: event_id.
  */
 struct mx_http_req *mx_api_send(struct mx_api *a, const char *room_id, const char *type,
 				const char *txn_id, const char *content, mx_api_cb cb, void *ud);
+
+/*
+ * Any other call: method on API path (after "/_matrix/client/v3", its
+ * parts already escaped with mx_api_escape) with an optional JSON body.
+ * Result: body (the raw answer, whatever the status).
+ */
+struct mx_http_req *mx_api_call(struct mx_api *a, const char *method, const char *path,
+				const char *body, mx_api_cb cb, void *ud);
+/* s escaped for a URL path segment; caller frees. */
+char *mx_api_escape(const char *s);
 
 #endif

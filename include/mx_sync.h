@@ -33,8 +33,20 @@ struct mx_message {
 
 /* Each handler returns 0, or -1 to abandon the batch (the caller rolls
  * back and retries it later).  A NULL handler skips those events. */
+struct cJSON;
+
 struct mx_sync_handler {
 	void *ud;
+	/*
+	 * m.room.encrypted (NULL: such events are skipped): *out gets the event
+	 * decrypted (the handler's to free with cJSON_Delete, read as if it
+	 * came in the clear) or NULL to skip it.  Called only for events the
+	 * bot reads (not for history from before it joined).
+	 */
+	int (*decrypt)(void *ud, const char *room_id, const struct cJSON *ev,
+		       struct cJSON **out);
+	/* m.room.encryption state; content as JSON text */
+	int (*encryption)(void *ud, const char *room_id, const char *content);
 	/* m.room.member; display_name may be NULL */
 	int (*member)(void *ud, const char *room_id, const char *user_id,
 		      const char *display_name, const char *membership);
@@ -89,6 +101,18 @@ void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id);
  * number of timeline events seen goes to *n_events (may be NULL).
  */
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events);
+
+/* The parsed /sync answer (to_device, device_lists, key counts), owned by
+ * the batch. */
+const struct cJSON *mx_sync_root(const struct mx_sync_batch *b);
+
+/*
+ * Hand one timeline event of room_id (JSON text, e.g. one kept until its
+ * key came) to h, as mx_sync_apply() would.  0, or -1 when a handler
+ * failed; an event that cannot be read is skipped (0).
+ */
+int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
+			const char *room_id, const char *event);
 
 /* The power level of user_id under an m.room.power_levels content (JSON
  * text, may be NULL): its users entry, else users_default, else 0. */

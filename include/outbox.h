@@ -36,6 +36,9 @@ void outbox_kick(struct outbox *ob);
 /* Hold sends (no valid access token yet: they would only fail) or let
  * them go; a new outbox starts on hold. */
 void outbox_hold(struct outbox *ob, int hold);
+/* Seal messages to encrypted rooms with e (kept, not owned) from now on. */
+struct e2ee;
+void outbox_set_e2ee(struct outbox *ob, struct e2ee *e);
 
 /* The server is reachable again: retry waiting messages now. */
 void outbox_wake(struct outbox *ob);

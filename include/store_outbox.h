@@ -35,6 +35,10 @@ int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n);
 void store_outbox_rows_free(struct outbox_row *rows, size_t n);
 
+/* The message was encrypted: from now on it is sent as (event_type,
+ * content), every retry the same. */
+int store_outbox_seal(struct store *st, int64_t id, const char *event_type,
+		      const char *content);
 /* The message went out as event_id. */
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id);
 /* The message failed; try again at next_try_ms. */
