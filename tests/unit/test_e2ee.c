@@ -1,0 +1,474 @@
+/*
+ * test_e2ee.c - the receiving side of e2ee.c against a peer device built
+ * from the same primitives: a room key over Olm (pre-key message), Megolm
+ * events decrypted, kept until their key comes, replays and forgeries
+ * refused, bad input logged and skipped; the pickle key file's rules.
+ * The sending side needs a server and is covered by the integration tests.
+ */
+#include "testutil.h"
+
+#include <cjson/cJSON.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "e2ee.h"
+#include "log.h"
+#include "loop.h"
+#include "mx_api.h"
+#include "store.h"
+#include "store_crypto.h"
+#include "util.h"
+
+#define ROOM "!r:x"
+#define BOT "@bot:x"
+#define PEER "@peer:x"
+
+struct fx {
+	char dir[64];
+	char keyfile[96];
+	struct store *st;
+	struct loop *loop;
+	struct mx_api *api;
+	struct e2ee *e;
+	struct crypto_pickle_key pk;
+	char *key;
+	char bot_curve[CRYPTO_KEY_LEN + 1], bot_ed[CRYPTO_KEY_LEN + 1];
+	/* the peer */
+	struct crypto_account *peer;
+	char peer_curve[CRYPTO_KEY_LEN + 1], peer_ed[CRYPTO_KEY_LEN + 1];
+	struct crypto_session *olm;
+	struct crypto_outbound *megolm;
+	char *sid;
+};
+
+static char *slurp_key(const char *path)
+{
+	char buf[128];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return xstrdup(str_trim(buf));
+}
+
+/* One one-time key of the bot's account (marked published, as after an
+ * upload); caller frees. */
+static char *bot_otk(struct fx *f)
+{
+	char *p = store_meta_get(f->st, "e2ee.account"), *json, *key;
+	struct crypto_account *a = crypto_account_load(p, &f->pk);
+	cJSON *j;
+
+	assert_non_null(a);
+	assert_int_equal(crypto_account_generate_otks(a, 1), 0);
+	json = crypto_account_otks(a);
+	j = cJSON_Parse(json);
+	key = xstrdup(cJSON_GetObjectItemCaseSensitive(j, "curve25519")->child->valuestring);
+	crypto_account_mark_published(a);
+	free(p);
+	p = crypto_account_pickle(a, &f->pk);
+	assert_int_equal(store_meta_set(f->st, "e2ee.account", p), 0);
+	free(p);
+	free(json);
+	cJSON_Delete(j);
+	crypto_account_free(a);
+	return key;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	char err[256], *p;
+	struct crypto_account *a;
+	char *otk;
+
+	log_set_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_ERROR);
+	strcpy(f->dir, "/tmp/caucus-e2ee-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->keyfile, sizeof(f->keyfile), "%s/key", f->dir);
+	f->st = store_open(":memory:", err, sizeof(err));
+	f->loop = loop_new();
+	f->api = mx_api_new("http://127.0.0.1:9");
+	assert_non_null(f->st);
+	f->e = e2ee_new(f->st, f->api, f->loop, f->keyfile, BOT, "BOTDEV", NULL, err,
+			sizeof(err));
+	assert_non_null(f->e);
+	f->key = slurp_key(f->keyfile);
+	f->pk.key = f->key;
+	f->pk.len = strlen(f->key);
+	p = store_meta_get(f->st, "e2ee.account");
+	a = crypto_account_load(p, &f->pk);
+	assert_non_null(a);
+	assert_int_equal(crypto_account_identity(a, f->bot_curve, f->bot_ed), 0);
+	crypto_account_free(a);
+	free(p);
+
+	f->peer = crypto_account_new();
+	assert_int_equal(crypto_account_identity(f->peer, f->peer_curve, f->peer_ed), 0);
+	otk = bot_otk(f);
+	f->olm = crypto_session_outbound(f->peer, f->bot_curve, otk);
+	assert_non_null(f->olm);
+	free(otk);
+	f->megolm = crypto_outbound_new();
+	f->sid = crypto_outbound_id(f->megolm);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+
+	e2ee_free(f->e);
+	mx_api_free(f->api);
+	loop_free(f->loop);
+	store_close(f->st);
+	crypto_account_free(f->peer);
+	crypto_session_free(f->olm);
+	crypto_outbound_free(f->megolm);
+	free(f->sid);
+	free_secret(f->key);
+	unlink(f->keyfile);
+	snprintf(path, sizeof(path), "%s/other", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A to-device m.room.encrypted carrying plaintext from the peer, as a
+ * /sync answer (caller frees). */
+static cJSON *to_device(struct fx *f, const char *plaintext, const char *for_curve)
+{
+	int type;
+	char *body = crypto_session_encrypt(f->olm, plaintext, strlen(plaintext), &type);
+	cJSON *root = cJSON_CreateObject(), *ev, *c, *ct, *one;
+
+	assert_non_null(body);
+	ev = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "to_device"),
+						    "events"), ev);
+	cJSON_AddStringToObject(ev, "type", "m.room.encrypted");
+	cJSON_AddStringToObject(ev, "sender", PEER);
+	c = cJSON_AddObjectToObject(ev, "content");
+	cJSON_AddStringToObject(c, "algorithm", "m.olm.v1.curve25519-aes-sha2");
+	cJSON_AddStringToObject(c, "sender_key", f->peer_curve);
+	ct = cJSON_AddObjectToObject(c, "ciphertext");
+	one = cJSON_AddObjectToObject(ct, for_curve ? for_curve : f->bot_curve);
+	cJSON_AddNumberToObject(one, "type", type);
+	cJSON_AddStringToObject(one, "body", body);
+	free(body);
+	return root;
+}
+
+/* The m.room_key for the peer's Megolm session, as the peer would send it. */
+static char *room_key(struct fx *f, const char *recipient, const char *room)
+{
+	char *key = crypto_outbound_key(f->megolm);
+	char *s = xasprintf("{\"type\":\"m.room_key\",\"content\":{\"algorithm\":"
+			    "\"m.megolm.v1.aes-sha2\",\"room_id\":\"%s\",\"session_id\":\"%s\","
+			    "\"session_key\":\"%s\"},\"sender\":\"" PEER "\",\"sender_device\":"
+			    "\"PEERDEV\",\"keys\":{\"ed25519\":\"%s\"},\"recipient\":\"%s\","
+			    "\"recipient_keys\":{\"ed25519\":\"%s\"}}",
+			    room, f->sid, key, f->peer_ed, recipient, f->bot_ed);
+	free(key);
+	return s;
+}
+
+/* A room event sealed with the peer's Megolm session (caller frees). */
+static cJSON *room_event(struct fx *f, const char *event_id, const char *sender,
+			 const char *body, const char *room_in_payload)
+{
+	char *pt = xasprintf("{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\","
+			     "\"body\":\"%s\",\"m.relates_to\":{\"rel_type\":\"m.replace\","
+			     "\"event_id\":\"$forged\"}},\"room_id\":\"%s\"}", body,
+			     room_in_payload);
+	char *ct = crypto_outbound_encrypt(f->megolm, pt, strlen(pt));
+	cJSON *ev = cJSON_CreateObject(), *c;
+
+	assert_non_null(ct);
+	cJSON_AddStringToObject(ev, "type", "m.room.encrypted");
+	cJSON_AddStringToObject(ev, "event_id", event_id);
+	cJSON_AddStringToObject(ev, "sender", sender);
+	cJSON_AddNumberToObject(ev, "origin_server_ts", 1000);
+	c = cJSON_AddObjectToObject(ev, "content");
+	cJSON_AddStringToObject(c, "algorithm", "m.megolm.v1.aes-sha2");
+	cJSON_AddStringToObject(c, "session_id", f->sid);
+	cJSON_AddStringToObject(c, "ciphertext", ct);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(c, "m.relates_to"), "m.in_reply_to",
+			      cJSON_Parse("{\"event_id\":\"$clear\"}"));
+	free(pt);
+	free(ct);
+	return ev;
+}
+
+static int apply_sync(struct fx *f, cJSON *root)
+{
+	int rc;
+
+	assert_int_equal(store_begin(f->st), 0);
+	rc = e2ee_sync_prepare(f->e, root, 5000);
+	assert_int_equal(store_commit(f->st), 0);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static cJSON *decrypt(struct fx *f, const cJSON *ev)
+{
+	cJSON *out = NULL;
+
+	assert_int_equal(e2ee_decrypt(f->e, ROOM, ev, 1000, &out), 0);
+	return out;
+}
+
+static const char *body_of(const cJSON *ev)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ev, "content"),
+						"body")->valuestring;
+}
+
+static void test_key_then_message(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM);
+	cJSON *ev, *out, *rel;
+	struct megolm_in m;
+
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	assert_int_equal(store_megolm_in_get(f->st, ROOM, f->sid, &m), 1);
+	assert_string_equal(m.sender, PEER);
+	assert_string_equal(m.ed25519, f->peer_ed);
+	store_megolm_in_release(&m);
+
+	ev = room_event(f, "$1", PEER, "!who-covers cyber", ROOM);
+	out = decrypt(f, ev);
+	assert_non_null(out);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(out, "type")->valuestring,
+			    "m.room.message");
+	assert_string_equal(body_of(out), "!who-covers cyber");
+	/* relations come from the clear part only, never from the ciphertext */
+	rel = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(out, "content"),
+					       "m.relates_to");
+	assert_null(cJSON_GetObjectItemCaseSensitive(rel, "rel_type"));
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(rel, "m.in_reply_to"));
+	cJSON_Delete(out);
+
+	/* the same event again (a replayed batch) reads the same */
+	out = decrypt(f, ev);
+	assert_non_null(out);
+	cJSON_Delete(out);
+	/* the same ciphertext under another event ID is a replay */
+	cJSON_ReplaceItemInObjectCaseSensitive(ev, "event_id", cJSON_CreateString("$2"));
+	assert_null(decrypt(f, ev));
+	cJSON_Delete(ev);
+}
+
+static void test_message_waits_for_key(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM), *room = NULL, *json = NULL;
+	cJSON *ev = room_event(f, "$early", PEER, "!note hello", ROOM), *out, *root;
+
+	assert_null(decrypt(f, ev));
+	/* the key arrives in a later batch: the event comes out, once */
+	root = to_device(f, pt, NULL);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(e2ee_sync_prepare(f->e, root, 5000), 0);
+	cJSON_Delete(root);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 1);
+	assert_string_equal(room, ROOM);
+	cJSON_Delete(ev);
+	ev = cJSON_Parse(json);
+	out = decrypt(f, ev);
+	assert_non_null(out);
+	assert_string_equal(body_of(out), "!note hello");
+	free(room);
+	free(json);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	free(pt);
+	cJSON_Delete(out);
+	cJSON_Delete(ev);
+}
+
+static int told;
+static int tell(void *ud, const char *room_id, const char *event_id, const char *sender)
+{
+	(void)ud;
+	assert_string_equal(room_id, ROOM);
+	assert_string_equal(sender, PEER);
+	assert_true(!strcmp(event_id, "$a") || !strcmp(event_id, "$b"));
+	told++;
+	return 0;
+}
+
+static void test_key_never_comes(void **state)
+{
+	struct fx *f = *state;
+	cJSON *a = room_event(f, "$a", PEER, "one", ROOM);
+	cJSON *b = room_event(f, "$b", PEER, "two", ROOM);
+
+	assert_null(decrypt(f, a));
+	assert_null(decrypt(f, b));
+	told = 0;
+	assert_int_equal(e2ee_expire(f->e, 500, tell, NULL), 0);
+	assert_int_equal(told, 0);              /* not waited long enough */
+	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
+	assert_int_equal(told, 1);              /* once per sender and session */
+	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
+	assert_int_equal(told, 1);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
+static void test_forgeries_refused(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, "@someone-else:x", ROOM);
+	struct megolm_in m;
+	cJSON *ev;
+
+	/* an m.room_key addressed to another user is not taken */
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	assert_int_equal(store_megolm_in_get(f->st, ROOM, f->sid, &m), 0);
+	/* nor one encrypted for another device's key */
+	pt = room_key(f, BOT, ROOM);
+	assert_int_equal(apply_sync(f, to_device(f, pt, f->peer_curve)), 0);
+	assert_int_equal(store_megolm_in_get(f->st, ROOM, f->sid, &m), 0);
+	/* the real one is */
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	assert_int_equal(store_megolm_in_get(f->st, ROOM, f->sid, &m), 1);
+	store_megolm_in_release(&m);
+	/* a message claiming another sender than the key's */
+	ev = room_event(f, "$x", "@mallory:x", "forged", ROOM);
+	assert_null(decrypt(f, ev));
+	cJSON_Delete(ev);
+	/* a message whose payload names another room (moved by the server) */
+	ev = room_event(f, "$y", PEER, "moved", "!other:x");
+	assert_null(decrypt(f, ev));
+	cJSON_Delete(ev);
+}
+
+static void test_bad_input(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM);
+	cJSON *ev, *c;
+	const char *cts[] = { "", "AAAA", "!!!not base64!!!", "AwgAEhAg" };
+	char *s;
+
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	ev = room_event(f, "$bad", PEER, "x", ROOM);
+	c = cJSON_GetObjectItemCaseSensitive(ev, "content");
+	s = xstrdup(cJSON_GetObjectItemCaseSensitive(c, "ciphertext")->valuestring);
+	/* corrupted: one character changed in the middle */
+	s[strlen(s) / 2] = s[strlen(s) / 2] == 'A' ? 'B' : 'A';
+	cJSON_ReplaceItemInObjectCaseSensitive(c, "ciphertext", cJSON_CreateString(s));
+	assert_null(decrypt(f, ev));
+	/* truncated */
+	s[strlen(s) / 3] = '\0';
+	cJSON_ReplaceItemInObjectCaseSensitive(c, "ciphertext", cJSON_CreateString(s));
+	assert_null(decrypt(f, ev));
+	free(s);
+	for (size_t i = 0; i < ARRAY_LEN(cts); i++) {
+		cJSON_ReplaceItemInObjectCaseSensitive(c, "ciphertext", cJSON_CreateString(cts[i]));
+		assert_null(decrypt(f, ev));
+	}
+	/* an unknown algorithm */
+	cJSON_ReplaceItemInObjectCaseSensitive(c, "algorithm", cJSON_CreateString("m.rot13"));
+	assert_null(decrypt(f, ev));
+	cJSON_Delete(ev);
+	/* to-device junk: each is skipped, none fails the batch */
+	assert_int_equal(apply_sync(f, cJSON_Parse(
+		"{\"to_device\":{\"events\":[{\"type\":\"m.room.encrypted\",\"sender\":\"@p:x\","
+		"\"content\":{\"algorithm\":\"m.olm.v1.curve25519-aes-sha2\",\"sender_key\":"
+		"\"abc\",\"ciphertext\":5}},{\"type\":\"m.room.encrypted\",\"content\":{}},"
+		"{\"type\":\"m.room.encrypted\",\"sender\":\"@p:x\",\"content\":{\"algorithm\":"
+		"\"m.olm.v9\"}},7,null]},\"device_lists\":{\"changed\":[1,\"@p:x\"]},"
+		"\"device_one_time_keys_count\":{\"signed_curve25519\":\"many\"}}")), 0);
+}
+
+static void test_garbled_olm(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM);
+	cJSON *root = to_device(f, pt, NULL), *one;
+	char *body;
+
+	free(pt);
+	one = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(root, "to_device"),
+					"events"), 0), "content"), "ciphertext"), f->bot_curve);
+	body = xstrdup(cJSON_GetObjectItemCaseSensitive(one, "body")->valuestring);
+	body[strlen(body) - 10] ^= 1;
+	cJSON_ReplaceItemInObjectCaseSensitive(one, "body", cJSON_CreateString(body));
+	free(body);
+	/* the pre-key message cannot be read: nothing is kept, the one-time
+	 * key is not spent, and the next good message still works */
+	assert_int_equal(apply_sync(f, root), 0);
+	pt = room_key(f, BOT, ROOM);
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	{
+		struct megolm_in m;
+		assert_int_equal(store_megolm_in_get(f->st, ROOM, f->sid, &m), 1);
+		store_megolm_in_release(&m);
+	}
+}
+
+static void test_key_file_rules(void **state)
+{
+	struct fx *f = *state;
+	char err[256], other[96];
+	struct e2ee *e;
+	struct stat sb;
+	FILE *fp;
+
+	assert_int_equal(stat(f->keyfile, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* the same store under another device is refused */
+	e = e2ee_new(f->st, f->api, f->loop, f->keyfile, BOT, "OTHERDEV", NULL, err, sizeof(err));
+	assert_null(e);
+	assert_non_null(strstr(err, "belong to device BOTDEV"));
+	/* a key that does not open the store is refused, clearly */
+	snprintf(other, sizeof(other), "%s/other", f->dir);
+	fp = fopen(other, "w");
+	fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", fp);
+	fclose(fp);
+	chmod(other, 0600);
+	e = e2ee_new(f->st, f->api, f->loop, other, BOT, "BOTDEV", NULL, err, sizeof(err));
+	assert_null(e);
+	assert_non_null(strstr(err, "does not open"));
+	/* a key file others can read is refused */
+	chmod(other, 0644);
+	e = e2ee_new(f->st, f->api, f->loop, other, BOT, "BOTDEV", NULL, err, sizeof(err));
+	assert_null(e);
+	assert_non_null(strstr(err, "chmod 600"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_key_then_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_waits_for_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_never_comes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgeries_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbled_olm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_rules, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
