@@ -49,7 +49,8 @@ int crypto_account_identity(struct crypto_account *a, char *curve, char *ed);
 char *crypto_account_sign(struct crypto_account *a, const void *msg, size_t len);
 /* The most one-time keys the account holds (100 in libolm). */
 size_t crypto_account_max_otks(struct crypto_account *a);
-/* Make n more one-time keys (unpublished until marked). */
+/* Make n more one-time keys (unpublished until marked).  -1 for n above
+ * crypto_account_max_otks(): libolm would silently drop the oldest. */
 int crypto_account_generate_otks(struct crypto_account *a, size_t n);
 /* Unpublished one-time keys as JSON: {"curve25519":{"AAAAAQ":"<key>",...}}. */
 char *crypto_account_otks(struct crypto_account *a);
@@ -140,7 +141,9 @@ char *crypto_signer_sign(struct crypto_signer *s, const void *msg, size_t len);
 void crypto_signer_free(struct crypto_signer *s);
 
 /* A 32-byte secret (a signing seed) encrypted with the pickle key as text,
- * and back.  0 or -1 (wrong key, corrupt text). */
+ * and back.  0 or -1 (wrong key, corrupt text).  Like every libolm pickle
+ * it has no random IV: a secret sealed twice under one key gives the same
+ * text. */
 char *crypto_seal(const unsigned char *secret, const struct crypto_pickle_key *k);
 int crypto_unseal(const char *sealed, const struct crypto_pickle_key *k,
 		  unsigned char *secret);

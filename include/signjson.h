@@ -21,8 +21,10 @@ struct crypto_signer;
  * code point order, strings as raw UTF-8 with only " \ and control
  * characters escaped, numbers only as integers within +-(2^53 - 1).
  * -1 (out's content then unspecified) for a fraction, an exponent beyond
- * integers, an out-of-range number, a string holding U+0000 or invalid
- * UTF-8, or a cap reached.
+ * integers, an out-of-range number, invalid UTF-8, a key twice in one
+ * object, nesting deeper than 64, or a cap reached.  (cJSON's parser cuts
+ * a string at an escaped U+0000, so the printer never sees one: a caller
+ * that must refuse it looks at the raw text.)
  */
 int signjson_canonical(const struct cJSON *v, struct buf *out);
 

@@ -1,0 +1,996 @@
+/*
+ * crypto.c - the bot's encryption primitives (crypto.h) over libolm 3.2,
+ * and the one file that includes libolm: upstream deprecated it for
+ * vodozemac, so a swap should touch only this file.  libolm's habits stay
+ * here: outputs sized by their *_length() companion and without a NUL,
+ * inputs decoded in place (each call gets a private copy), '=' padding
+ * refused, randomness from the caller (getrandom, wiped after use).
+ * Nothing here knows about Matrix events, the store or the network.
+ */
+#include "crypto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <cjson/cJSON.h>
+#include <olm/inbound_group_session.h>
+#include <olm/olm.h>
+#include <olm/outbound_group_session.h>
+#include <olm/pk.h>
+
+#include "util.h"
+
+/* --- errors, scratch copies, randomness -------------------------------- */
+
+static char last_error[64] = "no error";
+
+static void set_error(const char *why)
+{
+	snprintf(last_error, sizeof(last_error), "%s", why ? why : "unknown error");
+}
+
+const char *crypto_error(void)
+{
+	return last_error;
+}
+
+/* Wipe n bytes at p, then free it; NULL is a no-op. */
+static void wipe_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
+/* The length of base64 text s without its '=' padding, which libolm's
+ * decoder takes for data. */
+static size_t unpadded_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '=')
+		n--;
+	return n;
+}
+
+/* A private copy of base64 text s, unpadded, for one libolm call that
+ * decodes its input in place; *n gets its length.  The caller wipes and
+ * frees it with wipe_free(copy, *n). */
+static char *scratch(const char *s, size_t *n)
+{
+	*n = unpadded_len(s);
+	return xstrndup(s, *n);
+}
+
+int crypto_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n) {
+		ssize_t got = getrandom(p, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			set_error(strerror(errno));
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/* n random bytes, or NULL (error set).  The caller wipes and frees them
+ * with wipe_free(r, n) once libolm has used them. */
+static unsigned char *random_new(size_t n)
+{
+	unsigned char *r = xmalloc(n);
+
+	if (crypto_random(r, n)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * The end of a libolm call that wrote n bytes of text into out (cap bytes
+ * allocated, at least n + 1): out NUL-terminated, or, when n is
+ * olm_error(), NULL with err recorded and out wiped and freed.
+ */
+static char *text_result(char *out, size_t cap, size_t n, const char *err)
+{
+	if (n == olm_error()) {
+		set_error(err);
+		wipe_free(out, cap);
+		return NULL;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* 1 (error set) when k cannot be a pickle key; any length, even 0, can. */
+static int bad_pickle_key(const struct crypto_pickle_key *k)
+{
+	if (!k || (!k->key && k->len)) {
+		set_error("bad input");
+		return 1;
+	}
+	return 0;
+}
+
+/* --- the Olm account ---------------------------------------------------- */
+
+struct crypto_account {
+	OlmAccount *olm;        /* lives in mem */
+	void *mem;
+};
+
+static struct crypto_account *account_alloc(void)
+{
+	struct crypto_account *a = xmalloc(sizeof(*a));
+
+	a->mem = xmalloc(olm_account_size());
+	a->olm = olm_account(a->mem);
+	return a;
+}
+
+void crypto_account_free(struct crypto_account *a)
+{
+	if (!a)
+		return;
+	olm_clear_account(a->olm);
+	wipe_free(a->mem, olm_account_size());
+	free(a);
+}
+
+/* The caller owns the account (crypto_account_free). */
+struct crypto_account *crypto_account_new(void)
+{
+	struct crypto_account *a = account_alloc(), *ret = NULL;
+	size_t rlen = olm_create_account_random_length(a->olm);
+	unsigned char *rnd = random_new(rlen);
+
+	if (!rnd)
+		goto out;
+	if (olm_create_account(a->olm, rnd, rlen) == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		goto out;
+	}
+	ret = a;
+	a = NULL;
+out:
+	wipe_free(rnd, rlen);
+	crypto_account_free(a);
+	return ret;
+}
+
+/* The caller owns the account; pickle is only read. */
+struct crypto_account *crypto_account_load(const char *pickle,
+					   const struct crypto_pickle_key *k)
+{
+	struct crypto_account *a = NULL;
+	char *copy = NULL;
+	size_t n = 0;
+
+	if (!pickle || bad_pickle_key(k)) {
+		set_error("bad input");
+		return NULL;
+	}
+	a = account_alloc();
+	copy = scratch(pickle, &n);
+	if (olm_unpickle_account(a->olm, k->key, k->len, copy, n) == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		crypto_account_free(a);
+		a = NULL;
+	}
+	wipe_free(copy, n);
+	return a;
+}
+
+/* The caller frees the pickle (free). */
+char *crypto_account_pickle(struct crypto_account *a, const struct crypto_pickle_key *k)
+{
+	size_t len, n;
+	char *out;
+
+	if (bad_pickle_key(k))
+		return NULL;
+	len = olm_pickle_account_length(a->olm);
+	out = xmalloc(len + 1);
+	n = olm_pickle_account(a->olm, k->key, k->len, out, len);
+	return text_result(out, len + 1, n, olm_account_last_error(a->olm));
+}
+
+/* Copies one 43-character key from the identity JSON into dst. */
+static int identity_key(const cJSON *keys, const char *name, char *dst)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(keys, name);
+
+	if (!cJSON_IsString(v) || strlen(v->valuestring) != CRYPTO_KEY_LEN) {
+		set_error("bad identity keys");
+		return -1;
+	}
+	memcpy(dst, v->valuestring, CRYPTO_KEY_LEN + 1);
+	return 0;
+}
+
+/* curve and ed are the caller's, CRYPTO_KEY_LEN + 1 bytes each. */
+int crypto_account_identity(struct crypto_account *a, char *curve, char *ed)
+{
+	size_t len = olm_account_identity_keys_length(a->olm), n;
+	char *json = xmalloc(len + 1);
+	cJSON *keys = NULL;
+	int rc = -1;
+
+	n = olm_account_identity_keys(a->olm, json, len);
+	if (n == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		goto out;
+	}
+	keys = cJSON_ParseWithLength(json, n);
+	if (identity_key(keys, "curve25519", curve) || identity_key(keys, "ed25519", ed))
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(keys);
+	free(json);
+	return rc;
+}
+
+/* The caller frees the signature (free). */
+char *crypto_account_sign(struct crypto_account *a, const void *msg, size_t len)
+{
+	size_t cap = olm_account_signature_length(a->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_account_sign(a->olm, msg, len, out, cap);
+	return text_result(out, cap + 1, n, olm_account_last_error(a->olm));
+}
+
+size_t crypto_account_max_otks(struct crypto_account *a)
+{
+	return olm_account_max_number_of_one_time_keys(a->olm);
+}
+
+/* More keys than the account holds would silently push out the oldest
+ * private keys, breaking sessions peers build from them later. */
+int crypto_account_generate_otks(struct crypto_account *a, size_t n)
+{
+	unsigned char *rnd = NULL;
+	size_t rlen = 0;
+	int rc = -1;
+
+	if (n > olm_account_max_number_of_one_time_keys(a->olm)) {
+		set_error("bad input");
+		return -1;
+	}
+	rlen = olm_account_generate_one_time_keys_random_length(a->olm, n);
+	if (!(rnd = random_new(rlen)))
+		goto out;
+	if (olm_account_generate_one_time_keys(a->olm, n, rnd, rlen) == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe_free(rnd, rlen);
+	return rc;
+}
+
+/* The caller frees the JSON text (free). */
+char *crypto_account_otks(struct crypto_account *a)
+{
+	size_t cap = olm_account_one_time_keys_length(a->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_account_one_time_keys(a->olm, out, cap);
+	return text_result(out, cap + 1, n, olm_account_last_error(a->olm));
+}
+
+int crypto_account_generate_fallback(struct crypto_account *a)
+{
+	size_t rlen = olm_account_generate_fallback_key_random_length(a->olm);
+	unsigned char *rnd = random_new(rlen);
+	int rc = -1;
+
+	if (!rnd)
+		goto out;
+	if (olm_account_generate_fallback_key(a->olm, rnd, rlen) == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe_free(rnd, rlen);
+	return rc;
+}
+
+/* The caller frees the JSON text (free). */
+char *crypto_account_fallback(struct crypto_account *a)
+{
+	size_t cap = olm_account_unpublished_fallback_key_length(a->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_account_unpublished_fallback_key(a->olm, out, cap);
+	return text_result(out, cap + 1, n, olm_account_last_error(a->olm));
+}
+
+void crypto_account_mark_published(struct crypto_account *a)
+{
+	olm_account_mark_keys_as_published(a->olm);
+}
+
+void crypto_account_forget_old_fallback(struct crypto_account *a)
+{
+	olm_account_forget_old_fallback_key(a->olm);
+}
+
+/* --- Olm sessions ------------------------------------------------------- */
+
+struct crypto_session {
+	OlmSession *olm;        /* lives in mem */
+	void *mem;
+};
+
+static struct crypto_session *session_alloc(void)
+{
+	struct crypto_session *s = xmalloc(sizeof(*s));
+
+	s->mem = xmalloc(olm_session_size());
+	s->olm = olm_session(s->mem);
+	return s;
+}
+
+void crypto_session_free(struct crypto_session *s)
+{
+	if (!s)
+		return;
+	olm_clear_session(s->olm);
+	wipe_free(s->mem, olm_session_size());
+	free(s);
+}
+
+/* The caller owns the session; the keys are only read. */
+struct crypto_session *crypto_session_outbound(struct crypto_account *a,
+					       const char *their_curve, const char *their_otk)
+{
+	struct crypto_session *s = NULL, *ret = NULL;
+	unsigned char *rnd = NULL;
+	size_t rlen = 0;
+
+	if (!their_curve || !their_otk) {
+		set_error("bad input");
+		return NULL;
+	}
+	s = session_alloc();
+	rlen = olm_create_outbound_session_random_length(s->olm);
+	if (!(rnd = random_new(rlen)))
+		goto out;
+	if (olm_create_outbound_session(s->olm, a->olm, their_curve, unpadded_len(their_curve),
+					their_otk, unpadded_len(their_otk),
+					rnd, rlen) == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		goto out;
+	}
+	ret = s;
+	s = NULL;
+out:
+	wipe_free(rnd, rlen);
+	crypto_session_free(s);
+	return ret;
+}
+
+/* The caller owns the session; their_curve and body are only read. */
+struct crypto_session *crypto_session_inbound(struct crypto_account *a,
+					      const char *their_curve, const char *body)
+{
+	struct crypto_session *s = NULL;
+	char *copy = NULL;
+	size_t n = 0;
+
+	if (!their_curve || !body) {
+		set_error("bad input");
+		return NULL;
+	}
+	s = session_alloc();
+	copy = scratch(body, &n);
+	if (olm_create_inbound_session_from(s->olm, a->olm, their_curve,
+					    unpadded_len(their_curve), copy, n) == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		crypto_session_free(s);
+		s = NULL;
+	}
+	wipe_free(copy, n);
+	return s;
+}
+
+int crypto_account_remove_otks(struct crypto_account *a, struct crypto_session *s)
+{
+	if (olm_remove_one_time_keys(a->olm, s->olm) == olm_error()) {
+		set_error(olm_account_last_error(a->olm));
+		return -1;
+	}
+	return 0;
+}
+
+int crypto_session_matches(struct crypto_session *s, const char *their_curve,
+			   const char *body)
+{
+	char *copy;
+	size_t n, r;
+
+	if (!their_curve || !body) {
+		set_error("bad input");
+		return -1;
+	}
+	copy = scratch(body, &n);
+	r = olm_matches_inbound_session_from(s->olm, their_curve, unpadded_len(their_curve),
+					     copy, n);
+	wipe_free(copy, n);
+	if (r == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		return -1;
+	}
+	return r == 1;
+}
+
+/* The caller frees the plaintext (free_secret); body is only read.  The
+ * body is decoded twice, a fresh copy each time: libolm destroys it
+ * while sizing the plaintext, then again while decrypting. */
+char *crypto_session_decrypt(struct crypto_session *s, int type, const char *body,
+			     size_t *len)
+{
+	char *copy = NULL, *out = NULL;
+	size_t n = 0, max = 0, got;
+
+	if (!body || (type != 0 && type != 1)) {
+		set_error("bad input");
+		return NULL;
+	}
+	copy = scratch(body, &n);
+	max = olm_decrypt_max_plaintext_length(s->olm, (size_t)type, copy, n);
+	wipe_free(copy, n);
+	if (max == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		return NULL;
+	}
+	copy = scratch(body, &n);
+	out = xmalloc(max + 1);
+	got = olm_decrypt(s->olm, (size_t)type, copy, n, out, max);
+	wipe_free(copy, n);
+	out = text_result(out, max + 1, got, olm_session_last_error(s->olm));
+	if (out && len)
+		*len = got;
+	return out;
+}
+
+/* The caller frees the ciphertext (free); plaintext is only read. */
+char *crypto_session_encrypt(struct crypto_session *s, const void *plaintext, size_t len,
+			     int *type)
+{
+	unsigned char *rnd = NULL;
+	char *out = NULL;
+	size_t mtype, rlen = 0, cap, n;
+
+	mtype = olm_encrypt_message_type(s->olm);
+	if (mtype == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		return NULL;
+	}
+	rlen = olm_encrypt_random_length(s->olm);
+	if (!(rnd = random_new(rlen)))
+		return NULL;
+	cap = olm_encrypt_message_length(s->olm, len);
+	out = xmalloc(cap + 1);
+	n = olm_encrypt(s->olm, plaintext, len, rnd, rlen, out, cap);
+	wipe_free(rnd, rlen);
+	out = text_result(out, cap + 1, n, olm_session_last_error(s->olm));
+	if (out && type)
+		*type = (int)mtype;
+	return out;
+}
+
+/* The caller frees the ID (free). */
+char *crypto_session_id(struct crypto_session *s)
+{
+	size_t cap = olm_session_id_length(s->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_session_id(s->olm, out, cap);
+	return text_result(out, cap + 1, n, olm_session_last_error(s->olm));
+}
+
+/* The caller frees the pickle (free). */
+char *crypto_session_pickle(struct crypto_session *s, const struct crypto_pickle_key *k)
+{
+	size_t cap, n;
+	char *out;
+
+	if (bad_pickle_key(k))
+		return NULL;
+	cap = olm_pickle_session_length(s->olm);
+	out = xmalloc(cap + 1);
+	n = olm_pickle_session(s->olm, k->key, k->len, out, cap);
+	return text_result(out, cap + 1, n, olm_session_last_error(s->olm));
+}
+
+/* The caller owns the session; pickle is only read. */
+struct crypto_session *crypto_session_load(const char *pickle,
+					   const struct crypto_pickle_key *k)
+{
+	struct crypto_session *s;
+	char *copy;
+	size_t n;
+
+	if (!pickle || bad_pickle_key(k)) {
+		set_error("bad input");
+		return NULL;
+	}
+	s = session_alloc();
+	copy = scratch(pickle, &n);
+	if (olm_unpickle_session(s->olm, k->key, k->len, copy, n) == olm_error()) {
+		set_error(olm_session_last_error(s->olm));
+		crypto_session_free(s);
+		s = NULL;
+	}
+	wipe_free(copy, n);
+	return s;
+}
+
+/* --- Megolm, receiving side -------------------------------------------- */
+
+struct crypto_inbound {
+	OlmInboundGroupSession *olm;    /* lives in mem */
+	void *mem;
+};
+
+static struct crypto_inbound *inbound_alloc(void)
+{
+	struct crypto_inbound *g = xmalloc(sizeof(*g));
+
+	g->mem = xmalloc(olm_inbound_group_session_size());
+	g->olm = olm_inbound_group_session(g->mem);
+	return g;
+}
+
+void crypto_inbound_free(struct crypto_inbound *g)
+{
+	if (!g)
+		return;
+	olm_clear_inbound_group_session(g->olm);
+	wipe_free(g->mem, olm_inbound_group_session_size());
+	free(g);
+}
+
+/* The caller owns the session; session_key is only read (libolm decodes
+ * it into a buffer of its own). */
+struct crypto_inbound *crypto_inbound_new(const char *session_key)
+{
+	struct crypto_inbound *g;
+
+	if (!session_key) {
+		set_error("bad input");
+		return NULL;
+	}
+	g = inbound_alloc();
+	if (olm_init_inbound_group_session(g->olm, (const uint8_t *)session_key,
+					   unpadded_len(session_key)) == olm_error()) {
+		set_error(olm_inbound_group_session_last_error(g->olm));
+		crypto_inbound_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* The caller owns the session; exported is only read (the header says
+ * libolm overwrites its input here, so it gets a copy). */
+struct crypto_inbound *crypto_inbound_import(const char *exported)
+{
+	struct crypto_inbound *g;
+	char *copy;
+	size_t n;
+
+	if (!exported) {
+		set_error("bad input");
+		return NULL;
+	}
+	g = inbound_alloc();
+	copy = scratch(exported, &n);
+	if (olm_import_inbound_group_session(g->olm, (uint8_t *)copy, n) == olm_error()) {
+		set_error(olm_inbound_group_session_last_error(g->olm));
+		crypto_inbound_free(g);
+		g = NULL;
+	}
+	wipe_free(copy, n);
+	return g;
+}
+
+/* The caller frees the ID (free). */
+char *crypto_inbound_id(struct crypto_inbound *g)
+{
+	size_t cap = olm_inbound_group_session_id_length(g->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_inbound_group_session_id(g->olm, (uint8_t *)out, cap);
+	return text_result(out, cap + 1, n, olm_inbound_group_session_last_error(g->olm));
+}
+
+uint32_t crypto_inbound_first_index(struct crypto_inbound *g)
+{
+	return olm_inbound_group_session_first_known_index(g->olm);
+}
+
+/* The caller frees the plaintext (free_secret); ciphertext is only read
+ * and decoded from a fresh copy for each of the two libolm calls. */
+char *crypto_inbound_decrypt(struct crypto_inbound *g, const char *ciphertext, size_t *len,
+			     uint32_t *index, int *unknown_index)
+{
+	char *copy = NULL, *out = NULL;
+	size_t n = 0, max, got;
+	uint32_t idx = 0;
+
+	if (unknown_index)
+		*unknown_index = 0;
+	if (!ciphertext) {
+		set_error("bad input");
+		return NULL;
+	}
+	copy = scratch(ciphertext, &n);
+	max = olm_group_decrypt_max_plaintext_length(g->olm, (uint8_t *)copy, n);
+	wipe_free(copy, n);
+	if (max == olm_error()) {
+		set_error(olm_inbound_group_session_last_error(g->olm));
+		return NULL;
+	}
+	copy = scratch(ciphertext, &n);
+	out = xmalloc(max + 1);
+	got = olm_group_decrypt(g->olm, (uint8_t *)copy, n, (uint8_t *)out, max, &idx);
+	wipe_free(copy, n);
+	if (got == olm_error() && unknown_index)
+		*unknown_index = olm_inbound_group_session_last_error_code(g->olm) ==
+				 OLM_UNKNOWN_MESSAGE_INDEX;
+	out = text_result(out, max + 1, got, olm_inbound_group_session_last_error(g->olm));
+	if (!out)
+		return NULL;
+	if (len)
+		*len = got;
+	if (index)
+		*index = idx;
+	return out;
+}
+
+/* The caller frees the pickle (free). */
+char *crypto_inbound_pickle(struct crypto_inbound *g, const struct crypto_pickle_key *k)
+{
+	size_t cap, n;
+	char *out;
+
+	if (bad_pickle_key(k))
+		return NULL;
+	cap = olm_pickle_inbound_group_session_length(g->olm);
+	out = xmalloc(cap + 1);
+	n = olm_pickle_inbound_group_session(g->olm, k->key, k->len, out, cap);
+	return text_result(out, cap + 1, n, olm_inbound_group_session_last_error(g->olm));
+}
+
+/* The caller owns the session; pickle is only read. */
+struct crypto_inbound *crypto_inbound_load(const char *pickle,
+					   const struct crypto_pickle_key *k)
+{
+	struct crypto_inbound *g;
+	char *copy;
+	size_t n;
+
+	if (!pickle || bad_pickle_key(k)) {
+		set_error("bad input");
+		return NULL;
+	}
+	g = inbound_alloc();
+	copy = scratch(pickle, &n);
+	if (olm_unpickle_inbound_group_session(g->olm, k->key, k->len, copy, n) ==
+	    olm_error()) {
+		set_error(olm_inbound_group_session_last_error(g->olm));
+		crypto_inbound_free(g);
+		g = NULL;
+	}
+	wipe_free(copy, n);
+	return g;
+}
+
+/* --- Megolm, sending side ---------------------------------------------- */
+
+struct crypto_outbound {
+	OlmOutboundGroupSession *olm;   /* lives in mem */
+	void *mem;
+};
+
+static struct crypto_outbound *outbound_alloc(void)
+{
+	struct crypto_outbound *o = xmalloc(sizeof(*o));
+
+	o->mem = xmalloc(olm_outbound_group_session_size());
+	o->olm = olm_outbound_group_session(o->mem);
+	return o;
+}
+
+void crypto_outbound_free(struct crypto_outbound *o)
+{
+	if (!o)
+		return;
+	olm_clear_outbound_group_session(o->olm);
+	wipe_free(o->mem, olm_outbound_group_session_size());
+	free(o);
+}
+
+/* The caller owns the session (crypto_outbound_free). */
+struct crypto_outbound *crypto_outbound_new(void)
+{
+	struct crypto_outbound *o = outbound_alloc(), *ret = NULL;
+	size_t rlen = olm_init_outbound_group_session_random_length(o->olm);
+	unsigned char *rnd = random_new(rlen);
+
+	if (!rnd)
+		goto out;
+	if (olm_init_outbound_group_session(o->olm, rnd, rlen) == olm_error()) {
+		set_error(olm_outbound_group_session_last_error(o->olm));
+		goto out;
+	}
+	ret = o;
+	o = NULL;
+out:
+	wipe_free(rnd, rlen);
+	crypto_outbound_free(o);
+	return ret;
+}
+
+/* The caller frees the ID (free). */
+char *crypto_outbound_id(struct crypto_outbound *o)
+{
+	size_t cap = olm_outbound_group_session_id_length(o->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_outbound_group_session_id(o->olm, (uint8_t *)out, cap);
+	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
+}
+
+/* The caller frees the key (free_secret). */
+char *crypto_outbound_key(struct crypto_outbound *o)
+{
+	size_t cap = olm_outbound_group_session_key_length(o->olm), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_outbound_group_session_key(o->olm, (uint8_t *)out, cap);
+	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
+}
+
+uint32_t crypto_outbound_index(struct crypto_outbound *o)
+{
+	return olm_outbound_group_session_message_index(o->olm);
+}
+
+/* The caller frees the ciphertext (free); plaintext is only read. */
+char *crypto_outbound_encrypt(struct crypto_outbound *o, const void *plaintext, size_t len)
+{
+	size_t cap = olm_group_encrypt_message_length(o->olm, len), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_group_encrypt(o->olm, plaintext, len, (uint8_t *)out, cap);
+	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
+}
+
+/* The caller frees the pickle (free). */
+char *crypto_outbound_pickle(struct crypto_outbound *o, const struct crypto_pickle_key *k)
+{
+	size_t cap, n;
+	char *out;
+
+	if (bad_pickle_key(k))
+		return NULL;
+	cap = olm_pickle_outbound_group_session_length(o->olm);
+	out = xmalloc(cap + 1);
+	n = olm_pickle_outbound_group_session(o->olm, k->key, k->len, out, cap);
+	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
+}
+
+/* The caller owns the session; pickle is only read. */
+struct crypto_outbound *crypto_outbound_load(const char *pickle,
+					     const struct crypto_pickle_key *k)
+{
+	struct crypto_outbound *o;
+	char *copy;
+	size_t n;
+
+	if (!pickle || bad_pickle_key(k)) {
+		set_error("bad input");
+		return NULL;
+	}
+	o = outbound_alloc();
+	copy = scratch(pickle, &n);
+	if (olm_unpickle_outbound_group_session(o->olm, k->key, k->len, copy, n) ==
+	    olm_error()) {
+		set_error(olm_outbound_group_session_last_error(o->olm));
+		crypto_outbound_free(o);
+		o = NULL;
+	}
+	wipe_free(copy, n);
+	return o;
+}
+
+/* --- ed25519 signing keys ---------------------------------------------- */
+
+struct crypto_signer {
+	OlmPkSigning *olm;      /* lives in mem */
+	void *mem;
+};
+
+void crypto_signer_free(struct crypto_signer *s)
+{
+	if (!s)
+		return;
+	olm_clear_pk_signing(s->olm);
+	wipe_free(s->mem, olm_pk_signing_size());
+	free(s);
+}
+
+/* The caller owns the signer; seed is only read (libolm keeps the key
+ * pair it derives, not the caller's buffer). */
+struct crypto_signer *crypto_signer_new(const unsigned char *seed, char *pub)
+{
+	struct crypto_signer *s;
+	char key[CRYPTO_KEY_LEN + 1];
+
+	if (!seed || olm_pk_signing_seed_length() != CRYPTO_SEED_LEN ||
+	    olm_pk_signing_public_key_length() != CRYPTO_KEY_LEN) {
+		set_error("bad input");
+		return NULL;
+	}
+	s = xmalloc(sizeof(*s));
+	s->mem = xmalloc(olm_pk_signing_size());
+	s->olm = olm_pk_signing(s->mem);
+	if (olm_pk_signing_key_from_seed(s->olm, key, CRYPTO_KEY_LEN, seed, CRYPTO_SEED_LEN) ==
+	    olm_error()) {
+		set_error(olm_pk_signing_last_error(s->olm));
+		crypto_signer_free(s);
+		return NULL;
+	}
+	key[CRYPTO_KEY_LEN] = '\0';
+	if (pub)
+		memcpy(pub, key, sizeof(key));
+	return s;
+}
+
+/* The caller frees the signature (free). */
+char *crypto_signer_sign(struct crypto_signer *s, const void *msg, size_t len)
+{
+	size_t cap = olm_pk_signature_length(), n;
+	char *out = xmalloc(cap + 1);
+
+	n = olm_pk_sign(s->olm, msg, len, (uint8_t *)out, cap);
+	return text_result(out, cap + 1, n, olm_pk_signing_last_error(s->olm));
+}
+
+/* --- sealed secrets ----------------------------------------------------- */
+
+/*
+ * libolm has no "encrypt these bytes under the pickle key" call, but it
+ * pickles a PkDecryption object, whose private key is any 32 bytes we
+ * choose: the pickle of an object made from the secret is the secret,
+ * encrypted and authenticated like every other pickle.
+ */
+struct pk {
+	OlmPkDecryption *olm;   /* lives in mem */
+	void *mem;
+};
+
+static void pk_init(struct pk *d)
+{
+	d->mem = xmalloc(olm_pk_decryption_size());
+	d->olm = olm_pk_decryption(d->mem);
+}
+
+static void pk_release(struct pk *d)
+{
+	olm_clear_pk_decryption(d->olm);
+	wipe_free(d->mem, olm_pk_decryption_size());
+}
+
+/* The caller frees the sealed text (free); secret is only read. */
+char *crypto_seal(const unsigned char *secret, const struct crypto_pickle_key *k)
+{
+	struct pk d;
+	char pub[CRYPTO_KEY_LEN + 1];
+	char *out = NULL;
+	size_t cap, n;
+
+	if (!secret || bad_pickle_key(k) || olm_pk_private_key_length() != CRYPTO_SEED_LEN ||
+	    olm_pk_key_length() != CRYPTO_KEY_LEN) {
+		set_error("bad input");
+		return NULL;
+	}
+	pk_init(&d);
+	if (olm_pk_key_from_private(d.olm, pub, CRYPTO_KEY_LEN, secret, CRYPTO_SEED_LEN) ==
+	    olm_error()) {
+		set_error(olm_pk_decryption_last_error(d.olm));
+		goto out;
+	}
+	cap = olm_pickle_pk_decryption_length(d.olm);
+	out = xmalloc(cap + 1);
+	n = olm_pickle_pk_decryption(d.olm, k->key, k->len, out, cap);
+	out = text_result(out, cap + 1, n, olm_pk_decryption_last_error(d.olm));
+out:
+	pk_release(&d);
+	return out;
+}
+
+/* secret is the caller's (CRYPTO_SEED_LEN bytes), written only on
+ * success; sealed is only read. */
+int crypto_unseal(const char *sealed, const struct crypto_pickle_key *k,
+		  unsigned char *secret)
+{
+	struct pk d;
+	unsigned char key[CRYPTO_SEED_LEN];
+	char pub[CRYPTO_KEY_LEN + 1];
+	char *copy = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!sealed || !secret || bad_pickle_key(k) || olm_pk_private_key_length() != CRYPTO_SEED_LEN ||
+	    olm_pk_key_length() != CRYPTO_KEY_LEN) {
+		set_error("bad input");
+		return -1;
+	}
+	pk_init(&d);
+	copy = scratch(sealed, &n);
+	if (olm_unpickle_pk_decryption(d.olm, k->key, k->len, copy, n, pub, CRYPTO_KEY_LEN) ==
+	    olm_error()) {
+		set_error(olm_pk_decryption_last_error(d.olm));
+		goto out;
+	}
+	if (olm_pk_get_private_key(d.olm, key, sizeof(key)) == olm_error()) {
+		set_error(olm_pk_decryption_last_error(d.olm));
+		goto out;
+	}
+	memcpy(secret, key, sizeof(key));
+	rc = 0;
+out:
+	explicit_bzero(key, sizeof(key));
+	wipe_free(copy, n);
+	pk_release(&d);
+	return rc;
+}
+
+/* --- signature checks --------------------------------------------------- */
+
+/* key, msg and sig are only read (sig is decoded from a private copy). */
+int crypto_verify(const char *key, const void *msg, size_t len, const char *sig)
+{
+	void *mem = NULL;
+	OlmUtility *u;
+	char *copy = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!key || !sig || (!msg && len)) {
+		set_error("bad input");
+		return -1;
+	}
+	mem = xmalloc(olm_utility_size());
+	u = olm_utility(mem);
+	copy = scratch(sig, &n);
+	if (olm_ed25519_verify(u, key, unpadded_len(key), msg ? msg : "", len, copy, n) ==
+	    olm_error()) {
+		set_error(olm_utility_last_error(u));
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe_free(copy, n);
+	olm_clear_utility(u);
+	wipe_free(mem, olm_utility_size());
+	return rc;
+}
