@@ -1610,14 +1610,15 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	}
 	/* the event as if sent in the clear; relations only from the clear part */
 	dec = cJSON_Duplicate(ev, 1);
-	cJSON_ReplaceItemInObjectCaseSensitive(dec, "type",
-					       cJSON_CreateString(jstr(p, "type")));
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "type");
+	cJSON_AddStringToObject(dec, "type", jstr(p, "type"));
 	rel = cJSON_DetachItemFromObjectCaseSensitive(p, "content");
 	cJSON_DeleteItemFromObjectCaseSensitive(rel, "m.relates_to");
 	if (jget(c, "m.relates_to"))
 		cJSON_AddItemToObject(rel, "m.relates_to",
 				      cJSON_Duplicate(jget(c, "m.relates_to"), 1));
-	cJSON_ReplaceItemInObjectCaseSensitive(dec, "content", rel);
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "content");
+	cJSON_AddItemToObject(dec, "content", rel);
 	*out = dec;
 out:
 	if (pt)
