@@ -113,4 +113,4 @@ valgrind: $(UNIT)
 clean:
 	rm -rf build caucus tests/toml-decoder
 
--include $(wildcard build/*.d build/asan/*.d)
+-include $(wildcard build/*.d build/asan/*.d build/unit/*.d build/asan/unit/*.d)

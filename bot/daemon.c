@@ -41,6 +41,7 @@
 #define HANDLED_KEEP_MS ((int64_t)30 * 86400 * 1000)
 #define SENT_KEEP_MS ((int64_t)7 * 86400 * 1000)
 #define KEY_WAIT_MS (2 * 60 * 1000)     /* an encrypted message waits this long for its key */
+#define KEY_CHECK_MS 15000
 
 enum phase { PH_AUTH, PH_RESOLVE, PH_SYNC };
 
@@ -95,7 +96,8 @@ struct daemon {
 	struct membership_op *ops;
 	struct resolve *resolves;
 	struct membership_op *new_ops;  /* invites met in the batch being applied */
-	struct loop_timer *due_timer, *purge_timer;
+	struct loop_timer *due_timer, *purge_timer, *key_timer;
+	int64_t key_wait_ms;    /* KEY_WAIT_MS, or CAUCUS_KEY_WAIT_MS (tests) */
 	int exit_code;
 };
 
@@ -912,8 +914,7 @@ static void run_due(struct daemon *d)
 
 	if (store_begin(d->st))
 		goto out;
-	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1) ||
-	    (d->e2ee && e2ee_expire(d->e2ee, wall_ms(NULL) - KEY_WAIT_MS, tell_unreadable, d))) {
+	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
 		store_rollback(d->st);
 		log_error("due: cannot queue reminders and digests: %s", store_errmsg(d->st));
 		goto out;
@@ -937,6 +938,23 @@ static void on_due(void *ud)
 	d->due_timer = NULL;
 	run_due(d);
 	arm_due(d);
+}
+
+/* Encrypted messages whose key never came get their answer. */
+static void on_key_timer(void *ud)
+{
+	struct daemon *d = ud;
+
+	d->key_timer = loop_timer_add(d->loop, d->key_wait_ms < KEY_CHECK_MS ? d->key_wait_ms :
+				      KEY_CHECK_MS, on_key_timer, d);
+	if (!d->e2ee || store_begin(d->st))
+		return;
+	if (e2ee_expire(d->e2ee, wall_ms(NULL) - d->key_wait_ms, tell_unreadable, d) ||
+	    store_commit(d->st)) {
+		store_rollback(d->st);
+		return;
+	}
+	outbox_kick(d->ob);
 }
 
 static void on_purge(void *ud)
@@ -1090,6 +1108,11 @@ int daemon_main(const char *config_path)
 	run_due(&d);
 	arm_due(&d);
 	d.purge_timer = loop_timer_add(d.loop, 60000, on_purge, &d);
+	d.key_wait_ms = KEY_WAIT_MS;
+	if (getenv("CAUCUS_KEY_WAIT_MS"))
+		d.key_wait_ms = atoll(getenv("CAUCUS_KEY_WAIT_MS"));
+	d.key_timer = loop_timer_add(d.loop, d.key_wait_ms < KEY_CHECK_MS ? d.key_wait_ms :
+				     KEY_CHECK_MS, on_key_timer, &d);
 	if (loop_run(d.loop, poll_fn, &d))
 		d.exit_code = 1;
 out:
