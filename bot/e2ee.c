@@ -1402,8 +1402,8 @@ static int to_device_encrypted(struct e2ee *e, const cJSON *ev)
 		return 0;
 	}
 	if (!mine) {
-		log_warn("e2ee: a to-device message from %s is not for this device (stale keys "
-			 "for us?)", sender);
+		log_warn("e2ee: cannot decrypt a to-device message from %s: it is not for this "
+			 "device's key (stale keys for us?)", sender);
 		return 0;
 	}
 	if (!cJSON_IsNumber(type) || (type->valuedouble != 0 && type->valuedouble != 1) ||
