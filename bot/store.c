@@ -387,6 +387,16 @@ char *store_col_text(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+int store_exec_text(struct store *st, const char *sql, const char *text)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, text);
+	return store_exec_stmt(st, s);
+}
+
 int store_exec_stmt(struct store *st, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);

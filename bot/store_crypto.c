@@ -262,12 +262,7 @@ int store_megolm_out_put(struct store *st, const char *room_id, const struct meg
 
 int store_megolm_out_invalidate(struct store *st, const char *room_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE megolm_out SET invalid = 1 WHERE room_id = ?");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	return store_exec_stmt(st, s);
+	return store_exec_text(st, "UPDATE megolm_out SET invalid = 1 WHERE room_id = ?", room_id);
 }
 
 int store_megolm_shared(struct store *st, const char *session_id, struct strv *out)
@@ -378,22 +373,12 @@ int store_device_put(struct store *st, const char *user_id, const char *device_i
 
 int store_tracked_ensure(struct store *st, const char *user_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO tracked(user_id) VALUES (?)");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, user_id);
-	return store_exec_stmt(st, s);
+	return store_exec_text(st, "INSERT OR IGNORE INTO tracked(user_id) VALUES (?)", user_id);
 }
 
 int store_tracked_changed(struct store *st, const char *user_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE tracked SET gen = gen + 1 WHERE user_id = ?");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, user_id);
-	return store_exec_stmt(st, s);
+	return store_exec_text(st, "UPDATE tracked SET gen = gen + 1 WHERE user_id = ?", user_id);
 }
 
 int store_tracked_all_outdated(struct store *st)
@@ -527,12 +512,7 @@ void store_pending_rows_free(struct pending_row *rows, size_t n)
 
 int store_pending_del(struct store *st, const char *event_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "DELETE FROM pending_enc WHERE event_id = ?");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, event_id);
-	return store_exec_stmt(st, s);
+	return store_exec_text(st, "DELETE FROM pending_enc WHERE event_id = ?", event_id);
 }
 
 int store_told_once(struct store *st, const char *room_id, const char *sender,

@@ -33,6 +33,9 @@ char *store_col_text(sqlite3_stmt *s, int i);
 /* Step a statement that returns no rows; 0 on SQLITE_DONE, else -1 (logged). */
 int store_exec_stmt(struct store *st, sqlite3_stmt *s);
 
+/* Run 'sql' (a literal taking one text parameter, returning no rows). */
+int store_exec_text(struct store *st, const char *sql, const char *text);
+
 /* Log a sqlite failure with the statement's SQL. */
 void store_fail(struct store *st, const char *what);
 
