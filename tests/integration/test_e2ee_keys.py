@@ -1,0 +1,54 @@
+"""Encrypted messages whose room key never reaches the bot: after a wait
+(shortened here with CAUCUS_KEY_WAIT_MS) it answers, once per sender and
+session, that it could not decrypt them - instead of staying silent - and
+it keeps answering what it can read."""
+import asyncio
+import uuid
+
+import olm
+
+from conftest import api, encrypted_room_with_bot, run
+
+CS = "/_matrix/client/v3"
+
+
+def test_undecryptable_message_answered(homeserver, bot_factory, e2ee_user, monkeypatch):
+    monkeypatch.setenv("CAUCUS_KEY_WAIT_MS", "3000")
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        alice = await e2ee_user("alice").login()
+        room = await encrypted_room_with_bot(alice, bot)
+        # a Megolm session whose key alice never shares with anyone
+        hidden = olm.OutboundGroupSession()
+        ids = []
+        for text in ("!who-covers cyber", "!issues"):
+            ct = hidden.encrypt('{"type":"m.room.message","content":{"msgtype":"m.text",'
+                                '"body":"%s"},"room_id":"%s"}' % (text, room))
+            status, r = await api(
+                homeserver.base, alice.token, "PUT",
+                f"{CS}/rooms/{room}/send/m.room.encrypted/{uuid.uuid4().hex}",
+                {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": ct,
+                 "session_id": hidden.id, "device_id": alice.device_id,
+                 "sender_key": alice.client.olm.account.identity_keys["curve25519"]})
+            assert status == 200, r
+            ids.append(r["event_id"])
+
+        def told():
+            return [e for e in alice.from_user(room, bot.user_id)
+                    if "could not decrypt" in e["content"].get("body", "")]
+        got = await alice.wait_for(told, 60, "the bot saying it could not decrypt")
+        assert "_e2ee" in got[0], "the notice went out in the clear"
+        replied = got[0]["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+        assert replied in ids, got[0]
+        assert got[0]["content"]["m.mentions"] == {"user_ids": [alice.user_id]}, got[0]
+        # once per sender and session, not once per message
+        await asyncio.sleep(5)
+        await alice.sync(1000)
+        assert len(told()) == 1, told()
+        # what it can read is answered as ever
+        eid = await alice.send(room, "!who-covers privacy")
+        await alice.wait_reply(room, bot, eid, 60)
+        assert "gave up waiting for the key" in bot.log()
+        await alice.close()
+    run(go(), 150)
