@@ -1483,6 +1483,12 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 	cJSON_ArrayForEach(u, jget(dl, "changed"))
 		if (cJSON_IsString(u) && store_tracked_changed(e->st, u->valuestring))
 			return -1;
+	/* no encrypted room in common any more: their list need not be kept
+	 * (a new room in common tracks them again) */
+	cJSON_ArrayForEach(u, jget(dl, "left"))
+		if (cJSON_IsString(u) && strcmp(u->valuestring, e->me) &&
+		    store_tracked_forget(e->st, u->valuestring))
+			return -1;
 	/* counts from a sync that began before our last upload are stale */
 	if (e->sync_epoch == e->upload_epoch && !e->req[J_UPLOAD]) {
 		const cJSON *n = jget(count, "signed_curve25519");

@@ -381,6 +381,11 @@ int store_tracked_changed(struct store *st, const char *user_id)
 	return store_exec_text(st, "UPDATE tracked SET gen = gen + 1 WHERE user_id = ?", user_id);
 }
 
+int store_tracked_forget(struct store *st, const char *user_id)
+{
+	return store_exec_text(st, "DELETE FROM tracked WHERE user_id = ?", user_id);
+}
+
 int store_tracked_all_outdated(struct store *st)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE tracked SET gen = gen + 1");

@@ -101,6 +101,8 @@ int store_device_put(struct store *st, const char *user_id, const char *device_i
 int store_tracked_ensure(struct store *st, const char *user_id);
 /* device_lists.changed: a new generation (only for tracked users). */
 int store_tracked_changed(struct store *st, const char *user_id);
+/* device_lists.left: we share no encrypted room with user_id any more. */
+int store_tracked_forget(struct store *st, const char *user_id);
 /* Every tracked user outdated (at start, when changes may have been missed). */
 int store_tracked_all_outdated(struct store *st);
 /* Outdated users and their generations (parallel arrays). */
