@@ -1,0 +1,461 @@
+/*
+ * e2ee_publish.c - publishing the device's keys (spec v1.12 "Key
+ * management API"): the signed device keys, one-time keys topped up to
+ * half of what the account holds and a fallback key, and cross-signing
+ * the device so that clients which exclude unsigned devices still talk to
+ * it.  Every key is committed before the request that carries it goes
+ * out, so a crash resends the same keys.
+ */
+#include "e2ee_int.h"
+
+#include <stdio.h>
+
+#include "log.h"
+#include "mx_api.h"
+#include "signjson.h"
+#include "store.h"
+
+/* ---------- publishing keys ---------- */
+
+/* The device_keys object, signed by the account (caller frees). */
+static cJSON *device_keys(struct e2ee *e, struct crypto_account *a)
+{
+	cJSON *o = cJSON_CreateObject(), *algs, *keys;
+	char *kid;
+
+	cJSON_AddStringToObject(o, "user_id", e->me);
+	cJSON_AddStringToObject(o, "device_id", e->device);
+	algs = cJSON_AddArrayToObject(o, "algorithms");
+	cJSON_AddItemToArray(algs, cJSON_CreateString(OLM_ALGO));
+	cJSON_AddItemToArray(algs, cJSON_CreateString(MEGOLM_ALGO));
+	keys = cJSON_AddObjectToObject(o, "keys");
+	kid = xasprintf("curve25519:%s", e->device);
+	cJSON_AddStringToObject(keys, kid, e->curve);
+	free(kid);
+	kid = xasprintf("ed25519:%s", e->device);
+	cJSON_AddStringToObject(keys, kid, e->ed);
+	free(kid);
+	if (signjson_sign_account(o, e->me, e->device, a)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Add each key of a {"curve25519":{id:key}} JSON to dst as signed keys. */
+static int add_signed_keys(struct e2ee *e, struct crypto_account *a, cJSON *dst,
+			   const char *json, int fallback)
+{
+	cJSON *k = cJSON_Parse(json), *it;
+	int n = 0;
+
+	cJSON_ArrayForEach(it, jget(k, "curve25519")) {
+		cJSON *o;
+		char *name;
+
+		if (!cJSON_IsString(it))
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "key", it->valuestring);
+		if (fallback)
+			cJSON_AddTrueToObject(o, "fallback");
+		if (signjson_sign_account(o, e->me, e->device, a)) {
+			cJSON_Delete(o);
+			n = -1;
+			break;
+		}
+		name = xasprintf("signed_curve25519:%s", it->string);
+		cJSON_AddItemToObject(dst, name, o);
+		free(name);
+		n++;
+	}
+	cJSON_Delete(k);
+	return n;
+}
+
+struct upload_plan {
+	char *body;
+	int fallback;           /* fallback keys in it */
+	int otks;               /* one-time keys in it */
+	int device;             /* device keys in it */
+};
+
+/* Make the keys to publish and keep them (before they are sent). */
+static int plan_upload(struct e2ee *e, void *arg)
+{
+	struct upload_plan *p = arg;
+	struct crypto_account *a = account_load(e);
+	cJSON *body = NULL, *otks, *fbs;
+	char *json = NULL;
+	int rc = -1, published = meta_int(e, "e2ee.published");
+	size_t max, target, unpub = 0;
+
+	if (!a)
+		return -1;
+	max = crypto_account_max_otks(a);
+	target = max / 2;
+	json = crypto_account_otks(a);
+	if (json) {
+		cJSON *k = cJSON_Parse(json);
+		unpub = (size_t)cJSON_GetArraySize(jget(k, "curve25519"));
+		cJSON_Delete(k);
+	}
+	free(json);
+	json = NULL;
+	if (!published && e->otk_count < 0)
+		e->otk_count = 0;       /* a new device: the server has none */
+	if (e->otk_count >= 0 && (size_t)e->otk_count + unpub < target) {
+		size_t n = target - (size_t)e->otk_count - unpub;
+		if ((size_t)e->otk_count + unpub + n > max)
+			n = max - (size_t)e->otk_count - unpub;
+		if (n && crypto_account_generate_otks(a, n))
+			goto out;
+	}
+	if (!e->fallback_ok) {
+		crypto_account_forget_old_fallback(a);
+		if (crypto_account_generate_fallback(a))
+			goto out;
+	}
+	body = cJSON_CreateObject();
+	if (!published) {
+		cJSON *dk = device_keys(e, a);
+		if (!dk)
+			goto out;
+		cJSON_AddItemToObject(body, "device_keys", dk);
+	}
+	otks = cJSON_AddObjectToObject(body, "one_time_keys");
+	json = crypto_account_otks(a);
+	if (!json || (p->otks = add_signed_keys(e, a, otks, json, 0)) < 0)
+		goto out;
+	p->device = !published;
+	free(json);
+	fbs = cJSON_AddObjectToObject(body, "fallback_keys");
+	json = crypto_account_fallback(a);
+	if (!json)
+		goto out;
+	p->fallback = add_signed_keys(e, a, fbs, json, 1);
+	if (p->fallback < 0)
+		goto out;
+	if (published && !p->otks && !p->fallback) {
+		rc = 0;         /* nothing to publish */
+		goto out;
+	}
+	if (account_save(e, a))
+		goto out;
+	p->body = print(body);
+	rc = 0;
+out:
+	free(json);
+	cJSON_Delete(body);
+	crypto_account_free(a);
+	return rc;
+}
+
+static int mark_published(struct e2ee *e, void *arg)
+{
+	struct crypto_account *a = account_load(e);
+	int rc = -1;
+
+	(void)arg;
+	if (!a)
+		return -1;
+	crypto_account_mark_published(a);
+	if (account_save(e, a) || store_meta_set(e->st, "e2ee.published", "1"))
+		goto out;
+	rc = 0;
+out:
+	crypto_account_free(a);
+	return rc;
+}
+
+static void on_upload(void *ud, const struct mx_result *r)
+{
+	struct e2ee *e = ud;
+	cJSON *j;
+	const cJSON *n;
+
+	e->req[J_UPLOAD] = NULL;
+	if (r->outcome != MX_OK) {
+		job_failed(e, J_UPLOAD, "publishing keys", r->error);
+		return;
+	}
+	if (in_txn(e, mark_published, NULL)) {
+		job_failed(e, J_UPLOAD, "storing published keys", store_errmsg(e->st));
+		return;
+	}
+	e->failures[J_UPLOAD] = 0;
+	e->upload_epoch++;
+	if (e->upload_fallback)
+		e->fallback_ok = 1;
+	j = cJSON_ParseWithLength(r->body, r->len);
+	n = jget(jget(j, "one_time_key_counts"), "signed_curve25519");
+	e->otk_count = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	cJSON_Delete(j);
+	log_debug("e2ee: keys published; %lld one-time keys on the server",
+		 (long long)e->otk_count);
+	e2ee_kick(e);
+}
+
+void start_upload(struct e2ee *e)
+{
+	struct upload_plan p = { 0 };
+
+	if (in_txn(e, plan_upload, &p)) {
+		job_failed(e, J_UPLOAD, "making keys", store_errmsg(e->st));
+		return;
+	}
+	if (!p.body)
+		return;
+	e->upload_fallback = p.fallback > 0;
+	log_info("e2ee: publishing %s%d one-time keys%s", p.device ? "the device keys, " : "",
+		 p.otks, p.fallback ? " and a fallback key" : "");
+	e->req[J_UPLOAD] = mx_api_call(e->api, "POST", "/keys/upload", p.body, on_upload, e);
+	free(p.body);
+	if (!e->req[J_UPLOAD])
+		job_failed(e, J_UPLOAD, "publishing keys", "cannot start the request");
+}
+
+int upload_due(struct e2ee *e)
+{
+	if (!meta_int(e, "e2ee.published"))
+		return 1;
+	if (e->otk_count >= 0 && e->otk_count < ROTATION_MSGS_DEFAULT / 2)
+		return 1;       /* below half of the 100 libolm keeps */
+	return !e->fallback_ok;
+}
+
+/* ---------- cross-signing ---------- */
+
+static const char *const xs_usage[3] = { "master", "self_signing", "user_signing" };
+
+/* The three cross-signing seeds, made once and kept sealed. */
+static int xsign_seeds(struct e2ee *e, void *arg)
+{
+	unsigned char seed[CRYPTO_SEED_LEN];
+	int rc = -1;
+
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		char key[48], *sealed;
+		snprintf(key, sizeof(key), "e2ee.xs.%s", xs_usage[i]);
+		if (crypto_random(seed, sizeof(seed)))
+			goto out;
+		sealed = crypto_seal(seed, &e->pk);
+		if (!sealed || store_meta_set(e->st, key, sealed)) {
+			free(sealed);
+			goto out;
+		}
+		free(sealed);
+	}
+	rc = 0;
+out:
+	memset(seed, 0, sizeof(seed));
+	return rc;
+}
+
+/* Cross-signing key i, or NULL; its public key into pub. */
+static struct crypto_signer *xsign_key(struct e2ee *e, int i, char *pub)
+{
+	unsigned char seed[CRYPTO_SEED_LEN];
+	char key[48], *sealed;
+	struct crypto_signer *s = NULL;
+
+	snprintf(key, sizeof(key), "e2ee.xs.%s", xs_usage[i]);
+	sealed = store_meta_get(e->st, key);
+	if (sealed && crypto_unseal(sealed, &e->pk, seed) == 0)
+		s = crypto_signer_new(seed, pub);
+	memset(seed, 0, sizeof(seed));
+	free(sealed);
+	return s;
+}
+
+static cJSON *xsign_object(struct e2ee *e, int i, const char *pub)
+{
+	cJSON *o = cJSON_CreateObject(), *keys;
+	char *kid = xasprintf("ed25519:%s", pub);
+
+	cJSON_AddStringToObject(o, "user_id", e->me);
+	cJSON_AddItemToObject(o, "usage", cJSON_CreateStringArray(&xs_usage[i], 1));
+	keys = cJSON_AddObjectToObject(o, "keys");
+	cJSON_AddStringToObject(keys, kid, pub);
+	free(kid);
+	return o;
+}
+
+static void xsign_next(struct e2ee *e, int step)
+{
+	e->xsign_step = step;
+	e->failures[J_XSIGN] = 0;
+	start_xsign(e);
+}
+
+static void on_xsign(void *ud, const struct mx_result *r)
+{
+	struct e2ee *e = ud;
+	cJSON *j = cJSON_ParseWithLength(r->body, r->len);
+	char pub[CRYPTO_KEY_LEN + 1];
+
+	e->req[J_XSIGN] = NULL;
+	switch (e->xsign_step) {
+	case 0: {       /* what the server has for us */
+		const cJSON *mk = jget(jget(j, "master_keys"), e->me);
+		struct crypto_signer *s;
+		if (r->outcome != MX_OK)
+			goto failed;
+		s = xsign_key(e, 0, pub);
+		crypto_signer_free(s);
+		if (mk && !s) {
+			log_warn("e2ee: the account %s already has a cross-signing master key that "
+				 "this install does not hold; not replacing it.  This device stays "
+				 "unsigned: clients that exclude unsigned devices will not talk to "
+				 "it.  Reset cross-signing for the account to let caucus own it.",
+				 e->me);
+			store_meta_set(e->st, "e2ee.xsign", "foreign");
+			e->xsign_step = 3;
+			break;
+		}
+		if (mk && s) {
+			char *kid = xasprintf("ed25519:%s", pub);
+			int ours = str_is(jstr(jget(mk, "keys"), kid), pub);
+			free(kid);
+			if (!ours) {
+				log_warn("e2ee: the account's cross-signing master key was replaced "
+					 "by another client; this device stays signed by the old one");
+				store_meta_set(e->st, "e2ee.xsign", "foreign");
+				e->xsign_step = 3;
+				break;
+			}
+		}
+		if (!s && in_txn(e, xsign_seeds, NULL))
+			goto failed;
+		xsign_next(e, 1);
+		break;
+	}
+	case 1: {       /* the keys uploaded, or the server wants the password */
+		const char *session = jstr(j, "session");
+		if (r->http == 401 && session && jget(j, "flows")) {
+			if (!e->password || e->xsign_uia) {
+				log_warn("e2ee: the server wants the account's password to publish "
+					 "cross-signing keys%s; this device stays unsigned",
+					 e->password ? " and refused it" : " (none configured)");
+				e->xsign_step = 3;
+				break;
+			}
+			e->xsign_uia = 1;
+			store_meta_set(e->st, "e2ee.xs_session", session);
+			start_xsign(e);
+			break;
+		}
+		if (r->outcome != MX_OK)
+			goto failed;
+		xsign_next(e, 2);
+		break;
+	}
+	case 2: {       /* the device signed by the self-signing key */
+		const cJSON *fail = jget(j, "failures");
+		if (r->outcome != MX_OK)
+			goto failed;
+		if (cJSON_GetArraySize(fail) > 0) {
+			char *f = print(fail);
+			log_warn("e2ee: the server refused the device's cross-signature: %.300s", f);
+			free(f);
+			e->xsign_step = 3;
+			break;
+		}
+		store_meta_set(e->st, "e2ee.xsign", "signed");
+		log_info("e2ee: device %s cross-signed", e->device);
+		e->xsign_step = 3;
+		break;
+	}
+	}
+	cJSON_Delete(j);
+	return;
+failed:
+	cJSON_Delete(j);
+	job_failed(e, J_XSIGN, "cross-signing", r->error);
+}
+
+void start_xsign(struct e2ee *e)
+{
+	cJSON *body = cJSON_CreateObject();
+	struct crypto_signer *s[3] = { NULL, NULL, NULL };
+	char pub[3][CRYPTO_KEY_LEN + 1];
+	const char *path = NULL;
+	char *json = NULL;
+
+	switch (e->xsign_step) {
+	case 0: {
+		cJSON *dk = cJSON_AddObjectToObject(body, "device_keys");
+		cJSON_AddArrayToObject(dk, e->me);
+		path = "/keys/query";
+		break;
+	}
+	case 1: {
+		static const char *const field[3] = { "master_key", "self_signing_key",
+						      "user_signing_key" };
+		struct crypto_account *a = account_load(e);
+		char *session = store_meta_get(e->st, "e2ee.xs_session");
+		for (int i = 0; i < 3; i++)
+			if (!(s[i] = xsign_key(e, i, pub[i])))
+				goto fail;
+		for (int i = 0; i < 3; i++) {
+			cJSON *o = xsign_object(e, i, pub[i]);
+			int bad = i ? signjson_sign_signer(o, e->me, pub[0], s[0])
+				    : (a ? signjson_sign_account(o, e->me, e->device, a) : 0);
+			if (bad) {
+				cJSON_Delete(o);
+				crypto_account_free(a);
+				free(session);
+				goto fail;
+			}
+			cJSON_AddItemToObject(body, field[i], o);
+		}
+		crypto_account_free(a);
+		if (e->xsign_uia && session) {
+			cJSON *auth = cJSON_AddObjectToObject(body, "auth"), *id;
+			cJSON_AddStringToObject(auth, "type", "m.login.password");
+			id = cJSON_AddObjectToObject(auth, "identifier");
+			cJSON_AddStringToObject(id, "type", "m.id.user");
+			cJSON_AddStringToObject(id, "user", e->me);
+			cJSON_AddStringToObject(auth, "password", e->password);
+			cJSON_AddStringToObject(auth, "session", session);
+		}
+		free(session);
+		path = "/keys/device_signing/upload";
+		break;
+	}
+	case 2: {
+		struct crypto_account *a = account_load(e);
+		cJSON *dk = a ? device_keys(e, a) : NULL, *u;
+		crypto_account_free(a);
+		if (!dk || !(s[1] = xsign_key(e, 1, pub[1]))) {
+			cJSON_Delete(dk);
+			goto fail;
+		}
+		/* the device's own signature stays; the self-signing one joins it */
+		if (signjson_sign_signer(dk, e->me, pub[1], s[1])) {
+			cJSON_Delete(dk);
+			goto fail;
+		}
+		u = cJSON_AddObjectToObject(body, e->me);
+		cJSON_AddItemToObject(u, e->device, dk);
+		path = "/keys/signatures/upload";
+		break;
+	}
+	default:
+		cJSON_Delete(body);
+		return;
+	}
+	json = print(body);
+	e->req[J_XSIGN] = mx_api_call(e->api, "POST", path, json, on_xsign, e);
+	free_secret(json);
+	if (!e->req[J_XSIGN])
+		job_failed(e, J_XSIGN, "cross-signing", "cannot start the request");
+	goto out;
+fail:
+	job_failed(e, J_XSIGN, "cross-signing", crypto_error());
+out:
+	for (int i = 0; i < 3; i++)
+		crypto_signer_free(s[i]);
+	cJSON_Delete(body);
+}
