@@ -72,6 +72,7 @@ void start_todevice(struct e2ee *e)
 struct claim_apply {
 	const cJSON *resp;
 	int made;
+	struct strv got;        /* "user\ndevice" that have a session now */
 };
 
 static int apply_claim(struct e2ee *e, void *arg)
@@ -126,6 +127,8 @@ static int apply_claim(struct e2ee *e, void *arg)
 				free(pickle);
 				free(sid);
 				ca->made++;
+				strv_push_owned(&ca->got, xasprintf("%s\n%s", u->string,
+								    dev->device_id));
 				break;
 			}
 		}
@@ -137,6 +140,8 @@ out:
 	return rc;
 }
 
+static void nokey_add(struct e2ee *e, const char *id);
+
 static void on_claim(void *ud, const struct mx_result *r)
 {
 	struct e2ee *e = ud;
@@ -145,6 +150,7 @@ static void on_claim(void *ud, const struct mx_result *r)
 
 	e->req[J_CLAIM] = NULL;
 	if (r->outcome != MX_OK) {
+		strv_release(&e->claim_ids);
 		job_failed(e, J_CLAIM, "claiming one-time keys", r->error);
 		return;
 	}
@@ -152,10 +158,22 @@ static void on_claim(void *ud, const struct mx_result *r)
 	ca.resp = j;
 	if (in_txn(e, apply_claim, &ca)) {
 		cJSON_Delete(j);
+		strv_release(&ca.got);
+		strv_release(&e->claim_ids);
 		job_failed(e, J_CLAIM, "storing Olm sessions", store_errmsg(e->st));
 		return;
 	}
 	cJSON_Delete(j);
+	/* a device the server had no key for: messages do not wait for it */
+	for (size_t i = 0; i < e->claim_ids.n; i++) {
+		if (strv_has(&ca.got, e->claim_ids.v[i]))
+			continue;
+		log_info("e2ee: no one-time key for %s; it gets no room keys for a while",
+			 e->claim_ids.v[i]);
+		nokey_add(e, e->claim_ids.v[i]);
+	}
+	strv_release(&ca.got);
+	strv_release(&e->claim_ids);
 	e->failures[J_CLAIM] = 0;
 	log_debug("e2ee: %d Olm sessions made", ca.made);
 	progress(e);
@@ -483,6 +501,7 @@ static void start_claim(struct e2ee *e, const struct strv *ids)
 	cJSON *body = cJSON_CreateObject(), *otk = cJSON_AddObjectToObject(body, "one_time_keys");
 	char *json;
 
+	strv_release(&e->claim_ids);
 	for (size_t i = 0; i < ids->n; i++) {
 		char *u = xstrdup(ids->v[i]), *nl = strchr(u, '\n');
 		cJSON *uo;
@@ -491,8 +510,7 @@ static void start_claim(struct e2ee *e, const struct strv *ids)
 			uo = cJSON_AddObjectToObject(otk, u);
 		cJSON_AddStringToObject(uo, nl + 1, "signed_curve25519");
 		free(u);
-		/* if the claim brings nothing for it, do not hold messages for it */
-		nokey_add(e, ids->v[i]);
+		strv_push(&e->claim_ids, ids->v[i]);
 	}
 	cJSON_AddNumberToObject(body, "timeout", 10000);
 	json = print(body);

@@ -75,6 +75,7 @@ struct e2ee {
 
 	int64_t todevice_id;    /* the queued to-device send in flight */
 	struct nokey *nokeys;
+	struct strv claim_ids;  /* the claim in flight: "user\ndevice" */
 	struct ready *ready;
 	struct pending_row *ready_rows;
 	size_t n_ready_rows, i_ready_row;
