@@ -561,8 +561,10 @@ int e2ee_prepare(struct e2ee *e, const char *room_id)
 		store_rollback(e->st);
 		goto out;
 	}
-	if (sh.need_claim.n && !e->timer[J_CLAIM]) {
-		start_claim(e, &sh.need_claim);
+	if (sh.need_claim.n) {
+		/* a claim that failed is retried by its timer, which comes back */
+		if (!e->timer[J_CLAIM])
+			start_claim(e, &sh.need_claim);
 		rc = 1;
 		goto out;
 	}
