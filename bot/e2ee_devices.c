@@ -90,9 +90,8 @@ out:
 	return rc;
 }
 
-static int apply_query(struct e2ee *e, void *arg)
+int devices_apply(struct e2ee *e, const cJSON *resp)
 {
-	const cJSON *resp = ((struct query_apply *)arg)->resp;
 	const cJSON *dk = jget(resp, "device_keys"), *failures = jget(resp, "failures");
 
 	for (size_t i = 0; i < e->q_users.n; i++) {
@@ -111,6 +110,11 @@ static int apply_query(struct e2ee *e, void *arg)
 			return -1;
 	}
 	return 0;
+}
+
+static int apply_query(struct e2ee *e, void *arg)
+{
+	return devices_apply(e, ((struct query_apply *)arg)->resp);
 }
 
 static void query_done(struct e2ee *e)

@@ -146,6 +146,9 @@ void start_xsign(struct e2ee *e);
 
 /* ---------- e2ee_devices.c ---------- */
 
+/* A /keys/query answer for the users in e->q_users (their generations in
+ * e->q_gens), checked device by device, in the caller's transaction. */
+int devices_apply(struct e2ee *e, const cJSON *resp);
 /* POST /keys/query for the outdated device lists (J_QUERY). */
 void start_query(struct e2ee *e);
 

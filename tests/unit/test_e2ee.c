@@ -13,6 +13,8 @@
 
 #include "crypto.h"
 #include "e2ee.h"
+#include "e2ee_int.h"
+#include "signjson.h"
 #include "log.h"
 #include "loop.h"
 #include "mx_api.h"
@@ -428,6 +430,118 @@ static void test_garbled_olm(void **state)
 	}
 }
 
+/* A device of PEER as /keys/query gives it, self-signed by account a. */
+static cJSON *device_entry(const char *dev, struct crypto_account *a)
+{
+	char curve[CRYPTO_KEY_LEN + 1], ed[CRYPTO_KEY_LEN + 1], *k;
+	cJSON *o = cJSON_CreateObject(), *keys;
+
+	assert_int_equal(crypto_account_identity(a, curve, ed), 0);
+	cJSON_AddStringToObject(o, "user_id", PEER);
+	cJSON_AddStringToObject(o, "device_id", dev);
+	cJSON_AddItemToObject(o, "algorithms", cJSON_Parse("[\"m.olm.v1.curve25519-aes-sha2\","
+							   "\"m.megolm.v1.aes-sha2\"]"));
+	keys = cJSON_AddObjectToObject(o, "keys");
+	k = xasprintf("curve25519:%s", dev);
+	cJSON_AddStringToObject(keys, k, curve);
+	free(k);
+	k = xasprintf("ed25519:%s", dev);
+	cJSON_AddStringToObject(keys, k, ed);
+	free(k);
+	assert_int_equal(signjson_sign_account(o, PEER, dev, a), 0);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "unsigned"), "device_display_name",
+			      cJSON_CreateString("phone"));
+	return o;
+}
+
+/* Apply a /keys/query answer listing 'devs' (taken) for PEER. */
+static void query_answer(struct fx *f, cJSON *devs)
+{
+	cJSON *resp = cJSON_CreateObject();
+	int64_t *gens = NULL;
+	struct strv users = { 0 };
+
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(resp, "device_keys"), PEER, devs);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_tracked_ensure(f->st, PEER), 0);
+	assert_int_equal(store_tracked_changed(f->st, PEER), 0);
+	assert_int_equal(store_tracked_outdated(f->st, &users, &gens), 0);
+	f->e->q_users = users;
+	f->e->q_gens = gens;
+	assert_int_equal(devices_apply(f->e, resp), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_tracked_is_fresh(f->st, PEER), 1);
+	strv_release(&f->e->q_users);
+	free(f->e->q_gens);
+	f->e->q_gens = NULL;
+	cJSON_Delete(resp);
+}
+
+/* PEER's device 'dev' as stored: its ed25519 key (caller frees) and
+ * *deleted, or NULL when unknown. */
+static char *stored_ed(struct fx *f, const char *dev, int *deleted)
+{
+	struct device_row *rows = NULL;
+	size_t n = 0;
+	char *ed = NULL;
+
+	assert_int_equal(store_devices(f->st, PEER, &rows, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].device_id, dev)) {
+			ed = xstrdup(rows[i].ed25519);
+			*deleted = rows[i].deleted;
+		}
+	store_device_rows_free(rows, n);
+	return ed;
+}
+
+static void test_device_lists_checked(void **state)
+{
+	struct fx *f = *state;
+	struct crypto_account *other = crypto_account_new();
+	cJSON *devs, *forged;
+	char *ed;
+	int deleted = -1;
+
+	/* a well-signed device is taken */
+	devs = cJSON_CreateObject();
+	cJSON_AddItemToObject(devs, "PHONE", device_entry("PHONE", f->peer));
+	query_answer(f, devs);
+	ed = stored_ed(f, "PHONE", &deleted);
+	assert_non_null(ed);
+	assert_string_equal(ed, f->peer_ed);
+	assert_int_equal(deleted, 0);
+	free(ed);
+
+	/* the same device ID with another ed25519 key, even well signed by
+	 * it, is refused: the old key stays */
+	devs = cJSON_CreateObject();
+	cJSON_AddItemToObject(devs, "PHONE", device_entry("PHONE", other));
+	/* a device whose signature does not match its keys is not taken */
+	forged = device_entry("LAPTOP", other);
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(forged, "keys"),
+					       "curve25519:LAPTOP",
+					       cJSON_CreateString(f->peer_curve));
+	cJSON_AddItemToObject(devs, "LAPTOP", forged);
+	/* nor one filed under another device ID than its own */
+	cJSON_AddItemToObject(devs, "TABLET", device_entry("WATCH", other));
+	query_answer(f, devs);
+	ed = stored_ed(f, "PHONE", &deleted);
+	assert_string_equal(ed, f->peer_ed);
+	free(ed);
+	assert_null(stored_ed(f, "LAPTOP", &deleted));
+	assert_null(stored_ed(f, "TABLET", &deleted));
+	assert_null(stored_ed(f, "WATCH", &deleted));
+
+	/* a device the answer no longer lists is gone */
+	query_answer(f, cJSON_CreateObject());
+	ed = stored_ed(f, "PHONE", &deleted);
+	assert_non_null(ed);
+	assert_int_equal(deleted, 1);
+	free(ed);
+	crypto_account_free(other);
+}
+
 static void test_key_file_rules(void **state)
 {
 	struct fx *f = *state;
@@ -467,6 +581,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forgeries_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbled_olm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_lists_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_file_rules, setup, teardown),
 	};
 
