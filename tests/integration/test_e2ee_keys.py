@@ -52,3 +52,35 @@ def test_undecryptable_message_answered(homeserver, bot_factory, e2ee_user, monk
         assert "gave up waiting for the key" in bot.log()
         await alice.close()
     run(go(), 150)
+
+
+def test_encryption_off(homeserver, bot_factory, e2ee_user):
+    """encryption.enabled = false turns all of it off: no key file, no keys
+    on the server, encrypted rooms ignored; plain rooms answered as ever."""
+    bot = bot_factory(homeserver, extra="[encryption]\nenabled = false\n").start()
+
+    async def go():
+        alice = await e2ee_user("alice").login()
+        plain = await alice.create_room(invite=[bot.user_id], encrypted=False)
+        await alice.wait_member(plain, bot.user_id)
+        eid = await alice.send(plain, "!who-covers cyber")
+        a = await alice.wait_reply(plain, bot, eid, 60)
+        assert "_e2ee" not in a and "Cybersecurity" in a["content"]["body"], a
+
+        enc = await alice.create_room(invite=[bot.user_id])
+        await alice.wait_member(enc, bot.user_id)
+        await alice.prepare(enc, [], 10)
+        ignored = await alice.send(enc, "!who-covers privacy")
+        # the plain room's next answer shows the bot has read past it
+        eid = await alice.send(plain, "!issues")
+        await alice.wait_reply(plain, bot, eid, 60)
+        await alice.sync(1000)
+        assert not alice.replies_to(enc, bot.user_id, ignored)
+
+        status, r = await api(homeserver.base, alice.token, "POST", f"{CS}/keys/query",
+                              {"device_keys": {bot.user_id: []}})
+        assert status == 200 and not r["device_keys"].get(bot.user_id), r
+        assert not (bot.dir / "caucus.key").exists()
+        assert "e2ee:" not in bot.log()
+        await alice.close()
+    run(go(), 120)
