@@ -533,6 +533,9 @@ static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out
 	*out = NULL;
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "sender")) &&
+	    !strcmp(cJSON_GetObjectItemCaseSensitive(ev, "sender")->valuestring, d->me))
+		return 0;       /* our own echo: never read, no need to decrypt it */
 	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
 }
 

@@ -161,8 +161,8 @@ int to_device_encrypted(struct e2ee *e, const cJSON *ev);
 
 /* ---------- e2ee_send.c ---------- */
 
-/* Send the head of the to-device queue (J_TODEVICE); progress() when the
- * queue is empty. */
-void start_todevice(struct e2ee *e);
+/* Send the head of the to-device queue (J_TODEVICE): 1 started, 0 the
+ * queue is empty, -1 error (retried by the job's timer). */
+int start_todevice(struct e2ee *e);
 
 #endif

@@ -37,10 +37,11 @@ static void on_todevice(void *ud, const struct mx_result *r)
 		return;
 	}
 	e->failures[J_TODEVICE] = 0;
-	kick_job(e, J_TODEVICE);
+	if (start_todevice(e) == 0)
+		progress(e);    /* the keys are out: rooms waiting for them may be sealed */
 }
 
-void start_todevice(struct e2ee *e)
+int start_todevice(struct e2ee *e)
 {
 	char *txn = NULL, *type = NULL, *body = NULL, *path, *et, *tx;
 	int rc = store_to_device_head(e->st, &e->todevice_id, &txn, &type, &body);
@@ -49,9 +50,7 @@ void start_todevice(struct e2ee *e)
 		if (rc < 0)
 			job_failed(e, J_TODEVICE, "reading the to-device queue",
 				   store_errmsg(e->st));
-		else
-			progress(e);    /* the queue is empty: rooms may be sealed */
-		return;
+		return rc;
 	}
 	et = mx_api_escape(type);
 	tx = mx_api_escape(txn);
@@ -65,6 +64,7 @@ void start_todevice(struct e2ee *e)
 	free(txn);
 	free(type);
 	free_secret(body);
+	return 1;
 }
 
 /* ---------- claiming one-time keys, making Olm sessions ---------- */
