@@ -117,6 +117,16 @@ static int apply_query(struct e2ee *e, void *arg)
 	return devices_apply(e, ((struct query_apply *)arg)->resp);
 }
 
+/* The query's users count as answered, their devices as they were. */
+static int give_up_query(struct e2ee *e, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < e->q_users.n; i++)
+		if (store_tracked_fresh(e->st, e->q_users.v[i], e->q_gens[i]))
+			return -1;
+	return 0;
+}
+
 static void query_done(struct e2ee *e)
 {
 	strv_release(&e->q_users);
@@ -131,6 +141,14 @@ static void on_query(void *ud, const struct mx_result *r)
 	cJSON *j;
 
 	e->req[J_QUERY] = NULL;
+	if (r->outcome == MX_REFUSED && in_txn(e, give_up_query, NULL) == 0) {
+		/* asking again would get the same answer: never hold messages on it */
+		log_warn("e2ee: the server refused the device-key query (%s); the devices "
+			 "known so far get the room keys", r->error);
+		query_done(e);
+		progress(e);
+		return;
+	}
 	if (r->outcome != MX_OK) {
 		query_done(e);
 		job_failed(e, J_QUERY, "querying device keys", r->error);

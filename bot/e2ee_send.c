@@ -149,6 +149,15 @@ static void on_claim(void *ud, const struct mx_result *r)
 	cJSON *j;
 
 	e->req[J_CLAIM] = NULL;
+	if (r->outcome == MX_REFUSED) {
+		/* asking again would get the same answer: go on without them */
+		log_warn("e2ee: the server refused to hand out one-time keys (%s)", r->error);
+		for (size_t i = 0; i < e->claim_ids.n; i++)
+			nokey_add(e, e->claim_ids.v[i]);
+		strv_release(&e->claim_ids);
+		progress(e);
+		return;
+	}
 	if (r->outcome != MX_OK) {
 		strv_release(&e->claim_ids);
 		job_failed(e, J_CLAIM, "claiming one-time keys", r->error);
