@@ -123,30 +123,80 @@ static int bad_pickle_key(const struct crypto_pickle_key *k)
 	return 0;
 }
 
+/*
+ * libolm's four pickled objects (account, Olm session, Megolm inbound and
+ * outbound) have the same life cycle under per-type names: this makes, for
+ * each, the struct, NAME_alloc(), crypto_NAME_free() (wipes; NULL is a
+ * no-op), crypto_NAME_pickle() (caller frees) and crypto_NAME_load() (the
+ * caller owns the object; the pickle is only read).
+ */
+#define OLM_OBJECT(NAME, TYPE, OLM)						\
+struct crypto_##NAME {								\
+	TYPE *olm;      /* lives in mem */					\
+	void *mem;								\
+};										\
+										\
+static struct crypto_##NAME *NAME##_alloc(void)					\
+{										\
+	struct crypto_##NAME *x = xmalloc(sizeof(*x));				\
+										\
+	x->mem = xmalloc(olm_##OLM##_size());					\
+	x->olm = olm_##OLM(x->mem);						\
+	return x;								\
+}										\
+										\
+void crypto_##NAME##_free(struct crypto_##NAME *x)				\
+{										\
+	if (!x)									\
+		return;								\
+	olm_clear_##OLM(x->olm);						\
+	wipe_free(x->mem, olm_##OLM##_size());					\
+	free(x);								\
+}										\
+										\
+char *crypto_##NAME##_pickle(struct crypto_##NAME *x,				\
+			     const struct crypto_pickle_key *k)			\
+{										\
+	size_t cap, n;								\
+	char *out;								\
+										\
+	if (bad_pickle_key(k))							\
+		return NULL;							\
+	cap = olm_pickle_##OLM##_length(x->olm);				\
+	out = xmalloc(cap + 1);							\
+	n = olm_pickle_##OLM(x->olm, k->key, k->len, out, cap);			\
+	return text_result(out, cap + 1, n, olm_##OLM##_last_error(x->olm));	\
+}										\
+										\
+struct crypto_##NAME *crypto_##NAME##_load(const char *pickle,			\
+					   const struct crypto_pickle_key *k)	\
+{										\
+	struct crypto_##NAME *x;						\
+	char *copy;								\
+	size_t n;								\
+										\
+	if (!pickle || bad_pickle_key(k)) {					\
+		set_error("bad input");						\
+		return NULL;							\
+	}									\
+	x = NAME##_alloc();							\
+	copy = scratch(pickle, &n);						\
+	if (olm_unpickle_##OLM(x->olm, k->key, k->len, copy, n) == olm_error()) { \
+		set_error(olm_##OLM##_last_error(x->olm));			\
+		crypto_##NAME##_free(x);					\
+		x = NULL;							\
+	}									\
+	wipe_free(copy, n);							\
+	return x;								\
+}
+
+OLM_OBJECT(account, OlmAccount, account)
+OLM_OBJECT(session, OlmSession, session)
+OLM_OBJECT(inbound, OlmInboundGroupSession, inbound_group_session)
+OLM_OBJECT(outbound, OlmOutboundGroupSession, outbound_group_session)
+
 /* --- the Olm account ---------------------------------------------------- */
 
-struct crypto_account {
-	OlmAccount *olm;        /* lives in mem */
-	void *mem;
-};
-
-static struct crypto_account *account_alloc(void)
-{
-	struct crypto_account *a = xmalloc(sizeof(*a));
-
-	a->mem = xmalloc(olm_account_size());
-	a->olm = olm_account(a->mem);
-	return a;
-}
-
-void crypto_account_free(struct crypto_account *a)
-{
-	if (!a)
-		return;
-	olm_clear_account(a->olm);
-	wipe_free(a->mem, olm_account_size());
-	free(a);
-}
 
 /* The caller owns the account (crypto_account_free). */
 struct crypto_account *crypto_account_new(void)
@@ -169,42 +219,7 @@ out:
 	return ret;
 }
 
-/* The caller owns the account; pickle is only read. */
-struct crypto_account *crypto_account_load(const char *pickle,
-					   const struct crypto_pickle_key *k)
-{
-	struct crypto_account *a = NULL;
-	char *copy = NULL;
-	size_t n = 0;
 
-	if (!pickle || bad_pickle_key(k)) {
-		set_error("bad input");
-		return NULL;
-	}
-	a = account_alloc();
-	copy = scratch(pickle, &n);
-	if (olm_unpickle_account(a->olm, k->key, k->len, copy, n) == olm_error()) {
-		set_error(olm_account_last_error(a->olm));
-		crypto_account_free(a);
-		a = NULL;
-	}
-	wipe_free(copy, n);
-	return a;
-}
-
-/* The caller frees the pickle (free). */
-char *crypto_account_pickle(struct crypto_account *a, const struct crypto_pickle_key *k)
-{
-	size_t len, n;
-	char *out;
-
-	if (bad_pickle_key(k))
-		return NULL;
-	len = olm_pickle_account_length(a->olm);
-	out = xmalloc(len + 1);
-	n = olm_pickle_account(a->olm, k->key, k->len, out, len);
-	return text_result(out, len + 1, n, olm_account_last_error(a->olm));
-}
 
 /* Copies one 43-character key from the identity JSON into dst. */
 static int identity_key(const cJSON *keys, const char *name, char *dst)
@@ -332,28 +347,6 @@ void crypto_account_forget_old_fallback(struct crypto_account *a)
 
 /* --- Olm sessions ------------------------------------------------------- */
 
-struct crypto_session {
-	OlmSession *olm;        /* lives in mem */
-	void *mem;
-};
-
-static struct crypto_session *session_alloc(void)
-{
-	struct crypto_session *s = xmalloc(sizeof(*s));
-
-	s->mem = xmalloc(olm_session_size());
-	s->olm = olm_session(s->mem);
-	return s;
-}
-
-void crypto_session_free(struct crypto_session *s)
-{
-	if (!s)
-		return;
-	olm_clear_session(s->olm);
-	wipe_free(s->mem, olm_session_size());
-	free(s);
-}
 
 /* The caller owns the session; the keys are only read. */
 struct crypto_session *crypto_session_outbound(struct crypto_account *a,
@@ -505,67 +498,10 @@ char *crypto_session_id(struct crypto_session *s)
 	return text_result(out, cap + 1, n, olm_session_last_error(s->olm));
 }
 
-/* The caller frees the pickle (free). */
-char *crypto_session_pickle(struct crypto_session *s, const struct crypto_pickle_key *k)
-{
-	size_t cap, n;
-	char *out;
 
-	if (bad_pickle_key(k))
-		return NULL;
-	cap = olm_pickle_session_length(s->olm);
-	out = xmalloc(cap + 1);
-	n = olm_pickle_session(s->olm, k->key, k->len, out, cap);
-	return text_result(out, cap + 1, n, olm_session_last_error(s->olm));
-}
-
-/* The caller owns the session; pickle is only read. */
-struct crypto_session *crypto_session_load(const char *pickle,
-					   const struct crypto_pickle_key *k)
-{
-	struct crypto_session *s;
-	char *copy;
-	size_t n;
-
-	if (!pickle || bad_pickle_key(k)) {
-		set_error("bad input");
-		return NULL;
-	}
-	s = session_alloc();
-	copy = scratch(pickle, &n);
-	if (olm_unpickle_session(s->olm, k->key, k->len, copy, n) == olm_error()) {
-		set_error(olm_session_last_error(s->olm));
-		crypto_session_free(s);
-		s = NULL;
-	}
-	wipe_free(copy, n);
-	return s;
-}
 
 /* --- Megolm, receiving side -------------------------------------------- */
 
-struct crypto_inbound {
-	OlmInboundGroupSession *olm;    /* lives in mem */
-	void *mem;
-};
-
-static struct crypto_inbound *inbound_alloc(void)
-{
-	struct crypto_inbound *g = xmalloc(sizeof(*g));
-
-	g->mem = xmalloc(olm_inbound_group_session_size());
-	g->olm = olm_inbound_group_session(g->mem);
-	return g;
-}
-
-void crypto_inbound_free(struct crypto_inbound *g)
-{
-	if (!g)
-		return;
-	olm_clear_inbound_group_session(g->olm);
-	wipe_free(g->mem, olm_inbound_group_session_size());
-	free(g);
-}
 
 /* The caller owns the session; session_key is only read (libolm decodes
  * it into a buffer of its own). */
@@ -664,68 +600,10 @@ char *crypto_inbound_decrypt(struct crypto_inbound *g, const char *ciphertext, s
 	return out;
 }
 
-/* The caller frees the pickle (free). */
-char *crypto_inbound_pickle(struct crypto_inbound *g, const struct crypto_pickle_key *k)
-{
-	size_t cap, n;
-	char *out;
 
-	if (bad_pickle_key(k))
-		return NULL;
-	cap = olm_pickle_inbound_group_session_length(g->olm);
-	out = xmalloc(cap + 1);
-	n = olm_pickle_inbound_group_session(g->olm, k->key, k->len, out, cap);
-	return text_result(out, cap + 1, n, olm_inbound_group_session_last_error(g->olm));
-}
-
-/* The caller owns the session; pickle is only read. */
-struct crypto_inbound *crypto_inbound_load(const char *pickle,
-					   const struct crypto_pickle_key *k)
-{
-	struct crypto_inbound *g;
-	char *copy;
-	size_t n;
-
-	if (!pickle || bad_pickle_key(k)) {
-		set_error("bad input");
-		return NULL;
-	}
-	g = inbound_alloc();
-	copy = scratch(pickle, &n);
-	if (olm_unpickle_inbound_group_session(g->olm, k->key, k->len, copy, n) ==
-	    olm_error()) {
-		set_error(olm_inbound_group_session_last_error(g->olm));
-		crypto_inbound_free(g);
-		g = NULL;
-	}
-	wipe_free(copy, n);
-	return g;
-}
 
 /* --- Megolm, sending side ---------------------------------------------- */
 
-struct crypto_outbound {
-	OlmOutboundGroupSession *olm;   /* lives in mem */
-	void *mem;
-};
-
-static struct crypto_outbound *outbound_alloc(void)
-{
-	struct crypto_outbound *o = xmalloc(sizeof(*o));
-
-	o->mem = xmalloc(olm_outbound_group_session_size());
-	o->olm = olm_outbound_group_session(o->mem);
-	return o;
-}
-
-void crypto_outbound_free(struct crypto_outbound *o)
-{
-	if (!o)
-		return;
-	olm_clear_outbound_group_session(o->olm);
-	wipe_free(o->mem, olm_outbound_group_session_size());
-	free(o);
-}
 
 /* The caller owns the session (crypto_outbound_free). */
 struct crypto_outbound *crypto_outbound_new(void)
@@ -783,43 +661,7 @@ char *crypto_outbound_encrypt(struct crypto_outbound *o, const void *plaintext, 
 	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
 }
 
-/* The caller frees the pickle (free). */
-char *crypto_outbound_pickle(struct crypto_outbound *o, const struct crypto_pickle_key *k)
-{
-	size_t cap, n;
-	char *out;
 
-	if (bad_pickle_key(k))
-		return NULL;
-	cap = olm_pickle_outbound_group_session_length(o->olm);
-	out = xmalloc(cap + 1);
-	n = olm_pickle_outbound_group_session(o->olm, k->key, k->len, out, cap);
-	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
-}
-
-/* The caller owns the session; pickle is only read. */
-struct crypto_outbound *crypto_outbound_load(const char *pickle,
-					     const struct crypto_pickle_key *k)
-{
-	struct crypto_outbound *o;
-	char *copy;
-	size_t n;
-
-	if (!pickle || bad_pickle_key(k)) {
-		set_error("bad input");
-		return NULL;
-	}
-	o = outbound_alloc();
-	copy = scratch(pickle, &n);
-	if (olm_unpickle_outbound_group_session(o->olm, k->key, k->len, copy, n) ==
-	    olm_error()) {
-		set_error(olm_outbound_group_session_last_error(o->olm));
-		crypto_outbound_free(o);
-		o = NULL;
-	}
-	wipe_free(copy, n);
-	return o;
-}
 
 /* --- ed25519 signing keys ---------------------------------------------- */
 
