@@ -197,7 +197,6 @@ OLM_OBJECT(outbound, OlmOutboundGroupSession, outbound_group_session)
 
 /* --- the Olm account ---------------------------------------------------- */
 
-
 /* The caller owns the account (crypto_account_free). */
 struct crypto_account *crypto_account_new(void)
 {
@@ -218,8 +217,6 @@ out:
 	crypto_account_free(a);
 	return ret;
 }
-
-
 
 /* Copies one 43-character key from the identity JSON into dst. */
 static int identity_key(const cJSON *keys, const char *name, char *dst)
@@ -346,7 +343,6 @@ void crypto_account_forget_old_fallback(struct crypto_account *a)
 }
 
 /* --- Olm sessions ------------------------------------------------------- */
-
 
 /* The caller owns the session; the keys are only read. */
 struct crypto_session *crypto_session_outbound(struct crypto_account *a,
@@ -498,10 +494,7 @@ char *crypto_session_id(struct crypto_session *s)
 	return text_result(out, cap + 1, n, olm_session_last_error(s->olm));
 }
 
-
-
 /* --- Megolm, receiving side -------------------------------------------- */
-
 
 /* The caller owns the session; session_key is only read (libolm decodes
  * it into a buffer of its own). */
@@ -600,10 +593,7 @@ char *crypto_inbound_decrypt(struct crypto_inbound *g, const char *ciphertext, s
 	return out;
 }
 
-
-
 /* --- Megolm, sending side ---------------------------------------------- */
-
 
 /* The caller owns the session (crypto_outbound_free). */
 struct crypto_outbound *crypto_outbound_new(void)
@@ -660,8 +650,6 @@ char *crypto_outbound_encrypt(struct crypto_outbound *o, const void *plaintext, 
 	n = olm_group_encrypt(o->olm, plaintext, len, (uint8_t *)out, cap);
 	return text_result(out, cap + 1, n, olm_outbound_group_session_last_error(o->olm));
 }
-
-
 
 /* --- ed25519 signing keys ---------------------------------------------- */
 
