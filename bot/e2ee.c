@@ -178,6 +178,10 @@ struct e2ee *e2ee_new(struct store *st, struct mx_api *api, struct loop *loop,
 	}
 	crypto_account_free(a);
 	free(dev);
+	dev = store_meta_get(st, "e2ee.xsign");
+	if (dev && (!strcmp(dev, "signed") || !strcmp(dev, "foreign")))
+		e->xsign_step = 3;      /* cross-signing was settled at an earlier start */
+	free(dev);
 	/* device lists may have changed while we were away */
 	if (store_begin(st) || store_tracked_ensure(st, e->me) || store_tracked_from_rooms(st) ||
 	    store_tracked_all_outdated(st) || store_commit(st))
@@ -333,11 +337,6 @@ void kick_job(struct e2ee *e, enum job j)
 
 void e2ee_kick(struct e2ee *e)
 {
-	char *xs = store_meta_get(e->st, "e2ee.xsign");
-
-	if (xs && (!strcmp(xs, "signed") || !strcmp(xs, "foreign")))
-		e->xsign_step = 3;
-	free(xs);
 	kick_job(e, J_UPLOAD);
 	kick_job(e, J_XSIGN);
 	kick_job(e, J_QUERY);

@@ -534,17 +534,12 @@ int e2ee_prepare(struct e2ee *e, const char *room_id)
 {
 	struct share sh = { .room_id = room_id };
 	int enc = store_room_encrypted(e->st, room_id, NULL, NULL), rc = -1, st;
-	int64_t tid;
-	char *a = NULL, *b = NULL, *c = NULL;
 
 	if (enc <= 0)
 		return enc;
 	if (e->req[J_QUERY] || e->req[J_CLAIM] || e->req[J_TODEVICE] || e->timer[J_TODEVICE])
 		return 1;       /* progress() comes when they finish */
-	st = store_to_device_head(e->st, &tid, &a, &b, &c);
-	free(a);
-	free(b);
-	free_secret(c);
+	st = store_to_device_waiting(e->st);
 	if (st) {
 		if (st > 0)
 			kick_job(e, J_TODEVICE);

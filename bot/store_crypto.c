@@ -578,3 +578,15 @@ int store_to_device_del(struct store *st, int64_t id)
 	store_bind_i64(s, 1, id);
 	return store_exec_stmt(st, s);
 }
+
+int store_to_device_waiting(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM to_device LIMIT 1");
+	int rc;
+
+	if (!s)
+		return -1;
+	if ((rc = one(st, s, "reading the to-device queue")) == 1)
+		sqlite3_reset(s);
+	return rc;
+}

@@ -141,5 +141,7 @@ int store_to_device_add(struct store *st, const char *txn_id, const char *event_
 int store_to_device_head(struct store *st, int64_t *id, char **txn_id, char **event_type,
 			 char **body);
 int store_to_device_del(struct store *st, int64_t id);
+/* 1 when sends are queued, 0 when none, -1 on error. */
+int store_to_device_waiting(struct store *st);
 
 #endif
