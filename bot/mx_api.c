@@ -204,37 +204,33 @@ struct mx_http_req *mx_api_whoami(struct mx_api *a, mx_api_cb cb, void *ud)
 		     CALL_PLAIN, cb, ud);
 }
 
-struct mx_http_req *mx_api_resolve(struct mx_api *a, const char *alias, mx_api_cb cb, void *ud)
+/* A plain call on a path with one escaped segment: fmt holds one %s. */
+static struct mx_http_req *on_path(struct mx_api *a, const char *method, const char *fmt,
+				   const char *segment, const char *body, mx_api_cb cb,
+				   void *ud)
 {
-	char *e = mx_http_escape(alias), *path = xasprintf(API "/directory/room/%s", e);
+	char *e = mx_http_escape(segment), *path = xasprintf(fmt, e);
 	struct mx_http_req *req;
 
-	req = start(a, "GET", path, NULL, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	req = start(a, method, path, body, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
 	free(e);
 	free(path);
 	return req;
+}
+
+struct mx_http_req *mx_api_resolve(struct mx_api *a, const char *alias, mx_api_cb cb, void *ud)
+{
+	return on_path(a, "GET", API "/directory/room/%s", alias, NULL, cb, ud);
 }
 
 struct mx_http_req *mx_api_join(struct mx_api *a, const char *room, mx_api_cb cb, void *ud)
 {
-	char *e = mx_http_escape(room), *path = xasprintf(API "/join/%s", e);
-	struct mx_http_req *req;
-
-	req = start(a, "POST", path, "{}", CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
-	free(e);
-	free(path);
-	return req;
+	return on_path(a, "POST", API "/join/%s", room, "{}", cb, ud);
 }
 
 struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_cb cb, void *ud)
 {
-	char *e = mx_http_escape(room_id), *path = xasprintf(API "/rooms/%s/leave", e);
-	struct mx_http_req *req;
-
-	req = start(a, "POST", path, "{}", CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
-	free(e);
-	free(path);
-	return req;
+	return on_path(a, "POST", API "/rooms/%s/leave", room_id, "{}", cb, ud);
 }
 
 struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
