@@ -93,13 +93,28 @@ static int subject(struct cmd_ctx *ctx, const char *user)
 
 /* ---- !issues ---- */
 
+/*
+ * "all" as the only argument lifts the cut of a long list; 1 with *all
+ * set when the arguments are fine, 0 when answered.
+ */
+static int all_arg(struct cmd_ctx *ctx, const char *name, int *all)
+{
+	*all = ctx->argc == 1 && str_ieq(ctx->argv[0], "all");
+	if (ctx->argc && !*all) {
+		cmd_usage(ctx, "%s%s takes no arguments but 'all'.", ctx->prefix, name);
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd_issues(struct cmd_ctx *ctx)
 {
-	static const char *const titles[] = { "Issue", "Aliases", "Room", "Leads" };
 	struct issue_list l = { 0 };
+	size_t shown;
+	int all;
 
-	if (ctx->argc)
-		return cmd_usage(ctx, "%sissues takes no arguments.", ctx->prefix);
+	if (!all_arg(ctx, "issues", &all))
+		return 0;
 	if (store_issue_list(ctx->st, 0, &l)) {
 		store_issue_list_release(&l);
 		return -1;
@@ -109,33 +124,38 @@ static int cmd_issues(struct cmd_ctx *ctx)
 			 "<name>.", ctx->prefix);
 		goto out;
 	}
-	doc_begin(ctx->doc, DOC_PARA);
-	doc_strong(ctx->doc, "%zu issue%s", l.n, plural(l.n));
-	doc_end(ctx->doc);
-	doc_table(ctx->doc, ARRAY_LEN(titles), titles);
-	for (size_t i = 0; i < l.n; i++) {
+	doc_heading(ctx->doc, "%zu issue%s", l.n, plural(l.n));
+	shown = doc_list_shown(l.n, all);
+	for (size_t i = 0; i < shown; i++) {
 		const struct issue_row *r = &l.v[i];
 
-		doc_begin(ctx->doc, DOC_ROW);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s (%s)", r->name, r->slug);
-		doc_cell(ctx->doc);
+		/* Cybersecurity (cybersecurity, cyber, res130) — this room; lead Alice */
+		doc_begin(ctx->doc, DOC_ITEM);
+		doc_strong(ctx->doc, "%s", r->name);
+		doc_text(ctx->doc, " (%s", r->slug);
 		for (size_t k = 0; k < r->aliases.n; k++)
-			doc_text(ctx->doc, "%s%s", k ? ", " : "", r->aliases.v[k]);
-		if (!r->aliases.n)
-			doc_text(ctx->doc, "-");
-		doc_cell(ctx->doc);
+			doc_text(ctx->doc, ", %s", r->aliases.v[k]);
+		doc_text(ctx->doc, ") — ");
 		if (!r->room_id)
 			doc_text(ctx->doc, "no room");
 		else if (!strcmp(r->room_id, ctx->msg->room_id))
 			doc_text(ctx->doc, "this room");
 		else
 			doc_text(ctx->doc, "%s", r->room_id);
-		doc_cell(ctx->doc);
-		if (r->leads.n)
+		doc_text(ctx->doc, "; ");
+		if (r->leads.n) {
+			doc_text(ctx->doc, "lead%s ", plural(r->leads.n));
 			user_list(ctx, &r->leads);
-		else
+		} else {
 			doc_strong(ctx->doc, "no lead");
+		}
+		doc_end(ctx->doc);
+	}
+	if (shown < l.n) {
+		char more[64];
+
+		snprintf(more, sizeof(more), "%sissues all", ctx->prefix);
+		doc_more(ctx->doc, l.n - shown, more);
 	}
 out:
 	store_issue_list_release(&l);
@@ -467,15 +487,14 @@ out:
 
 static int cmd_coverage(struct cmd_ctx *ctx)
 {
-	static const char *const titles[] = { "Issue", "Leads", "Backups" };
 	struct issue_list l = { 0 };
 	struct session_list open = { 0 }, all = { 0 };
 	struct buf first;
-	size_t nolead = 0;
-	int rc = 0;
+	size_t nolead = 0, shown;
+	int rc = 0, every;
 
-	if (ctx->argc)
-		return cmd_usage(ctx, "%scoverage takes no arguments.", ctx->prefix);
+	if (!all_arg(ctx, "coverage", &every))
+		return 0;
 	if (store_issue_list(ctx->st, 0, &l) ||
 	    store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 1, &open) ||
 	    store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 0, &all)) {
@@ -502,30 +521,44 @@ static int cmd_coverage(struct cmd_ctx *ctx)
 	doc_strong(ctx->doc, "%s", first.data);
 	doc_end(ctx->doc);
 	buf_release(&first);
-	if (l.n) {
-		doc_table(ctx->doc, ARRAY_LEN(titles), titles);
-		for (size_t i = 0; i < l.n; i++) {
-			const struct issue_row *r = &l.v[i];
+	/* Cybersecurity — lead Alice; backup Bob */
+	shown = doc_list_shown(l.n, every);
+	for (size_t i = 0; i < shown; i++) {
+		const struct issue_row *r = &l.v[i];
 
-			doc_begin(ctx->doc, DOC_ROW);
-			doc_cell(ctx->doc);
-			doc_text(ctx->doc, "%s", r->name);
-			doc_cell(ctx->doc);
-			if (r->leads.n)
-				user_list(ctx, &r->leads);
-			else
-				doc_strong(ctx->doc, "NO LEAD");
-			doc_cell(ctx->doc);
-			if (r->backups.n)
-				user_list(ctx, &r->backups);
-			else
-				doc_text(ctx->doc, "-");
+		doc_begin(ctx->doc, DOC_ITEM);
+		doc_strong(ctx->doc, "%s", r->name);
+		doc_text(ctx->doc, " — ");
+		if (r->leads.n) {
+			doc_text(ctx->doc, "lead%s ", plural(r->leads.n));
+			user_list(ctx, &r->leads);
+		} else {
+			doc_strong(ctx->doc, "NO LEAD");
 		}
+		if (r->backups.n) {
+			doc_text(ctx->doc, "; backup%s ", plural(r->backups.n));
+			user_list(ctx, &r->backups);
+		}
+		doc_end(ctx->doc);
+	}
+	if (shown < l.n) {
+		char more[64];
+
+		snprintf(more, sizeof(more), "%scoverage all", ctx->prefix);
+		doc_more(ctx->doc, l.n - shown, more);
 	}
 	if (open.n) {
+		size_t n = doc_list_shown(open.n, every);
+
 		doc_heading(ctx->doc, "Nobody attending (next 24 h)");
-		for (size_t i = 0; i < open.n; i++)
+		for (size_t i = 0; i < n; i++)
 			cmd_session_item(ctx, &open.v[i], 1, 1);
+		if (n < open.n) {
+			char more[64];
+
+			snprintf(more, sizeof(more), "%suncovered all", ctx->prefix);
+			doc_more(ctx->doc, open.n - n, more);
+		}
 	}
 out:
 	store_issue_list_release(&l);
@@ -537,7 +570,7 @@ out:
 /* ---- the table ---- */
 
 const struct cmd_entry cmd_issue_table[] = {
-	{ "issues", "", "every issue: name, aliases, room, leads", "issues", 0, cmd_issues },
+	{ "issues", "[all]", "every issue: name, aliases, room, leads", "issues", 0, cmd_issues },
 	{ "issue add", "<slug> <name...>", "create an issue", "issue add ots Over-the-top services",
 	  1, cmd_issue_add },
 	{ "issue link", "<issue>", "link this room to the issue", "issue link cybersecurity", 1,
@@ -552,8 +585,7 @@ const struct cmd_entry cmd_issue_table[] = {
 	{ "who-covers", "<issue>",
 	  "who covers the issue, leads first, and who attends its next session",
 	  "who-covers privacy", 0, cmd_who_covers },
-	{ "coverage", "",
-	  "every issue's leads and backups; gaps flagged, with the next 24 h of sessions "
-	  "nobody attends", "coverage", 0, cmd_coverage },
+	{ "coverage", "[all]", "every issue's leads and backups, gaps flagged; unattended "
+	  "sessions of the next 24 h", "coverage", 0, cmd_coverage },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

@@ -205,19 +205,27 @@ out:
 	return rc;
 }
 
+/* A last argument "all": every item of a list, not the first
+ * DOC_LIST_SHOWN.  Takes it off the arguments; 1 when it was there. */
+static int take_all(struct cmd_ctx *ctx)
+{
+	if (!ctx->argc || !str_ieq(ctx->argv[ctx->argc - 1], "all"))
+		return 0;
+	ctx->argc--;
+	return 1;
+}
+
 static int cmd_actions(struct cmd_ctx *ctx)
 {
-	static const char *const titles_all[] = { "#", "Issue", "For", "Action", "Age" };
-	static const char *const titles_one[] = { "#", "For", "Action", "Age" };
 	struct action_list al = { 0 };
 	struct issue is = { 0 };
-	int all = ctx->room_issue <= 0;
-	size_t shown = 0;
+	int all = ctx->room_issue <= 0, every = take_all(ctx);
+	size_t shown = 0, limit, written = 0;
 	int rc = -1;
 
 	if (ctx->argc)
-		return cmd_usage(ctx, "%sactions takes no arguments: in an issue room it lists "
-				 "that issue's, elsewhere every issue's.", ctx->prefix);
+		return cmd_usage(ctx, "%sactions takes no arguments but 'all': in an issue room "
+				 "it lists that issue's, elsewhere every issue's.", ctx->prefix);
 	if (!all && cmd_issue_by_id(ctx, ctx->room_issue, &is))
 		return -1;
 	if (store_action_open(ctx->st, all ? 0 : is.id, &al))
@@ -243,32 +251,32 @@ static int cmd_actions(struct cmd_ctx *ctx)
 	else
 		doc_heading(ctx->doc, "%zu open %s in %s", shown, shown == 1 ? "action" : "actions",
 			    is.name);
-	if (all)
-		doc_table(ctx->doc, ARRAY_LEN(titles_all), titles_all);
-	else
-		doc_table(ctx->doc, ARRAY_LEN(titles_one), titles_one);
-	for (size_t i = 0; i < al.n; i++) {
+	/* #3 Alice: draft the statement (Cybersecurity, opened 2h ago) */
+	limit = doc_list_shown(shown, every);
+	for (size_t i = 0; i < al.n && written < limit; i++) {
 		const struct action_item *a = &al.v[i];
 		char age[32], *text;
 		if (!a->id)
 			continue;
+		written++;
 		text = digest_clip(a->text, CLIP_BYTES);
 		age_str(ctx->now - a->created_ms / 1000, age, sizeof(age));
-		doc_begin(ctx->doc, DOC_ROW);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%lld", (long long)a->id);
-		if (all) {
-			doc_cell(ctx->doc);
-			doc_text(ctx->doc, "%s", a->issue);
-		}
-		doc_cell(ctx->doc);
+		doc_begin(ctx->doc, DOC_ITEM);
+		doc_strong(ctx->doc, "#%lld", (long long)a->id);
+		doc_text(ctx->doc, " ");
 		cmd_doc_user(ctx, a->assignee);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s", text);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s", age);
+		doc_text(ctx->doc, ": %s (", text);
+		if (all)
+			doc_text(ctx->doc, "%s, ", a->issue);
+		doc_text(ctx->doc, "opened %s%s)", age, strcmp(age, "just now") ? " ago" : "");
 		doc_end(ctx->doc);
 		free(text);
+	}
+	if (written < shown) {
+		char more[64];
+
+		snprintf(more, sizeof(more), "%sactions all", ctx->prefix);
+		doc_more(ctx->doc, shown - written, more);
 	}
 	doc_para(ctx->doc, "Close one with %sdone <n>.", ctx->prefix);
 	rc = 0;
@@ -357,11 +365,10 @@ out:
 
 static int cmd_positions(struct cmd_ctx *ctx)
 {
-	static const char *const titles[] = { "Actor", "Stance", "Since", "Note" };
 	struct position_list latest = { 0 };
 	struct issue is;
-	size_t i = 0;
-	int rc = -1;
+	size_t i = 0, shown;
+	int rc = -1, every = take_all(ctx);
 
 	if (cmd_issue_or_room(ctx, &i, &is, NULL))
 		return 0;
@@ -387,24 +394,28 @@ static int cmd_positions(struct cmd_ctx *ctx)
 	}
 	doc_heading(ctx->doc, "Positions on %s: %zu %s", is.name, latest.n,
 		    latest.n == 1 ? "actor" : "actors");
-	doc_table(ctx->doc, ARRAY_LEN(titles), titles);
-	for (size_t k = 0; k < latest.n; k++) {
+	/* CEPT oppose (was support), since Mon 5 Nov — "no mandate expansion" */
+	shown = doc_list_shown(latest.n, every);
+	for (size_t k = 0; k < shown; k++) {
 		const struct position *p = &latest.v[k];
 		char day[32], *text = p->text ? digest_clip(p->text, 160) : NULL;
 		tz_format_day(ctx->tz, p->ts_ms / 1000, day, sizeof(day));
-		doc_begin(ctx->doc, DOC_ROW);
-		doc_cell(ctx->doc);
+		doc_begin(ctx->doc, DOC_ITEM);
 		doc_strong(ctx->doc, "%s", p->actor);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s", p->stance);
+		doc_text(ctx->doc, " %s", p->stance);
 		if (p->before && !str_ieq(p->before, p->stance))
 			doc_text(ctx->doc, " (was %s)", p->before);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s", day);
-		doc_cell(ctx->doc);
-		doc_text(ctx->doc, "%s", text && *text ? text : "—");
+		doc_text(ctx->doc, ", since %s", day);
+		if (text && *text)
+			doc_text(ctx->doc, " — %s", text);
 		doc_end(ctx->doc);
 		free(text);
+	}
+	if (shown < latest.n) {
+		char more[160];
+
+		snprintf(more, sizeof(more), "%spositions %s all", ctx->prefix, is.slug);
+		doc_more(ctx->doc, latest.n - shown, more);
 	}
 out:
 	store_position_list_release(&latest);
@@ -737,13 +748,13 @@ const struct cmd_entry cmd_log_table[] = {
 	{ "action", "<user> <text>", "give someone an action item (they are mentioned)",
 	  "action @bob:example.org draft our statement for Com 5", 0, cmd_action },
 	{ "done", "<n>", "close action item n (anyone may)", "done 5", 0, cmd_done },
-	{ "actions", "", "open action items (this issue's, or every issue's)", "actions", 0,
+	{ "actions", "[all]", "open action items (this issue's, or every issue's)", "actions", 0,
 	  cmd_actions },
 	{ "position", "<actor> <stance> [text...]",
 	  "record an actor's stance on this issue (stance: one word)",
 	  "position \"Arab Group\" oppose wants the ITU to take on OTT regulation", 0,
 	  cmd_position },
-	{ "positions", "[issue]", "the latest stance of every actor on the issue",
+	{ "positions", "[issue] [all]", "the latest stance of every actor on the issue",
 	  "positions cyber", 0, cmd_positions },
 	{ "log", "[n]", "the last n log entries of this issue (default 10, at most 50)", "log 20",
 	  0, cmd_log },

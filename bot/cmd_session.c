@@ -20,7 +20,7 @@
 #define TITLE_MAX 200           /* bytes; a title is a line, not a memo */
 #define PLACE_MAX 100
 #define REMIND_TEXT_MAX 1000
-#define LIST_MAX 40             /* items in one answer: it is read on a phone */
+#define LIST_MAX 100            /* items even when every one was asked for */
 #define LATE_AFTER 60           /* seconds past its time before a reminder says "late" */
 #define DAY 86400
 
@@ -406,12 +406,18 @@ out:
 
 /* ---- !sessions, !uncovered ---- */
 
-/* Write the list under day headings; at most LIST_MAX items. */
-static void write_list(struct cmd_ctx *ctx, const struct session_list *l, int with_issue)
+/*
+ * Write the list under day headings: the first DOC_LIST_SHOWN items, or
+ * when 'every' up to LIST_MAX; a cut list ends with "… and N more" and
+ * 'more' (the command that shows them all).
+ */
+static void write_list(struct cmd_ctx *ctx, const struct session_list *l, int with_issue,
+		       int every, const char *more)
 {
 	int64_t day = -1;
+	size_t n = every ? (l->n < LIST_MAX ? l->n : LIST_MAX) : doc_list_shown(l->n, 0);
 
-	for (size_t i = 0; i < l->n && i < LIST_MAX; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct session *s = &l->v[i];
 		int64_t d = tz_day_start(ctx->tz, s->start_s > ctx->now ? s->start_s : ctx->now);
 
@@ -428,8 +434,8 @@ static void write_list(struct cmd_ctx *ctx, const struct session_list *l, int wi
 		}
 		cmd_session_item(ctx, s, 0, with_issue);
 	}
-	if (l->n > LIST_MAX)
-		doc_para(ctx->doc, "... and %zu more.", l->n - LIST_MAX);
+	if (n < l->n)
+		doc_more(ctx->doc, l->n - n, every ? "caucus export <issue> --format ics" : more);
 }
 
 static const char *plural(size_t n)
@@ -443,9 +449,13 @@ static int cmd_sessions(struct cmd_ctx *ctx)
 	struct issue is = { 0 };
 	struct session_list l = { 0 };
 	int64_t from = ctx->now, to = ctx->now + DAY;
-	char pre[160] = "", post[64] = "", date[32];
-	int rc = 0;
+	char pre[160] = "", post[64] = "", date[32], more[160];
+	/* a last "all" lifts the cut: "!sessions today all"; "!sessions all"
+	 * is every upcoming session, every one */
+	int rc = 0, every = ctx->argc && str_ieq(ctx->argv[ctx->argc - 1], "all");
 
+	if (ctx->argc == 2 && every)
+		ctx->argc = 1;
 	if (ctx->argc > 1)
 		return cmd_usage(ctx, "give one issue, or today, tomorrow or all.");
 	if (ctx->argc == 0)
@@ -497,7 +507,14 @@ static int cmd_sessions(struct cmd_ctx *ctx)
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_strong(ctx->doc, "%zu %ssession%s%s", l.n, pre, plural(l.n), post);
 	doc_end(ctx->doc);
-	write_list(ctx, &l, is.id == 0);
+	if (span == TODAY || span == TOMORROW)
+		snprintf(more, sizeof(more), "%ssessions %s all", ctx->prefix,
+			 span == TODAY ? "today" : "tomorrow");
+	else if (span == ISSUE)
+		snprintf(more, sizeof(more), "%ssessions %s all", ctx->prefix, is.slug);
+	else
+		snprintf(more, sizeof(more), "%ssessions all", ctx->prefix);
+	write_list(ctx, &l, is.id == 0, every, more);
 out:
 	issue_release(&is);
 	store_session_list_release(&l);
@@ -507,9 +524,11 @@ out:
 static int cmd_uncovered(struct cmd_ctx *ctx)
 {
 	struct session_list l = { 0 }, all = { 0 };
+	int every = ctx->argc == 1 && str_ieq(ctx->argv[0], "all");
+	char more[64];
 
-	if (ctx->argc)
-		return cmd_usage(ctx, "%suncovered takes no arguments.", ctx->prefix);
+	if (ctx->argc && !every)
+		return cmd_usage(ctx, "%suncovered takes no arguments but 'all'.", ctx->prefix);
 	if (store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 1, &l) ||
 	    store_session_list(ctx->st, 0, ctx->now, ctx->now + DAY, 0, &all)) {
 		store_session_list_release(&l);
@@ -524,7 +543,8 @@ static int cmd_uncovered(struct cmd_ctx *ctx)
 		doc_strong(ctx->doc, "%zu session%s in the next 24 h with nobody attending", l.n,
 			   plural(l.n));
 		doc_end(ctx->doc);
-		write_list(ctx, &l, 1);
+		snprintf(more, sizeof(more), "%suncovered all", ctx->prefix);
+		write_list(ctx, &l, 1, every, more);
 		doc_para(ctx->doc, "%sattend <n> to go.", ctx->prefix);
 	}
 	store_session_list_release(&l);
@@ -1039,7 +1059,7 @@ const struct cmd_entry cmd_session_table[] = {
 	  "schedule a session; answers with its number and any clash",
 	  "session cyber tomorrow 14:00-15:30 Drafting group on Res. 130 @ Room D", 0,
 	  cmd_session },
-	{ "sessions", "[issue|today|tomorrow|all]",
+	{ "sessions", "[issue|today|tomorrow|all] [all]",
 	  "upcoming sessions (default: the next 24 h; in an issue room, that issue's)",
 	  "sessions tomorrow", 0, cmd_sessions },
 	{ "attend", "<n> [user]", "you (or the user) attend session n", "attend 3", 0,
@@ -1050,7 +1070,7 @@ const struct cmd_entry cmd_session_table[] = {
 	  "move 3 tomorrow 10:00", 0, cmd_move },
 	{ "cancel", "<n>", "cancel session n; attendees are told in the issue room", "cancel 3",
 	  0, cmd_cancel },
-	{ "uncovered", "", "sessions in the next 24 h with nobody attending", "uncovered", 0,
+	{ "uncovered", "[all]", "sessions in the next 24 h with nobody attending", "uncovered", 0,
 	  cmd_uncovered },
 	{ "remind", "<when> <text...>", "post the text in this room at that time, mentioning you",
 	  "remind in 2h call the Kenyan delegation", 0, cmd_remind },

@@ -16,7 +16,7 @@
 #include "store_room.h"
 #include "when.h"
 
-#define ITEMS_MAX 50            /* entries of one kind shown in one answer */
+#define ITEMS_MAX DOC_LIST_SHOWN /* entries of one kind shown in one answer */
 #define CLIP_BYTES 300          /* a long note is cut, the log keeps it whole */
 #define LATE_AFTER_S 300        /* a digest this late says so */
 
@@ -78,8 +78,12 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 	dd->until_ms = until_ms;
 	if (store_log_kind_range(st, issue_id, room_id, viewer, "decision", since_ms, until_ms,
 				 ITEMS_MAX, &dd->decisions) ||
+	    store_log_kind_count(st, issue_id, room_id, viewer, "decision", since_ms, until_ms,
+				 &dd->n_decisions) ||
 	    store_log_kind_range(st, issue_id, room_id, viewer, "note", since_ms, until_ms,
 				 ITEMS_MAX, &dd->notes) ||
+	    store_log_kind_count(st, issue_id, room_id, viewer, "note", since_ms, until_ms,
+				 &dd->n_notes) ||
 	    store_action_changed(st, issue_id, since_ms, until_ms, &dd->actions) ||
 	    store_position_range(st, issue_id, since_ms, until_ms, &dd->positions) ||
 	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
@@ -132,9 +136,10 @@ void digest_summary(const struct digest_data *dd, struct buf *b)
 		opened += in_window(dd, dd->actions.v[i].created_ms);
 		closed += dd->actions.v[i].done_ms && in_window(dd, dd->actions.v[i].done_ms);
 	}
-	if ((n = (int64_t)dd->decisions.n))
+	/* the real numbers, not the number of entries loaded to show */
+	if ((n = (int64_t)dd->n_decisions))
 		part(b, start, "%lld %s", (long long)n, plural(n, "decision", "decisions"));
-	if ((n = (int64_t)dd->notes.n))
+	if ((n = (int64_t)dd->n_notes))
 		part(b, start, "%lld %s", (long long)n, plural(n, "note", "notes"));
 	if (opened)
 		part(b, start, "%lld %s opened", (long long)opened,
@@ -184,6 +189,39 @@ static void entry_items(struct engine *eng, const char *tz, int64_t day_s,
 	}
 }
 
+/*
+ * After the first shown of total entries of a kind: how many were left
+ * out and where to read them (SPEC §2: nothing is cut silently).
+ */
+static void entries_left_out(struct engine *eng, size_t shown, size_t total,
+			     const char *kinds, struct doc *d)
+{
+	const char *prefix = engine_config(eng)->command_prefix;
+
+	if (total <= shown)
+		return;
+	doc_begin(d, DOC_PARA);
+	doc_text(d, "… and %zu more %s, not shown here: ", total - shown, kinds);
+	doc_code(d, "%slog 50", prefix);
+	doc_text(d, " and ");
+	doc_code(d, "%ssearch <words>", prefix);
+	doc_text(d, " in the issue room read them, ");
+	doc_code(d, "caucus export <issue>");
+	doc_text(d, " has them all.");
+	doc_end(d);
+}
+
+/* The line ending a cut list of the digest, pointing at a command. */
+static void items_left_out(struct engine *eng, size_t left, const char *cmd, struct doc *d)
+{
+	char more[64];
+
+	if (!left)
+		return;
+	snprintf(more, sizeof(more), "%s%s", engine_config(eng)->command_prefix, cmd);
+	doc_more(d, left, more);
+}
+
 void digest_sections(struct engine *eng, const struct digest_data *dd,
 		     const char *room_id, struct doc *d)
 {
@@ -194,16 +232,25 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 	if (dd->decisions.n) {
 		doc_heading(d, "Decisions");
 		entry_items(eng, tz, day_s, &dd->decisions, room_id, d);
+		entries_left_out(eng, dd->decisions.n, dd->n_decisions, "decisions", d);
 	}
 	if (dd->notes.n) {
 		doc_heading(d, "Notes");
 		entry_items(eng, tz, day_s, &dd->notes, room_id, d);
+		entries_left_out(eng, dd->notes.n, dd->n_notes, "notes", d);
 	}
 	if (dd->actions.n) {
+		size_t n = 0, written = 0;
+
+		for (size_t i = 0; i < dd->actions.n; i++)
+			n += in_window(dd, dd->actions.v[i].created_ms) ||
+			     (dd->actions.v[i].done_ms && in_window(dd, dd->actions.v[i].done_ms));
 		doc_heading(d, "Actions");
-		for (size_t i = 0; i < dd->actions.n; i++) {
+		for (size_t i = 0; i < dd->actions.n && written < doc_list_shown(n, 0); i++) {
 			const struct action_item *a = &dd->actions.v[i];
 			char *text = digest_clip(a->text, CLIP_BYTES);
+			written += in_window(dd, a->created_ms) ||
+				   (a->done_ms && in_window(dd, a->done_ms));
 			if (in_window(dd, a->created_ms)) {
 				doc_begin(d, DOC_ITEM);
 				doc_text(d, "new #%lld for ", (long long)a->id);
@@ -223,14 +270,17 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 			}
 			free(text);
 		}
+		items_left_out(eng, n - written, "actions all", d);
 	}
 	if (dd->positions.n) {
+		size_t n = doc_list_shown(dd->positions.n, 0);
+
 		doc_heading(d, "Positions");
-		for (size_t i = 0; i < dd->positions.n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			const struct position *p = &dd->positions.v[i];
 			doc_begin(d, DOC_ITEM);
 			doc_strong(d, "%s", p->actor);
-			doc_text(d, ": %s", p->stance);
+			doc_text(d, " %s", p->stance);
 			if (!p->before)
 				doc_text(d, " (first recorded)");
 			else if (str_ieq(p->before, p->stance))
@@ -244,10 +294,13 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 			}
 			doc_end(d);
 		}
+		items_left_out(eng, dd->positions.n - n, "positions all", d);
 	}
 	if (dd->sessions.n) {
+		size_t n = doc_list_shown(dd->sessions.n, 0);
+
 		doc_heading(d, "Sessions");
-		for (size_t i = 0; i < dd->sessions.n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			const struct log_session *s = &dd->sessions.v[i];
 			char span[80];
 			const char *what = s->cancelled_ms && in_window(dd, s->cancelled_ms) ? "cancelled"
@@ -255,11 +308,13 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 					   : "changed";
 			session_span(tz, s, span, sizeof(span));
 			doc_begin(d, DOC_ITEM);
-			doc_text(d, "%s #%lld %s, %s", what, (long long)s->id, s->title, span);
+			doc_strong(d, "#%lld", (long long)s->id);
+			doc_text(d, " %s: %s, %s", what, s->title, span);
 			if (s->place && *s->place)
 				doc_text(d, " @ %s", s->place);
 			doc_end(d);
 		}
+		items_left_out(eng, dd->sessions.n - n, "sessions all", d);
 	}
 }
 
@@ -338,40 +393,47 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int 
 	if (!tomorrow.n) {
 		doc_para(d, "No sessions tomorrow (%s).", day);
 	} else {
-		static const char *const titles[] = { "Time", "Session", "Place", "Attending" };
+		size_t n = doc_list_shown(tomorrow.n, 0);
+
+		/* 10:00-11:00 #4 Plenary @ Room D: Alice, Bob */
 		doc_heading(d, "Tomorrow, %s", day);
-		doc_table(d, ARRAY_LEN(titles), titles);
-		for (size_t i = 0; i < tomorrow.n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			const struct log_session *s = &tomorrow.v[i];
 			char b[16];
 			tz_format_hm(tz, s->start_s, when, sizeof(when));
 			tz_format_hm(tz, s->end_s, b, sizeof(b));
-			doc_begin(d, DOC_ROW);
-			doc_cell(d);
-			doc_text(d, "%s-%s", when, b);
-			doc_cell(d);
-			doc_text(d, "#%lld %s", (long long)s->id, s->title);
-			doc_cell(d);
-			doc_text(d, "%s", s->place && *s->place ? s->place : "—");
-			doc_cell(d);
+			doc_begin(d, DOC_ITEM);
+			doc_strong(d, "%s-%s", when, b);
+			doc_text(d, " #%lld %s", (long long)s->id, s->title);
+			if (s->place && *s->place)
+				doc_text(d, " @ %s", s->place);
+			doc_text(d, ": ");
 			if (s->attendees.n)
 				attendee_names(eng, &s->attendees, is->room_id, d);
 			else
-				doc_strong(d, "nobody");
+				doc_strong(d, "nobody attending");
 			doc_end(d);
 		}
+		items_left_out(eng, tomorrow.n - n, "sessions tomorrow all", d);
 	}
 	for (size_t i = 0; i < soon.n; i++)
 		nobody += soon.v[i].attendees.n == 0;
 	if (nobody) {
+		size_t written = 0, n = doc_list_shown(nobody, 0);
+
 		doc_heading(d, "Nobody attending yet (next 24 h)");
-		for (size_t i = 0; i < soon.n; i++) {
+		for (size_t i = 0; i < soon.n && written < n; i++) {
 			char span[80];
 			if (soon.v[i].attendees.n)
 				continue;
+			written++;
 			session_span(tz, &soon.v[i], span, sizeof(span));
-			doc_item(d, "#%lld %s, %s", (long long)soon.v[i].id, soon.v[i].title, span);
+			doc_begin(d, DOC_ITEM);
+			doc_strong(d, "#%lld", (long long)soon.v[i].id);
+			doc_text(d, " %s, %s", soon.v[i].title, span);
+			doc_end(d);
 		}
+		items_left_out(eng, nobody - written, "uncovered all", d);
 	}
 	rc = 0;
 out:
@@ -461,15 +523,18 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 	doc_para(d, "%zu of %zu %s active today; %zu with no lead; %zu %s in the next 24 h "
 		 "with nobody attending.", busy, n, plural((int64_t)n, "issue", "issues"),
 		 leadless, nobody, plural((int64_t)nobody, "session", "sessions"));
-	if (nrows) {
-		static const char *const titles[] = { "Issue", "Today", "Open actions", "Leads" };
-		doc_table(d, ARRAY_LEN(titles), titles);
-		for (size_t i = 0; i < nrows; i++) {
+	if (busy) {
+		size_t written = 0, limit = doc_list_shown(busy, 0);
+
+		/* Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
+		doc_heading(d, "Active today");
+		for (size_t i = 0; i < nrows && written < limit; i++) {
 			struct overview_row *r = &rows[i];
-			doc_begin(d, DOC_ROW);
-			doc_cell(d);
-			doc_text(d, "%s", r->is.name);
-			doc_cell(d);
+			if (!r->dd.entries && digest_data_quiet(&r->dd))
+				continue;
+			written++;
+			doc_begin(d, DOC_ITEM);
+			doc_strong(d, "%s", r->is.name);
 			buf_reset(&b);
 			if (r->dd.messages)
 				buf_printf(&b, "%lld %s", (long long)r->dd.messages,
@@ -479,16 +544,30 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 					buf_puts(&b, ", ");
 				digest_summary(&r->dd, &b);
 			}
-			doc_text(d, "%s", b.len ? b.data : "—");
-			doc_cell(d);
-			doc_text(d, "%zu", r->open_actions);
-			doc_cell(d);
-			if (r->leads.n)
+			doc_text(d, " — %s; %zu open %s; ", b.len ? b.data : "log entries",
+				 r->open_actions, plural((int64_t)r->open_actions, "action", "actions"));
+			if (r->leads.n) {
+				doc_text(d, "%s ", plural((int64_t)r->leads.n, "lead", "leads"));
 				attendee_names(eng, &r->leads, NULL, d);
-			else
+			} else {
 				doc_strong(d, "no lead");
+			}
 			doc_end(d);
 		}
+		if (written < busy)
+			doc_para(d, "… and %zu more active issues: %sdigest in each issue's room.",
+				 busy - written, cfg->command_prefix);
+	}
+	if (busy < nrows) {
+		doc_begin(d, DOC_PARA);
+		doc_strong(d, "Quiet today:");
+		for (size_t i = 0, k = 0; i < nrows; i++) {
+			if (rows[i].dd.entries || !digest_data_quiet(&rows[i].dd))
+				continue;
+			doc_text(d, "%s%s", k++ ? ", " : " ", rows[i].is.name);
+		}
+		doc_text(d, ".");
+		doc_end(d);
 	}
 	if (leadless) {
 		doc_heading(d, "No lead");
@@ -502,19 +581,26 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 		doc_end(d);
 	}
 	if (nobody) {
+		size_t written = 0, shown = doc_list_shown(nobody, 0);
+
 		doc_heading(d, "Nobody attending (next 24 h)");
-		for (size_t i = 0; i < soon.n; i++) {
+		for (size_t i = 0; i < soon.n && written < shown; i++) {
 			const struct log_session *s = &soon.v[i];
 			const char *issue = "?";
 			char span[80];
 			if (s->attendees.n)
 				continue;
+			written++;
 			for (size_t k = 0; k < nrows; k++)
 				if (rows[k].is.id == s->issue_id)
 					issue = rows[k].is.name;
 			session_span(tz, s, span, sizeof(span));
-			doc_item(d, "%s — #%lld %s, %s", issue, (long long)s->id, s->title, span);
+			doc_begin(d, DOC_ITEM);
+			doc_strong(d, "%s", issue);
+			doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
+			doc_end(d);
 		}
+		items_left_out(eng, nobody - written, "uncovered all", d);
 	}
 	rc = 0;
 out:

@@ -1,7 +1,9 @@
 /*
  * doc.c - one answer rendered twice: plain text for the body and HTML for
  * formatted_body.  The HTML side escapes every piece of text it is given;
- * the tags come only from the block structure kept here.
+ * the tags come only from the block structure kept here.  No tables: one
+ * item per line, key first, reads on a 360 px phone screen (and Element X
+ * renders no <table> at all).
  */
 #include "doc.h"
 
@@ -33,10 +35,25 @@ static void close_containers(struct doc *d, enum doc_block next)
 		buf_puts(&d->html, "</ul>");
 		d->in_list = 0;
 	}
-	if (d->in_table && next != DOC_ROW) {
-		buf_puts(&d->html, "</tbody></table>");
-		d->in_table = 0;
+}
+
+/* Line breaks, tabs and other control characters in s become single
+ * spaces, in place: a block is one line of the plain body, whatever a
+ * title or a name holds. */
+static void fold_controls(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		unsigned char c = (unsigned char)*r;
+		if (c < 0x20 || c == 0x7f) {
+			if (w == s || w[-1] != ' ')
+				*w++ = ' ';
+			continue;
+		}
+		*w++ = *r;
 	}
+	*w = '\0';
 }
 
 void doc_end(struct doc *d)
@@ -45,9 +62,8 @@ void doc_end(struct doc *d)
 		return;
 	switch (d->block) {
 	case DOC_PARA: buf_puts(&d->html, "</p>"); break;
-	case DOC_HEADING: buf_puts(&d->html, "</strong></p>"); break;
+	case DOC_HEADING: buf_puts(&d->html, "</b></p>"); break;
 	case DOC_ITEM: buf_puts(&d->html, "</li>"); break;
-	case DOC_ROW: buf_puts(&d->html, d->cell ? "</td></tr>" : "</tr>"); break;
 	}
 	buf_putc(&d->plain, '\n');
 	d->open = 0;
@@ -59,10 +75,9 @@ void doc_begin(struct doc *d, enum doc_block kind)
 	close_containers(d, kind);
 	d->block = kind;
 	d->open = 1;
-	d->cell = 0;
 	switch (kind) {
 	case DOC_PARA: buf_puts(&d->html, "<p>"); break;
-	case DOC_HEADING: buf_puts(&d->html, "<p><strong>"); break;
+	case DOC_HEADING: buf_puts(&d->html, "<p><b>"); break;
 	case DOC_ITEM:
 		if (!d->in_list) {
 			buf_puts(&d->html, "<ul>");
@@ -70,14 +85,6 @@ void doc_begin(struct doc *d, enum doc_block kind)
 		}
 		buf_puts(&d->html, "<li>");
 		buf_puts(&d->plain, "• ");
-		break;
-	case DOC_ROW:
-		if (!d->in_table) {     /* a row without doc_table: a bare table */
-			buf_puts(&d->html, "<table><tbody>");
-			d->in_table = 1;
-		}
-		buf_puts(&d->html, "<tr>");
-		buf_puts(&d->plain, "  ");
 		break;
 	}
 }
@@ -93,6 +100,7 @@ static void vtext(struct doc *d, const char *open, const char *close, const char
 {
 	char *s = xvasprintf(fmt, ap);
 
+	fold_controls(s);
 	ensure_open(d);
 	buf_puts(&d->plain, s);
 	if (open)
@@ -117,7 +125,7 @@ void doc_strong(struct doc *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vtext(d, "<strong>", "</strong>", fmt, ap);
+	vtext(d, "<b>", "</b>", fmt, ap);
 	va_end(ap);
 }
 
@@ -132,14 +140,20 @@ void doc_code(struct doc *d, const char *fmt, ...)
 
 void doc_user(struct doc *d, const char *user_id, const char *name)
 {
+	char *label = xstrdup(name ? name : user_id), *id = xstrdup(user_id);
+
+	fold_controls(label);
+	fold_controls(id);
 	ensure_open(d);
-	buf_puts(&d->plain, name ? name : user_id);
+	buf_puts(&d->plain, label);
 	buf_puts(&d->html, "<a href=\"https://matrix.to/#/");
 	/* user IDs are restricted to a safe grammar, but escape all the same */
-	buf_html_escape(&d->html, user_id);
+	buf_html_escape(&d->html, id);
 	buf_puts(&d->html, "\">");
-	buf_html_escape(&d->html, name ? name : user_id);
+	buf_html_escape(&d->html, label);
 	buf_puts(&d->html, "</a>");
+	free(label);
+	free(id);
 }
 
 static void whole_block(struct doc *d, enum doc_block kind, const char *fmt, va_list ap)
@@ -176,34 +190,20 @@ void doc_item(struct doc *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-void doc_table(struct doc *d, size_t n, const char *const *titles)
+size_t doc_list_shown(size_t n, int all)
 {
-	doc_end(d);
-	close_containers(d, DOC_PARA);
-	buf_puts(&d->html, "<table><thead><tr>");
-	buf_puts(&d->plain, "  ");
-	for (size_t i = 0; i < n; i++) {
-		buf_puts(&d->html, "<th>");
-		buf_html_escape(&d->html, titles[i]);
-		buf_puts(&d->html, "</th>");
-		if (i)
-			buf_puts(&d->plain, " | ");
-		buf_puts(&d->plain, titles[i]);
-	}
-	buf_puts(&d->html, "</tr></thead><tbody>");
-	buf_putc(&d->plain, '\n');
-	d->in_table = 1;
+	return all || n <= DOC_LIST_SHOWN + 2 ? n : DOC_LIST_SHOWN;
 }
 
-void doc_cell(struct doc *d)
+void doc_more(struct doc *d, size_t more, const char *cmd)
 {
-	if (!d->open || d->block != DOC_ROW)
-		doc_begin(d, DOC_ROW);
-	if (d->cell++) {
-		buf_puts(&d->html, "</td>");
-		buf_puts(&d->plain, " | ");
+	doc_begin(d, DOC_PARA);
+	doc_text(d, "… and %zu more", more);
+	if (cmd) {
+		doc_text(d, ": ");
+		doc_code(d, "%s", cmd);
 	}
-	buf_puts(&d->html, "<td>");
+	doc_end(d);
 }
 
 void doc_finish(struct doc *d, char **plain, char **html)
@@ -214,5 +214,5 @@ void doc_finish(struct doc *d, char **plain, char **html)
 		d->plain.data[--d->plain.len] = '\0';
 	*plain = buf_detach(&d->plain);
 	*html = buf_detach(&d->html);
-	d->open = d->in_list = d->in_table = d->cell = 0;
+	d->open = d->in_list = 0;
 }

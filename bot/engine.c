@@ -34,6 +34,10 @@ struct engine {
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
 };
+/* The short heading of each table's commands in !help (NULL: none). */
+static const char *const table_titles[] = {
+	NULL, "Issues and coverage", "Sessions", "The log",
+};
 
 struct engine *engine_new(const struct config *cfg, struct store *st, struct engine_clock clock)
 {
@@ -580,8 +584,11 @@ static int cmd_help(struct cmd_ctx *ctx)
 		doc_end(d);
 		return 0;
 	}
-	doc_heading(d, "caucus commands (%shelp <command> for details)", ctx->prefix);
+	/* one line per command, the usage first: it is read on a phone */
+	doc_para(d, "%shelp <command> shows one command with an example.", ctx->prefix);
 	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		if (t < ARRAY_LEN(table_titles) && table_titles[t])
+			doc_heading(d, "%s", table_titles[t]);
 		for (const struct cmd_entry *e = tables[t]; e->name; e++) {
 			doc_begin(d, DOC_ITEM);
 			doc_code(d, "%s%s%s%s", ctx->prefix, e->name, *e->args ? " " : "", e->args);

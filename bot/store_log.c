@@ -189,15 +189,19 @@ int store_log_last(struct store *st, int64_t issue_id, const char *viewer, size_
 	return 0;
 }
 
+/* The entries store_log_kind_range reads and store_log_kind_count counts:
+ * one WHERE for both, so a count never includes what the list may not show. */
+#define KIND_RANGE_WHERE \
+	"WHERE l.issue_id = ?1 AND (?2 IS NULL OR l.room_id = ?2) AND " \
+	VIEWER_CAN_SEE("?3") " AND l.kind = ?4 AND l.ts_ms >= ?5 AND l.ts_ms < ?6 "
+
 int store_log_kind_range(struct store *st, int64_t issue_id, const char *room_id,
 			 const char *viewer, const char *kind, int64_t since_ms,
 			 int64_t until_ms, size_t limit, struct log_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT " ENTRY_COLS " FROM log l JOIN issues i ON i.id = l.issue_id "
-		"WHERE l.issue_id = ?1 AND (?2 IS NULL OR l.room_id = ?2) AND "
-		VIEWER_CAN_SEE("?3") " AND l.kind = ?4 AND l.ts_ms >= ?5 AND l.ts_ms < ?6 "
-		"ORDER BY l.ts_ms, l.id LIMIT ?7");
+		KIND_RANGE_WHERE "ORDER BY l.ts_ms, l.id LIMIT ?7");
 
 	if (!s)
 		return -1;
@@ -209,6 +213,31 @@ int store_log_kind_range(struct store *st, int64_t issue_id, const char *room_id
 	store_bind_i64(s, 6, until_ms);
 	store_bind_i64(s, 7, (int64_t)limit);
 	return read_entries(st, s, out);
+}
+
+int store_log_kind_count(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, const char *kind, int64_t since_ms,
+			 int64_t until_ms, size_t *count)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM log l " KIND_RANGE_WHERE);
+	int rc;
+
+	*count = 0;
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, viewer);
+	store_bind_text(s, 4, kind);
+	store_bind_i64(s, 5, since_ms);
+	store_bind_i64(s, 6, until_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = (size_t)sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, "counting log entries of a kind");
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,

@@ -78,6 +78,10 @@ int store_log_last(struct store *st, int64_t issue_id, const char *viewer, size_
 int store_log_kind_range(struct store *st, int64_t issue_id, const char *room_id,
 			 const char *viewer, const char *kind, int64_t since_ms,
 			 int64_t until_ms, size_t limit, struct log_list *out);
+/* How many entries store_log_kind_range would give with no limit. */
+int store_log_kind_count(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, const char *kind, int64_t since_ms,
+			 int64_t until_ms, size_t *count);
 
 /*
  * Ordinary messages of issue_id in [since_ms, until_ms): their number in

@@ -27,16 +27,17 @@ static void test_issues_lists_everything(void **state)
 	te_say(t, COORD, BOB, "!cover cyber");
 	r = te_say(t, COORD, ALICE, "!issues");
 	assert_contains(r, "5 issues");
-	assert_contains(r, "Cybersecurity (cybersecurity)");
+	assert_contains(r, "• Cybersecurity (cybersecurity, cyber, res130) — " CYBER "; lead Bob");
 	assert_contains(r, "cyber, res130");
 	assert_contains(r, CYBER);
-	assert_contains(r, "Counterfeit devices (counterfeit)");
+	assert_contains(r, "Counterfeit devices (counterfeit, counterfeit-devices, res188) — no room");
 	assert_contains(r, "no room");
 	assert_contains(r, "no lead");
 	assert_contains(r, "Bob");
 	assert_int_equal(t->out.n, 1);
 	assert_int_equal(t->out.v[0].mentions.n, 0);       /* answers mention nobody */
-	assert_contains(t->out.v[0].html, "<table>");
+	assert_contains(t->out.v[0].html, "<li><b>Cybersecurity</b> (cybersecurity, cyber, res130)");
+	assert_not_contains(t->out.v[0].html, "<table");
 	r = te_say(t, CYBER, ALICE, "!issues");
 	assert_contains(r, "this room");
 	r = te_say(t, COORD, ALICE, "!issues now");
@@ -104,7 +105,7 @@ static void test_issue_link(void **state)
 	r = te_say(t, CYBER, ALICE, "!who-covers");
 	assert_contains(r, "Nobody covers Gender.");
 	r = te_say(t, COORD, ALICE, "!issues");
-	assert_contains(r, "Cybersecurity (cybersecurity) | cyber, res130 | no room");
+	assert_contains(r, "Cybersecurity (cybersecurity, cyber, res130) — no room");
 
 	r = te_say(t, PRIVACY, ALICE, "!issue link data");
 	assert_contains(r, "This room is already Privacy and data protection's room.");
@@ -263,9 +264,9 @@ static void test_coverage(void **state)
 	r = te_say(t, COORD, DAVE, "!coverage");
 	assert_contains(r, "5 issues, 4 without a lead; 1 session in the next 24 h with "
 			"nobody attending.");
-	assert_contains(r, "Cybersecurity | Alice | Bob");
-	assert_contains(r, "Privacy and data protection | NO LEAD | Carol Smith");
-	assert_contains(r, "Gender | NO LEAD | -");
+	assert_contains(r, "• Cybersecurity — lead Alice; backup Bob");
+	assert_contains(r, "• Privacy and data protection — NO LEAD; backup Carol Smith");
+	assert_contains(r, "• Gender — NO LEAD\n");
 	assert_contains(r, "Nobody attending (next 24 h)");
 	assert_contains(r, "today 16:00-17:00 #2 Plenary 3 (Privacy and data protection): "
 			"nobody attending");
@@ -274,7 +275,7 @@ static void test_coverage(void **state)
 	te_say(t, COORD, BOB, "!attend 2");
 	r = te_say(t, COORD, DAVE, "!coverage");
 	assert_contains(r, "every session in the next 24 h has someone attending.");
-	r = te_say(t, COORD, DAVE, "!coverage all");
+	r = te_say(t, COORD, DAVE, "!coverage everything");
 	assert_contains(r, "Usage: !coverage");
 }
 

@@ -169,7 +169,7 @@ static void test_sessions_lists(void **state)
 			"attending");
 	assert_contains(r, "Tomorrow, Tue 6 Nov");
 	assert_not_contains(r, "AI briefing");
-	assert_contains(t->out.v[0].html, "<strong>nobody attending</strong>");
+	assert_contains(t->out.v[0].html, "<b>nobody attending</b>");
 
 	/* in an issue room: that issue's, however far */
 	r = te_say(t, CYBER, ALICE, "!sessions");

@@ -89,19 +89,20 @@ static void test_issue_digest_content(void **state)
 	assert_contains(r->body, "Notes\n• 09:00 Carol Smith: the vote is on Thursday");
 	assert_contains(r->body, "new #1 for Carol Smith: draft our statement");
 	assert_contains(r->body, "new #2 for Alice: call the CITEL chair (already done)");
-	assert_contains(r->body, "CEPT: support (first recorded)");
-	assert_contains(r->body, "CEPT: oppose (was support) — after the ad hoc group");
+	assert_contains(r->body, "CEPT support (first recorded)");
+	assert_contains(r->body, "CEPT oppose (was support) — after the ad hoc group");
 	assert_contains(r->body, "Active today: Bob, Carol Smith.");
 	assert_not_contains(r->body, "Active today: Bob, Carol Smith, Alice");
 	assert_contains(r->body, "Tomorrow, Tue 6 Nov");
-	assert_contains(r->body, "10:00-11:30 | #1 Ad hoc group 1 | Room B | Bob, Carol Smith");
-	assert_contains(r->body, "15:00-16:00 | #2 WG-PL drafting | — | nobody");
+	assert_contains(r->body, "• 10:00-11:30 #1 Ad hoc group 1 @ Room B: Bob, Carol Smith\n");
+	assert_contains(r->body, "• 15:00-16:00 #2 WG-PL drafting: nobody attending\n");
 	assert_contains(r->body, "Nobody attending yet (next 24 h)\n• #2 WG-PL drafting, "
 				 "Tue 6 Nov 15:00-16:00");
 	assert_not_contains(r->body, "Sent late");
 	/* ordinary messages count, but their text is the log's, not the digest's */
 	assert_not_contains(r->body, "encryption");
-	assert_contains(r->html, "<table>");
+	assert_contains(r->html, "<li><b>10:00-11:30</b> #1 Ad hoc group 1 @ Room B: ");
+	assert_not_contains(r->html, "<table");
 }
 
 static void test_nobody_attending_tomorrow_flagged(void **state)
@@ -115,8 +116,8 @@ static void test_nobody_attending_tomorrow_flagged(void **state)
 	r = due_reply(t, "digest:cybersecurity:2018-11-05");
 	assert_non_null(r);
 	assert_contains(r->body, "0 messages, 0 people active; 1 session change.");
-	assert_contains(r->body, "09:00-10:00 | #1 Com 5 <plenary> & more | — | nobody");
-	assert_contains(r->html, "<strong>nobody</strong>");
+	assert_contains(r->body, "• 09:00-10:00 #1 Com 5 <plenary> & more: nobody attending");
+	assert_contains(r->html, "<b>nobody attending</b>");
 	assert_contains(r->html, "#1 Com 5 &lt;plenary&gt; &amp; more");
 	assert_not_contains(r->html, "<plenary>");
 }
@@ -258,10 +259,14 @@ static void test_overview(void **state)
 	assert_contains(r->body, "Daily overview — Mon 5 Nov\n");
 	assert_contains(r->body, "2 of 5 issues active today; 4 with no lead; 1 session in the "
 				 "next 24 h with nobody attending.");
-	assert_contains(r->body, "Cybersecurity | 2 messages, 1 decision, 1 note, 2 actions "
-				 "opened, 1 closed, 2 positions, 2 session changes | 1 | Alice");
-	assert_contains(r->body, "Privacy and data protection | 1 message | 0 | no lead");
-	assert_contains(r->body, "Gender | — | 0 | no lead");
+	assert_contains(r->body, "Active today\n• Cybersecurity — 2 messages, 1 decision, 1 note, "
+				 "2 actions opened, 1 closed, 2 positions, 2 session changes; 1 open "
+				 "action; lead Alice\n");
+	assert_contains(r->body, "• Privacy and data protection — 1 message; 0 open actions; "
+				 "no lead\n");
+	assert_contains(r->body, "Quiet today: Artificial intelligence, Counterfeit devices, "
+				 "Gender.");
+	assert_contains(r->html, "<li><b>Cybersecurity</b> — 2 messages");
 	assert_contains(r->body, "No lead\nArtificial intelligence, Counterfeit devices, Gender, "
 				 "Privacy and data protection. !cover <issue> takes one on.");
 	assert_contains(r->body, "Nobody attending (next 24 h)\n• Cybersecurity — #2 WG-PL "
@@ -270,7 +275,7 @@ static void test_overview(void **state)
 	assert_not_contains(r->body, "CEPT text");
 	assert_not_contains(r->body, "Thursday");
 	assert_not_contains(r->body, "privacy chatter");
-	assert_contains(r->html, "<th>Open actions</th>");
+	assert_not_contains(r->html, "<table");
 	/* the privacy room gets its own digest */
 	assert_non_null(due_reply(t, "digest:privacy:2018-11-05"));
 	assert_contains(due_reply(t, "digest:privacy:2018-11-05")->body,

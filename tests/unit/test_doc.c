@@ -31,25 +31,53 @@ static void test_escape_everywhere(void **state)
 	doc_release(&d);
 }
 
-static void test_table(void **state)
+/* The phone shape: a bold heading, items with the key in bold, a cut
+ * list's last line; no table anywhere. */
+static void test_lists_not_tables(void **state)
 {
 	struct doc d;
 	char *plain, *html;
-	const char *titles[] = { "actor", "stance" };
 
 	(void)state;
 	doc_init(&d);
-	doc_table(&d, 2, titles);
-	doc_cell(&d);
-	doc_text(&d, "CEPT");
-	doc_cell(&d);
-	doc_text(&d, "oppose");
-	doc_para(&d, "after");
+	doc_heading(&d, "Positions");
+	doc_begin(&d, DOC_ITEM);
+	doc_strong(&d, "CEPT");
+	doc_text(&d, " oppose");
+	doc_end(&d);
+	doc_more(&d, 12, "!positions all");
 	doc_finish(&d, &plain, &html);
-	assert_string_equal(plain, "  actor | stance\n  CEPT | oppose\nafter");
-	assert_string_equal(html, "<table><thead><tr><th>actor</th><th>stance</th></tr></thead>"
-				  "<tbody><tr><td>CEPT</td><td>oppose</td></tr></tbody></table>"
-				  "<p>after</p>");
+	assert_string_equal(plain, "Positions\n• CEPT oppose\n… and 12 more: !positions all");
+	assert_string_equal(html, "<p><b>Positions</b></p><ul><li><b>CEPT</b> oppose</li></ul>"
+				  "<p>… and 12 more: <code>!positions all</code></p>");
+	free(plain);
+	free(html);
+	doc_release(&d);
+	assert_int_equal(doc_list_shown(15, 0), 15);
+	assert_int_equal(doc_list_shown(17, 0), 17);
+	assert_int_equal(doc_list_shown(18, 0), DOC_LIST_SHOWN);
+	assert_int_equal(doc_list_shown(500, 1), 500);
+}
+
+/* Issue 9 defect 12: a newline or tab in a title or a name cannot start a
+ * line of its own in the plain body. */
+static void test_line_breaks_folded(void **state)
+{
+	struct doc d;
+	char *plain, *html;
+
+	(void)state;
+	doc_init(&d);
+	doc_begin(&d, DOC_ITEM);
+	doc_strong(&d, "%s", "Arab\nGroup");
+	doc_text(&d, " %s", "support\r\n• forged | row\t|");
+	doc_end(&d);
+	doc_begin(&d, DOC_ITEM);
+	doc_user(&d, "@eve:example.org", "Eve\nEvil");
+	doc_end(&d);
+	doc_finish(&d, &plain, &html);
+	assert_string_equal(plain, "• Arab Group support • forged | row |\n• Eve Evil");
+	assert_null(strchr(html, '\n'));
 	free(plain);
 	free(html);
 	doc_release(&d);
@@ -82,7 +110,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_everywhere),
-		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_lists_not_tables),
+		cmocka_unit_test(test_line_breaks_folded),
 		cmocka_unit_test(test_reuse),
 	};
 	return cmocka_run_group_tests_name("doc", tests, NULL, NULL);
