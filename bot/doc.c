@@ -95,6 +95,22 @@ static void ensure_open(struct doc *d)
 		doc_begin(d, DOC_PARA);
 }
 
+/*
+ * s into the plain body, a '|' that could read as a column separator (at
+ * either end, or next to a space) written as '¦': no text, whoever typed
+ * it, makes a line of the plain body look like a row of a table.  A '|'
+ * inside a word ("[issue|today|all]") stays.
+ */
+static void plain_puts(struct doc *d, const char *s)
+{
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] == '|' && (i == 0 || s[i - 1] == ' ' || s[i + 1] == ' ' || !s[i + 1]))
+			buf_puts(&d->plain, "¦");
+		else
+			buf_putc(&d->plain, s[i]);
+	}
+}
+
 static void vtext(struct doc *d, const char *open, const char *close, const char *fmt,
 		  va_list ap)
 {
@@ -102,7 +118,7 @@ static void vtext(struct doc *d, const char *open, const char *close, const char
 
 	fold_controls(s);
 	ensure_open(d);
-	buf_puts(&d->plain, s);
+	plain_puts(d, s);
 	if (open)
 		buf_puts(&d->html, open);
 	buf_html_escape(&d->html, s);
@@ -145,7 +161,7 @@ void doc_user(struct doc *d, const char *user_id, const char *name)
 	fold_controls(label);
 	fold_controls(id);
 	ensure_open(d);
-	buf_puts(&d->plain, label);
+	plain_puts(d, label);
 	buf_puts(&d->html, "<a href=\"https://matrix.to/#/");
 	/* user IDs are restricted to a safe grammar, but escape all the same */
 	buf_html_escape(&d->html, id);

@@ -60,7 +60,7 @@ static void test_lists_not_tables(void **state)
 }
 
 /* Issue 9 defect 12: a newline or tab in a title or a name cannot start a
- * line of its own in the plain body. */
+ * line of its own in the plain body, nor a '|' make it look like columns. */
 static void test_line_breaks_folded(void **state)
 {
 	struct doc d;
@@ -76,7 +76,8 @@ static void test_line_breaks_folded(void **state)
 	doc_user(&d, "@eve:example.org", "Eve\nEvil");
 	doc_end(&d);
 	doc_finish(&d, &plain, &html);
-	assert_string_equal(plain, "• Arab Group support • forged | row |\n• Eve Evil");
+	assert_string_equal(plain, "• Arab Group support • forged ¦ row ¦\n• Eve Evil");
+	assert_non_null(strstr(html, "forged | row |"));
 	assert_null(strchr(html, '\n'));
 	free(plain);
 	free(html);

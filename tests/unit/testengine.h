@@ -6,12 +6,17 @@
  * Rooms: COORD, CYBER, PRIVACY, AI.  alice, bob and carol are in every
  * room; dave is only in COORD and PRIVACY.  The clock starts on Monday
  * 2018-11-05 09:00 in Dubai (05:00 UTC).
+ *
+ * Every reply te_say and te_due collect passes answercheck.h's checks
+ * (tags a phone renders, well nested, escaped, no tables), so every
+ * engine test also tests the shape of the answers it provokes.
  */
 #ifndef CAUCUS_TESTENGINE_H
 #define CAUCUS_TESTENGINE_H
 
 #include "testutil.h"
 
+#include "answercheck.h"
 #include "config.h"
 #include "engine.h"
 #include "store.h"
@@ -137,6 +142,23 @@ static inline void te_free(struct te *t)
 	free(t);
 }
 
+/* Fail the test when a reply in t->out is not phone-shaped. */
+static inline void te_check_replies(const struct te *t)
+{
+	char why[160];
+
+	for (size_t i = 0; i < t->out.n; i++) {
+		const struct engine_reply *r = &t->out.v[i];
+
+		if (!r->html || answer_html_check(r->html, why, sizeof(why)))
+			fail_msg("formatted_body: %s in:\n%s", r->html ? why : "missing",
+				 r->html ? r->html : "");
+		if (!r->body || answer_plain_check(r->body, why, sizeof(why)))
+			fail_msg("body: %s in:\n%s", r->body ? why : "missing",
+				 r->body ? r->body : "");
+	}
+}
+
 /*
  * Send body (with an optional formatted body) as sender in room; returns
  * the plain body of the first reply, or NULL when the engine stayed
@@ -158,6 +180,7 @@ static inline const char *te_say_html(struct te *t, const char *room, const char
 	m.formatted_body = html;
 	m.ts_ms = t->now_ms;
 	assert_int_equal(engine_handle(t->eng, &m, &t->out), 0);
+	te_check_replies(t);
 	return t->out.n ? t->out.v[0].body : NULL;
 }
 
@@ -178,6 +201,7 @@ static inline size_t te_due(struct te *t)
 {
 	engine_replies_release(&t->out);
 	assert_int_equal(engine_due(t->eng, &t->out), 0);
+	te_check_replies(t);
 	return t->out.n;
 }
 
