@@ -2,6 +2,7 @@
 #   make          build ./caucus
 #   make run      run the bot (installs what it needs first)
 #   make check    install what the tests need, build, run every test
+#   make phone-test  answers rendered at phone width in headless chromium
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (60)
 #   make valgrind run the unit tests under valgrind
 #   make integration  the daemon against a real Synapse (tests/integration; root)
@@ -87,7 +88,17 @@ toml-test: tests/toml-decoder
 console-test: caucus
 	@sh tests/console/run.sh
 
-test: all unit unit-asan toml-test console-test integration
+# Answers rendered by headless chromium at 360 px: nothing may overflow
+# (screenshots in build/phone/).
+.PHONY: phone-test
+phone-test: build/phone/answers
+	@sh tests/phone/run.sh build/phone
+
+build/phone/answers: tests/phone/answers.c tests/unit/testengine.h build/libcaucus.a
+	@mkdir -p build/phone
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Ibot -o $@ $< build/libcaucus.a $(LIBS) -lcmocka
+
+test: all unit unit-asan toml-test console-test phone-test integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
 integration: caucus
@@ -113,4 +124,4 @@ valgrind: $(UNIT)
 clean:
 	rm -rf build caucus tests/toml-decoder
 
--include $(wildcard build/*.d build/asan/*.d build/unit/*.d build/asan/unit/*.d)
+-include $(wildcard build/*.d build/asan/*.d build/unit/*.d build/asan/unit/*.d build/phone/*.d)
