@@ -31,13 +31,24 @@ static const char page_head[] =
 	"code { font: 13px 'DejaVu Sans Mono', monospace; background: #e3e8f0; }\n"
 	"</style></head><body>\n<div class=\"msg\"><div class=\"sender\">caucus</div>\n";
 
-/* The page's verdict goes in its title, which the browser dumps. */
+/*
+ * The page's verdict goes in its title, which the browser dumps: FITS
+ * when the body does not scroll sideways (scrollWidth <= clientWidth), no
+ * element reaches past its right edge, and there is no table (Element X
+ * shows none, so a table that fits here is still blank on a phone).
+ */
 static const char page_tail[] =
 	"\n</div>\n<script>\n"
-	"var b = document.body, e = document.documentElement;\n"
-	"var fits = b.scrollWidth <= b.clientWidth && e.scrollWidth <= e.clientWidth;\n"
-	"document.title = (fits ? 'FITS ' : 'OVERFLOWS ') + b.scrollWidth + ' ' +\n"
-	"  b.clientWidth + ' ' + Math.ceil(e.scrollHeight);\n"
+	"var b = document.body, e = document.documentElement, bad = '';\n"
+	"var edge = b.getBoundingClientRect().right;\n"
+	"if (b.scrollWidth > b.clientWidth || e.scrollWidth > e.clientWidth) bad = 'scrolls';\n"
+	"document.querySelectorAll('.msg *').forEach(function (el) {\n"
+	"  if (!bad && el.getBoundingClientRect().right > edge + 0.5) bad = '<' +\n"
+	"    el.tagName.toLowerCase() + '>-past-the-edge';\n"
+	"});\n"
+	"if (document.querySelector('table')) bad = 'a-table';\n"
+	"document.title = (bad ? 'OVERFLOWS ' : 'FITS ') + b.scrollWidth + ' ' +\n"
+	"  b.clientWidth + ' ' + Math.ceil(e.scrollHeight) + (bad ? ' ' + bad : '');\n"
 	"</script></body></html>\n";
 
 /* Write the first reply's formatted_body as OUTDIR/name.html. */

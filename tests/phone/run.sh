@@ -2,7 +2,8 @@
 # The phone test: headless chromium renders each kind of answer (pages
 # written by build/phone/answers from the real command engine) in a window
 # 360 px wide with a proportional font, and each must fit: no horizontal
-# overflow (scrollWidth <= clientWidth).  A screenshot of each lands in
+# overflow (scrollWidth <= clientWidth, no element past the right edge)
+# and no table, which phone clients do not show.  A screenshot of each lands in
 # OUTDIR (build/phone) for a person to look at.  Installs chromium through
 # tests/deps.sh when it is missing.
 set -e
@@ -44,7 +45,7 @@ for page in coverage positions digest sessions help; do
 		"file://$(realpath "$html")" | sed -n 's:.*<title>\(.*\)</title>.*:\1:p')
 	set -- $verdict
 	if [ "$1" != FITS ]; then
-		echo "FAIL $page at ${width} px: ${verdict:-no verdict} (scrollWidth clientWidth height)"
+		echo "FAIL $page at ${width} px: ${verdict:-no verdict} (scrollWidth clientWidth height why)"
 		failed=$((failed + 1))
 	else
 		echo "ok   $page at ${width} px: scrollWidth $2 <= clientWidth $3, $4 px tall"
