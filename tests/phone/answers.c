@@ -6,7 +6,8 @@
  * real command engine (testengine.h's set-up); the page shows the
  * formatted_body as a chat client does, in a proportional font.
  *
- * Usage: answers OUTDIR   (writes OUTDIR/NAME.html for each answer)
+ * Usage: answers OUTDIR   (writes OUTDIR/NAME.html and NAME.txt, the plain
+ * body, for each answer)
  */
 #include "testengine.h"
 
@@ -66,6 +67,12 @@ static void save(struct te *t, const char *name)
 	fputs(page_tail, f);
 	assert_int_equal(fclose(f), 0);
 	printf("wrote %s\n", path);
+	/* and the plain body beside it, for a person to compare */
+	snprintf(path, sizeof(path), "%s/%s.txt", outdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", t->out.v[0].body);
+	assert_int_equal(fclose(f), 0);
 }
 
 static void say(struct te *t, const char *room, const char *who, const char *fmt, ...)

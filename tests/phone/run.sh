@@ -18,7 +18,7 @@ fi
 command -v chromium >/dev/null 2>&1 || { echo "phone-test: no chromium" >&2; exit 1; }
 
 mkdir -p "$out"
-rm -f "$out"/*.html "$out"/*.png
+rm -f "$out"/*.html "$out"/*.txt "$out"/*.png
 "$out/answers" "$out" >"$out/answers.log" 2>&1 || { cat "$out/answers.log"; exit 1; }
 
 profile=$(mktemp -d)
