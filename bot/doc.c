@@ -3,7 +3,7 @@
  * formatted_body.  The HTML side escapes every piece of text it is given;
  * the tags come only from the block structure kept here.  No tables: one
  * item per line, key first, reads on a 360 px phone screen (and Element X
- * renders no <table> at all).
+ * renders no HTML table at all).
  */
 #include "doc.h"
 
