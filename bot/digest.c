@@ -16,7 +16,8 @@
 #include "store_room.h"
 #include "when.h"
 
-#define ITEMS_MAX DOC_LIST_SHOWN /* entries of one kind shown in one answer */
+/* entries of one kind loaded for one answer: enough for doc_list_shown() */
+#define ITEMS_MAX (DOC_LIST_SHOWN + 2)
 #define CLIP_BYTES 300          /* a long note is cut, the log keeps it whole */
 #define LATE_AFTER_S 300        /* a digest this late says so */
 
@@ -173,10 +174,16 @@ static void name_pill(struct engine *eng, struct doc *d, const char *room_id, co
 	free(name);
 }
 
-static void entry_items(struct engine *eng, const char *tz, int64_t day_s,
-			const struct log_list *l, const char *room_id, struct doc *d)
+/* The first entries of l as items: as many as a list of 'total' shows. */
+static size_t entry_items(struct engine *eng, const char *tz, int64_t day_s,
+			  const struct log_list *l, size_t total, const char *room_id,
+			  struct doc *d)
 {
-	for (size_t i = 0; i < l->n; i++) {
+	size_t n = doc_list_shown(total, 0);
+
+	if (n > l->n)
+		n = l->n;
+	for (size_t i = 0; i < n; i++) {
 		char when[48], *body = digest_clip(l->v[i].body, CLIP_BYTES);
 
 		digest_when(tz, l->v[i].ts_ms / 1000, day_s, when, sizeof(when));
@@ -187,6 +194,7 @@ static void entry_items(struct engine *eng, const char *tz, int64_t day_s,
 		doc_end(d);
 		free(body);
 	}
+	return n;
 }
 
 /*
@@ -231,13 +239,15 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 
 	if (dd->decisions.n) {
 		doc_heading(d, "Decisions");
-		entry_items(eng, tz, day_s, &dd->decisions, room_id, d);
-		entries_left_out(eng, dd->decisions.n, dd->n_decisions, "decisions", d);
+		entries_left_out(eng, entry_items(eng, tz, day_s, &dd->decisions, dd->n_decisions,
+						  room_id, d),
+				 dd->n_decisions, "decisions", d);
 	}
 	if (dd->notes.n) {
 		doc_heading(d, "Notes");
-		entry_items(eng, tz, day_s, &dd->notes, room_id, d);
-		entries_left_out(eng, dd->notes.n, dd->n_notes, "notes", d);
+		entries_left_out(eng, entry_items(eng, tz, day_s, &dd->notes, dd->n_notes, room_id,
+						  d),
+				 dd->n_notes, "notes", d);
 	}
 	if (dd->actions.n) {
 		size_t n = 0, written = 0;

@@ -17,8 +17,8 @@
 /* The log of an issue over [since_ms, until_ms). */
 struct digest_data {
 	int64_t since_ms, until_ms;
-	struct log_list decisions;      /* the first DOC_LIST_SHOWN of them */
-	struct log_list notes;          /* the first DOC_LIST_SHOWN of them */
+	struct log_list decisions;      /* the first few of them, to show */
+	struct log_list notes;          /* the first few of them, to show */
 	size_t n_decisions, n_notes;    /* how many there were in all */
 	struct action_list actions;     /* opened or closed in the window */
 	struct position_list positions;
