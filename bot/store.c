@@ -215,6 +215,90 @@ struct cached_stmt {
 	struct cached_stmt *next;
 };
 
+/* Open stores, to find a statement's store from its connection. */
+static struct store *open_stores;
+
+/* The test countdown (store_fault_arm); inert while db is NULL. */
+static struct {
+	sqlite3 *db;
+	int nth, seen, fired, code;
+} fault;
+
+static struct store *store_of(sqlite3 *db)
+{
+	struct store *st;
+
+	for (st = open_stores; st && st->db != db; st = st->next_open)
+		;
+	return st;
+}
+
+void store_fault_arm(struct store *st, int nth, enum store_fault code)
+{
+	static const int codes[] = { SQLITE_BUSY, SQLITE_IOERR, SQLITE_FULL };
+
+	fault.db = st->db;
+	fault.nth = nth;
+	fault.seen = 0;
+	fault.fired = 0;
+	fault.code = codes[code];
+}
+
+void store_fault_disarm(void)
+{
+	fault.db = NULL;
+}
+
+int store_fault_seen(void)
+{
+	return fault.seen;
+}
+
+int store_fault_fired(void)
+{
+	return fault.fired;
+}
+
+/* 0, or the injected error for this statement of db. */
+static int fault_hit(struct store *st)
+{
+	if (!fault.db || fault.db != st->db || ++fault.seen != fault.nth)
+		return 0;
+	fault.fired = 1;
+	st->why = sqlite3_errstr(fault.code);
+	if (fault.code != SQLITE_BUSY && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return fault.code;
+}
+
+/*
+ * sqlite may end a transaction by itself on an error (FULL, IOERR, BUSY,
+ * NOMEM): from then on each statement would commit on its own, so a
+ * batch that went on after an error it ignored would keep half of itself.
+ * Nothing runs until the caller has rolled back to the outermost level.
+ */
+static int txn_lost(struct store *st)
+{
+	if (st->depth == 0 || !sqlite3_get_autocommit(st->db))
+		return 0;
+	st->why = "the transaction was rolled back after an earlier error";
+	return 1;
+}
+
+int store_step(sqlite3_stmt *s)
+{
+	struct store *st = store_of(sqlite3_db_handle(s));
+	int rc;
+
+	if (st && txn_lost(st))
+		return SQLITE_ABORT;
+	if (st && (rc = fault_hit(st)))
+		return rc;
+	if (st)
+		st->why = NULL;
+	return (sqlite3_step)(s);
+}
+
 int store_schema_version(void)
 {
 	return (int)ARRAY_LEN(migrations);
@@ -222,18 +306,25 @@ int store_schema_version(void)
 
 const char *store_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	return st->why ? st->why : sqlite3_errmsg(st->db);
 }
 
 void store_fail(struct store *st, const char *what)
 {
-	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
+	log_error("store: %s: %s", what, store_errmsg(st));
 }
 
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
+	if (strncmp(sql, "ROLLBACK", 8)) {      /* a rollback keeps the reason */
+		if (txn_lost(st) || fault_hit(st)) {
+			log_error("store: %.40s: %s", sql, st->why);
+			return -1;
+		}
+		st->why = NULL;
+	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		log_error("store: %s", msg ? msg : "unknown error");
 		sqlite3_free(msg);
@@ -303,6 +394,8 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 		goto fail;
 	}
 	st->path = xstrdup(path);
+	st->next_open = open_stores;
+	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
 	    exec(st, "PRAGMA synchronous = NORMAL")) {
@@ -328,6 +421,13 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	for (struct store **pp = &open_stores; *pp; pp = &(*pp)->next_open)
+		if (*pp == st) {
+			*pp = st->next_open;
+			break;
+		}
+	if (fault.db && fault.db == st->db)
+		fault.db = NULL;
 	for (c = st->stmts; c; c = next) {
 		next = c->next;
 		sqlite3_finalize(c->stmt);
@@ -402,7 +502,7 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_error("store: '%.80s': %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+		log_error("store: '%.80s': %s", sqlite3_sql(s), store_errmsg(st));
 		sqlite3_reset(s);
 		return -1;
 	}
@@ -451,7 +551,9 @@ int store_rollback(struct store *st)
 
 	if (st->depth <= 0)
 		return -1;
-	if (st->depth == 1) {
+	if (sqlite3_get_autocommit(st->db)) {
+		rc = st->depth == 1 ? 0 : -1;   /* sqlite rolled it all back already */
+	} else if (st->depth == 1) {
 		rc = exec(st, "ROLLBACK");
 	} else {
 		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,

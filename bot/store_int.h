@@ -14,6 +14,8 @@ struct store {
 	int depth;              /* transaction nesting */
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
+	const char *why;        /* set when the last failure was not sqlite's own */
+	struct store *next_open;        /* every open store, see store_step() */
 };
 
 /*
@@ -38,5 +40,15 @@ int store_exec_text(struct store *st, const char *sql, const char *text);
 
 /* Log a sqlite failure with the statement's SQL. */
 void store_fail(struct store *st, const char *what);
+
+/*
+ * Every sqlite3_step() of the store*.c files goes through store_step():
+ * it refuses to run a statement outside the transaction its caller opened
+ * (sqlite may roll a whole transaction back on SQLITE_FULL, IOERR or BUSY;
+ * a later write would then commit on its own) and counts statements for
+ * store_fault_arm().  The macro keeps the per-topic files unchanged.
+ */
+int store_step(sqlite3_stmt *s);
+#define sqlite3_step(s) store_step(s)
 
 #endif

@@ -51,4 +51,20 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 /* The last sqlite error message (owned by the store). */
 const char *store_errmsg(struct store *st);
 
+/*
+ * Fault injection, SQLite's way, for tests only (nothing else arms it, so
+ * the daemon never pays more than one comparison per statement).  Armed,
+ * the store counts the statements it runs on st - every step, and every
+ * BEGIN, SAVEPOINT, COMMIT and RELEASE; ROLLBACK never fails - and makes
+ * the nth (1-based; 0: only count) fail with the given error.  BUSY fails
+ * the statement alone; IOERR and FULL also roll the whole transaction
+ * back, which is what sqlite may do for them.  One store is armed at a
+ * time; arming another disarms the first.
+ */
+enum store_fault { STORE_FAULT_BUSY, STORE_FAULT_IOERR, STORE_FAULT_FULL };
+void store_fault_arm(struct store *st, int nth, enum store_fault code);
+void store_fault_disarm(void);
+int store_fault_seen(void);     /* statements counted since arming */
+int store_fault_fired(void);    /* 1 once the nth statement has failed */
+
 #endif
