@@ -222,6 +222,7 @@ static struct store *open_stores;
 static struct {
 	sqlite3 *db;
 	int nth, seen, fired, code;
+	char what[120];         /* the statement that failed */
 } fault;
 
 static struct store *store_of(sqlite3 *db)
@@ -259,30 +260,61 @@ int store_fault_fired(void)
 	return fault.fired;
 }
 
-/* 0, or the injected error for this statement of db. */
-static int fault_hit(struct store *st)
+const char *store_fault_what(void)
+{
+	return fault.fired ? fault.what : "";
+}
+
+/* 0, or the injected error for this statement (sql) of st. */
+static int fault_hit(struct store *st, const char *sql)
 {
 	if (!fault.db || fault.db != st->db || ++fault.seen != fault.nth)
 		return 0;
 	fault.fired = 1;
-	st->why = sqlite3_errstr(fault.code);
+	snprintf(fault.what, sizeof(fault.what), "%s", sql ? sql : "?");
 	if (fault.code != SQLITE_BUSY && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return fault.code;
 }
 
 /*
- * sqlite may end a transaction by itself on an error (FULL, IOERR, BUSY,
- * NOMEM): from then on each statement would commit on its own, so a
- * batch that went on after an error it ignored would keep half of itself.
- * Nothing runs until the caller has rolled back to the outermost level.
+ * Errors of the machine, not of the statement: the disk, the lock, the
+ * memory.  Trying the same work again later may well succeed.
  */
-static int txn_lost(struct store *st)
+static int transient(int rc)
 {
-	if (st->depth == 0 || !sqlite3_get_autocommit(st->db))
-		return 0;
-	st->why = "the transaction was rolled back after an earlier error";
-	return 1;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM: case SQLITE_READONLY:
+	case SQLITE_IOERR: case SQLITE_CORRUPT: case SQLITE_FULL: case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL: case SQLITE_NOTADB: case SQLITE_ABORT:
+		return 1;
+	}
+	return 0;
+}
+
+/* Note the outcome rc of a statement of st. */
+static int outcome(struct store *st, int rc, const char *msg)
+{
+	if (st->depth > 0 && transient(rc) && !st->doomed) {
+		st->doomed = rc;
+		snprintf(st->why, sizeof(st->why), "%s", msg);
+	}
+	return rc;
+}
+
+/*
+ * A transaction in which the machine failed once is doomed: sqlite may
+ * have rolled it back already (FULL, IOERR, BUSY, NOMEM), after which each
+ * statement would commit on its own, and a caller that read the error as
+ * "not found" would keep half a batch.  Until the caller rolls back the
+ * outermost level, every statement fails with the first error, so nothing
+ * of the transaction can be committed and the work is done again later.
+ */
+static int doomed(struct store *st)
+{
+	if (st->depth > 0 && !st->doomed && sqlite3_get_autocommit(st->db))
+		outcome(st, SQLITE_ABORT, "the transaction was rolled back after an error");
+	return st->depth > 0 ? st->doomed : 0;
 }
 
 int store_step(sqlite3_stmt *s)
@@ -290,13 +322,14 @@ int store_step(sqlite3_stmt *s)
 	struct store *st = store_of(sqlite3_db_handle(s));
 	int rc;
 
-	if (st && txn_lost(st))
-		return SQLITE_ABORT;
-	if (st && (rc = fault_hit(st)))
+	if (!st)
+		return (sqlite3_step)(s);
+	if ((rc = doomed(st)))
 		return rc;
-	if (st)
-		st->why = NULL;
-	return (sqlite3_step)(s);
+	if ((rc = fault_hit(st, sqlite3_sql(s))))
+		return outcome(st, rc, sqlite3_errstr(rc));
+	rc = (sqlite3_step)(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : outcome(st, rc, sqlite3_errmsg(st->db));
 }
 
 int store_schema_version(void)
@@ -306,7 +339,7 @@ int store_schema_version(void)
 
 const char *store_errmsg(struct store *st)
 {
-	return st->why ? st->why : sqlite3_errmsg(st->db);
+	return st->why[0] ? st->why : sqlite3_errmsg(st->db);
 }
 
 void store_fail(struct store *st, const char *what)
@@ -317,16 +350,19 @@ void store_fail(struct store *st, const char *what)
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
+	int rc;
 
-	if (strncmp(sql, "ROLLBACK", 8)) {      /* a rollback keeps the reason */
-		if (txn_lost(st) || fault_hit(st)) {
+	if (strncmp(sql, "ROLLBACK", 8)) {      /* a rollback always runs */
+		if ((rc = doomed(st)) || (rc = fault_hit(st, sql))) {
+			outcome(st, rc, sqlite3_errstr(rc));
 			log_error("store: %.40s: %s", sql, st->why);
 			return -1;
 		}
-		st->why = NULL;
 	}
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("store: %s", msg ? msg : "unknown error");
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		outcome(st, rc, msg ? msg : sqlite3_errstr(rc));
+		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -515,6 +551,7 @@ int store_begin(struct store *st)
 	char sql[40];
 
 	if (st->depth == 0) {
+		st->why[0] = '\0';
 		if (exec(st, "BEGIN IMMEDIATE"))
 			return -1;
 	} else {
@@ -556,11 +593,16 @@ int store_rollback(struct store *st)
 	} else if (st->depth == 1) {
 		rc = exec(st, "ROLLBACK");
 	} else {
+		/* an inner level cannot undo a doomed transaction */
 		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
 			 st->depth - 1);
 		rc = exec(st, sql);
 	}
 	st->depth--;
+	if (st->depth == 0)
+		st->doomed = 0;         /* the reason stays for store_errmsg() */
+	else if (st->doomed)
+		rc = -1;
 	return rc;
 }
 

@@ -14,7 +14,8 @@ struct store {
 	int depth;              /* transaction nesting */
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
-	const char *why;        /* set when the last failure was not sqlite's own */
+	int doomed;             /* the first transient error of this transaction, or 0 */
+	char why[200];          /* its message */
 	struct store *next_open;        /* every open store, see store_step() */
 };
 
@@ -43,10 +44,11 @@ void store_fail(struct store *st, const char *what);
 
 /*
  * Every sqlite3_step() of the store*.c files goes through store_step():
- * it refuses to run a statement outside the transaction its caller opened
- * (sqlite may roll a whole transaction back on SQLITE_FULL, IOERR or BUSY;
- * a later write would then commit on its own) and counts statements for
- * store_fault_arm().  The macro keeps the per-topic files unchanged.
+ * after a transient error (disk full, I/O, busy) inside a transaction it
+ * fails every statement until the outermost rollback - sqlite may have
+ * ended the transaction already, and a caller that took the error for
+ * "no row" must not commit half of its work - and it counts statements
+ * for store_fault_arm().  The macro keeps the per-topic files unchanged.
  */
 int store_step(sqlite3_stmt *s);
 #define sqlite3_step(s) store_step(s)

@@ -66,5 +66,6 @@ void store_fault_arm(struct store *st, int nth, enum store_fault code);
 void store_fault_disarm(void);
 int store_fault_seen(void);     /* statements counted since arming */
 int store_fault_fired(void);    /* 1 once the nth statement has failed */
+const char *store_fault_what(void);     /* its SQL (for messages), or "" */
 
 #endif
