@@ -122,3 +122,64 @@ def test_disk_full_during_burst(homeserver, bot_factory, small_fs):
         return caught_up
     caught_up = run(go(), 240)
     print(f"caught up {caught_up:.1f} s after space came back")
+
+
+def unsent(db):
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return c.execute("SELECT count(*) FROM outbox WHERE sent_event_id IS NULL").fetchone()[0]
+    finally:
+        c.close()
+
+
+def test_disk_full_while_sending(homeserver, bot_factory, small_fs):
+    """The disk fills while answers are on their way out: a message sent
+    whose sending cannot be recorded is tried again later, at a calm pace
+    (not in a loop as fast as the server answers), and appears once."""
+    bot = bot_factory(homeserver)
+    db = small_fs / "caucus.db"
+    bot.config.write_text(re.sub(r'(?m)^database = .*$', f'database = "{db}"',
+                                 bot.config.read_text()))
+    bot.start()
+    filler = small_fs / "filler"
+    n = 60
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        room = await room_with_bot(alice, bot)
+        eid = await alice.send(room, "!issue link cybersecurity")
+        await alice.wait_reply(room, bot, eid)
+        assert bot.stop() == 0
+        # a backlog: one batch queues every answer at once
+        sent = [await alice.send(room, f"!who-covers cyber {k}") for k in range(n)]
+        bot.start()
+        deadline = time.monotonic() + 60
+        while unsent(db) < n // 2:
+            assert time.monotonic() < deadline, "the answers were never queued"
+            await asyncio.sleep(0.005)
+        fill(filler)
+        mark = len(bot.log())
+        left = unsent(db)
+        assert left > 0, "every answer went out before the disk was full"
+        await asyncio.sleep(5)
+        log = bot.log()[mark:]
+        failed = log.count("UPDATE outbox SET sent_event_id")
+        assert 0 < failed <= 5, f"{failed} failed records of a send in 5 s:\n{log[-2000:]}"
+        filler.unlink()
+
+        def all_answered():
+            return all(alice.replies_to(room, bot.user_id, e) for e in sent)
+        await alice.wait_for(all_answered, 60, "answers to the backlog once there is space")
+        await asyncio.sleep(3)
+        history = await alice.history(room)
+        answers = collections.Counter(
+            ev["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
+            for ev in history
+            if ev.get("sender") == bot.user_id and ev.get("type") == "m.room.message")
+        twice = {e: k for e, k in answers.items() if k > 1}
+        assert not twice, f"answered more than once: {twice}"
+        assert all(answers.get(e) == 1 for e in sent)
+        await alice.close()
+        return left
+    left = run(go(), 240)
+    print(f"{left} answers were waiting when the disk filled")

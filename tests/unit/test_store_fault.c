@@ -647,8 +647,8 @@ static void sweep(int encrypted)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_message("[ FAULTS   ] %s batch: %d statements x 3 errors, a fault at every "
-		      "%d = %d fault points (%d absorbed), %d bad, %.1f s\n",
+	print_message("[ FAULTS   ] %s batch: %d statements x 3 errors, stride %d "
+		      "= %d fault points (%d absorbed), %d bad, %.1f s\n",
 		      encrypted ? "encrypted" : "plain", n, step, points, absorbed, bad,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	free(before);
