@@ -570,8 +570,13 @@ int store_commit(struct store *st)
 	if (st->depth <= 0)
 		return -1;
 	if (st->depth == 1) {
-		if (exec(st, "COMMIT"))
+		/* a failed COMMIT (BUSY) would leave the transaction open, and a
+		 * caller that does not roll back would run all later work in it,
+		 * never committed: the outermost level is closed either way */
+		if (exec(st, "COMMIT")) {
+			store_rollback(st);
 			return -1;
+		}
 	} else {
 		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
 		if (exec(st, sql))

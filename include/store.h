@@ -37,7 +37,11 @@ int store_version(struct store *st);
 /*
  * Transactions nest: the outermost store_begin() is BEGIN IMMEDIATE, inner
  * ones are savepoints.  store_commit() releases the innermost level,
- * store_rollback() undoes it.  Each returns 0 or -1.
+ * store_rollback() undoes it.  Each returns 0 or -1.  When the outermost
+ * commit fails, the transaction is rolled back (a store_rollback() after
+ * it is a harmless -1).  After a transient error (busy, I/O, disk full)
+ * inside a transaction, every statement fails until the outermost
+ * rollback: nothing of such a transaction can be committed.
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);

@@ -701,7 +701,7 @@ static void test_doomed_transaction(void **state)
 	store_fault_disarm();
 	assert_int_equal(store_meta_set(st, "d", "4"), -1);
 	assert_int_equal(store_commit(st), -1);
-	assert_int_equal(store_rollback(st), 0);
+	assert_int_equal(store_rollback(st), -1);       /* the commit closed it already */
 	assert_null(store_meta_get(st, "c"));
 	/* a failure of the statement itself (a constraint) is the caller's to handle */
 	assert_int_equal(store_begin(st), 0);
@@ -726,10 +726,84 @@ static void test_doomed_transaction(void **state)
 	store_close(st);
 }
 
+/* The probe row as another connection sees it: committed or not. */
+static int probe_committed(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int found;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key = 'probe'", -1, &s,
+					    NULL), SQLITE_OK);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return found;
+}
+
+/*
+ * The configuration's issues written at start and at each SIGHUP, with a
+ * fault at each statement: whatever engine_sync_config() returns, the
+ * store must be out of its transaction afterwards, so that the daemon's
+ * next work is committed (a failed COMMIT used to leave it open, and all
+ * later transactions were savepoints inside it, never committed).
+ */
+static void test_sweep_config_sync(void **state)
+{
+	struct fx f;
+	struct buf errs;
+	struct config *more = NULL;
+	char *text = xasprintf("%s[[issue]]\nslug = \"gender\"\nname = \"Gender\"\n",
+			       config_text);
+	int n = 0, points = 0;
+
+	(void)state;
+	setup(&f, 0);
+	buf_init(&errs, 0);
+	if (config_load_string("more.toml", text, &more, &errs))
+		fail_msg("%s", errs.data);
+	for (int code = 0; code < 3; code++) {
+		for (int k = 1; ; k++) {
+			struct engine *eng;
+			int fired;
+
+			run_fresh(&f);
+			eng = engine_new(more, f.st, (struct engine_clock){ fixed_clock, NULL });
+			store_fault_arm(f.st, k, (enum store_fault)code);
+			engine_sync_config(eng);
+			fired = store_fault_fired();
+			if (!fired)
+				n = store_fault_seen();
+			store_fault_disarm();
+			assert_int_equal(store_begin(f.st), 0);
+			assert_int_equal(store_meta_set(f.st, "probe", "1"), 0);
+			assert_int_equal(store_commit(f.st), 0);
+			if (!probe_committed(f.db))
+				fail_msg("after a fault at statement %d (%s), later work is never "
+					 "committed", k, store_fault_what());
+			engine_free(eng);
+			run_close(&f);
+			if (!fired)
+				break;
+			points++;
+		}
+	}
+	print_message("[ FAULTS   ] configuration sync: %d statements x 3 errors = %d fault "
+		      "points\n", n, points);
+	assert_true(n > 3);
+	assert_int_equal(points, 3 * n);
+	config_free(more);
+	buf_release(&errs);
+	free(text);
+	teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_doomed_transaction),
+		cmocka_unit_test(test_sweep_config_sync),
 		cmocka_unit_test(test_sweep_plain),
 		cmocka_unit_test(test_sweep_encrypted),
 	};
