@@ -324,6 +324,8 @@ int store_step(sqlite3_stmt *s)
 
 	if (!st)
 		return (sqlite3_step)(s);
+	if (st->depth == 0)
+		st->why[0] = '\0';     /* a reason belongs to its transaction */
 	if ((rc = doomed(st)))
 		return rc;
 	if ((rc = fault_hit(st, sqlite3_sql(s))))
