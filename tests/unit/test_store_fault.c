@@ -602,6 +602,11 @@ static void sweep(int encrypted)
 	assert_null(strstr(after, "== outbox (0)"));
 	assert_non_null(strstr(after, encrypted ? "the secret fallback text"
 						 : "the budget line stays"));
+	if (encrypted) {        /* the event that waited for its key came out */
+		assert_non_null(strstr(before, "== pending_enc (1)"));
+		assert_non_null(strstr(after, "== pending_enc (0)"));
+		assert_non_null(strstr(after, "sent before its key"));
+	}
 
 	for (int code = 0; code < 3; code++) {
 		for (int k = 1 + code % step; k <= n; k += step) {
