@@ -308,14 +308,13 @@ static char *print_free(cJSON *j)
 }
 
 /* The batch before the swept one: the room's members, the message that
- * the recorded batch edits and redacts, and (encrypted) one event of
- * "more" whose key comes only with the swept batch. */
+ * the recorded batch edits and redacts, a note, and (encrypted) one event
+ * whose key comes only with the swept batch. */
 static char *pre_batch(struct fx *f, cJSON *early)
 {
 	cJSON *st, *tl, *root = batch_for(PRE_TOKEN, &st, &tl);
 	const char *members[] = { ALICE, BOB, BOT };
 
-	(void)f;
 	cJSON_AddItemToArray(st, state("m.room.create", "", ALICE, "{\"room_version\":\"11\"}"));
 	if (f->encrypted)
 		cJSON_AddItemToArray(st, state("m.room.encryption", "", ALICE,
