@@ -729,20 +729,18 @@ static int apply_keys(struct daemon *d, const struct mx_sync_handler *h)
 	return rc;
 }
 
-/* The batch, its answers and its token, in one transaction. */
-static void apply_batch(struct daemon *d)
+/* The batch, its answers and its token, in one transaction; when it
+ * fails, nothing of it is kept, in the store or in memory. */
+static int apply_txn(struct daemon *d, size_t *n)
 {
 	struct mx_sync_handler h = handler;
-	const char *next = mx_sync_next_batch(d->batch);
-	int64_t t0 = loop_now();
-	size_t n = 0;
 
 	h.ud = d;
 	d->initial = d->since == NULL;
 	if (store_begin(d->st))
 		goto fail;
-	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, &n) ||
-	    store_meta_set(d->st, "since", next)) {
+	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
+	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch))) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -750,10 +748,31 @@ static void apply_batch(struct daemon *d)
 		store_rollback(d->st);
 		goto fail;
 	}
+	return 0;
+fail:
+	if (d->e2ee)
+		e2ee_rollback(d->e2ee);
+	powers_forget(d);
+	drop_new_ops(d);
+	return -1;
+}
+
+static void apply_batch(struct daemon *d)
+{
+	int64_t t0 = loop_now();
+	size_t n = 0;
+
+	if (apply_txn(d, &n)) {
+		/* nothing of the batch was kept: the same sync comes again */
+		mx_sync_free(d->batch);
+		d->batch = NULL;
+		retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
+		return;
+	}
 	if (d->e2ee)
 		e2ee_kick(d->e2ee);
 	free(d->since);
-	d->since = xstrdup(next);
+	d->since = xstrdup(mx_sync_next_batch(d->batch));
 	if (n)
 		log_info("sync: %zu events applied in %lld ms", n, (long long)(loop_now() - t0));
 	mx_sync_free(d->batch);
@@ -768,16 +787,32 @@ static void apply_batch(struct daemon *d)
 		op_start(op);
 	}
 	start_sync(d);
-	return;
-fail:
-	/* nothing of the batch was kept: the same sync comes again */
-	if (d->e2ee)
-		e2ee_rollback(d->e2ee);
-	powers_forget(d);
-	drop_new_ops(d);
-	mx_sync_free(d->batch);
-	d->batch = NULL;
-	retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
+}
+
+int daemon_apply_sync(const struct daemon_batch_env *env, const char *body, size_t len)
+{
+	struct daemon d;
+	char err[160];
+	int rc = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg = env->cfg;
+	d.st = env->st;
+	d.eng = env->eng;
+	d.e2ee = env->e2ee;
+	d.me = xstrdup(env->me);
+	d.since = env->since ? xstrdup(env->since) : NULL;
+	d.batch = mx_sync_parse(body, len, d.me, err, sizeof(err));
+	if (d.batch)
+		rc = apply_txn(&d, NULL);
+	else
+		log_error("sync: %s", err);
+	powers_forget(&d);
+	drop_new_ops(&d);
+	mx_sync_free(d.batch);
+	free(d.me);
+	free(d.since);
+	return rc;
 }
 
 static void again_gaps(void *ud)

@@ -215,6 +215,125 @@ struct cached_stmt {
 	struct cached_stmt *next;
 };
 
+/* Open stores, to find a statement's store from its connection. */
+static struct store *open_stores;
+
+/* The test countdown (store_fault_arm); inert while db is NULL. */
+static struct {
+	sqlite3 *db;
+	int nth, seen, fired, code;
+	char what[120];         /* the statement that failed */
+} fault;
+
+static struct store *store_of(sqlite3 *db)
+{
+	struct store *st;
+
+	for (st = open_stores; st && st->db != db; st = st->next_open)
+		;
+	return st;
+}
+
+void store_fault_arm(struct store *st, int nth, enum store_fault code)
+{
+	static const int codes[] = { SQLITE_BUSY, SQLITE_IOERR, SQLITE_FULL };
+
+	fault.db = st->db;
+	fault.nth = nth;
+	fault.seen = 0;
+	fault.fired = 0;
+	fault.code = codes[code];
+}
+
+void store_fault_disarm(void)
+{
+	fault.db = NULL;
+}
+
+int store_fault_seen(void)
+{
+	return fault.seen;
+}
+
+int store_fault_fired(void)
+{
+	return fault.fired;
+}
+
+const char *store_fault_what(void)
+{
+	return fault.fired ? fault.what : "";
+}
+
+/* 0, or the injected error for this statement (sql) of st. */
+static int fault_hit(struct store *st, const char *sql)
+{
+	if (!fault.db || fault.db != st->db || ++fault.seen != fault.nth)
+		return 0;
+	fault.fired = 1;
+	snprintf(fault.what, sizeof(fault.what), "%s", sql ? sql : "?");
+	if (fault.code != SQLITE_BUSY && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return fault.code;
+}
+
+/*
+ * Errors of the machine, not of the statement: the disk, the lock, the
+ * memory.  Trying the same work again later may well succeed.
+ */
+static int transient(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM: case SQLITE_READONLY:
+	case SQLITE_IOERR: case SQLITE_CORRUPT: case SQLITE_FULL: case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL: case SQLITE_NOTADB: case SQLITE_ABORT:
+		return 1;
+	}
+	return 0;
+}
+
+/* Note the outcome rc of a statement of st. */
+static int outcome(struct store *st, int rc, const char *msg)
+{
+	if (st->depth > 0 && transient(rc) && !st->doomed) {
+		st->doomed = rc;
+		snprintf(st->why, sizeof(st->why), "%s", msg);
+	}
+	return rc;
+}
+
+/*
+ * A transaction in which the machine failed once is doomed: sqlite may
+ * have rolled it back already (FULL, IOERR, BUSY, NOMEM), after which each
+ * statement would commit on its own, and a caller that read the error as
+ * "not found" would keep half a batch.  Until the caller rolls back the
+ * outermost level, every statement fails with the first error, so nothing
+ * of the transaction can be committed and the work is done again later.
+ */
+static int doomed(struct store *st)
+{
+	if (st->depth > 0 && !st->doomed && sqlite3_get_autocommit(st->db))
+		outcome(st, SQLITE_ABORT, "the transaction was rolled back after an error");
+	return st->depth > 0 ? st->doomed : 0;
+}
+
+int store_step(sqlite3_stmt *s)
+{
+	struct store *st = store_of(sqlite3_db_handle(s));
+	int rc;
+
+	if (!st)
+		return (sqlite3_step)(s);
+	if (st->depth == 0)
+		st->why[0] = '\0';     /* a reason belongs to its transaction */
+	if ((rc = doomed(st)))
+		return rc;
+	if ((rc = fault_hit(st, sqlite3_sql(s))))
+		return outcome(st, rc, sqlite3_errstr(rc));
+	rc = (sqlite3_step)(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : outcome(st, rc, sqlite3_errmsg(st->db));
+}
+
 int store_schema_version(void)
 {
 	return (int)ARRAY_LEN(migrations);
@@ -222,20 +341,30 @@ int store_schema_version(void)
 
 const char *store_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	return st->why[0] ? st->why : sqlite3_errmsg(st->db);
 }
 
 void store_fail(struct store *st, const char *what)
 {
-	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
+	log_error("store: %s: %s", what, store_errmsg(st));
 }
 
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
+	int rc;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("store: %s", msg ? msg : "unknown error");
+	if (strncmp(sql, "ROLLBACK", 8)) {      /* a rollback always runs */
+		if ((rc = doomed(st)) || (rc = fault_hit(st, sql))) {
+			outcome(st, rc, sqlite3_errstr(rc));
+			log_error("store: %.40s: %s", sql, st->why);
+			return -1;
+		}
+	}
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		outcome(st, rc, msg ? msg : sqlite3_errstr(rc));
+		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -303,6 +432,8 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 		goto fail;
 	}
 	st->path = xstrdup(path);
+	st->next_open = open_stores;
+	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
 	    exec(st, "PRAGMA synchronous = NORMAL")) {
@@ -328,6 +459,13 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	for (struct store **pp = &open_stores; *pp; pp = &(*pp)->next_open)
+		if (*pp == st) {
+			*pp = st->next_open;
+			break;
+		}
+	if (fault.db && fault.db == st->db)
+		fault.db = NULL;
 	for (c = st->stmts; c; c = next) {
 		next = c->next;
 		sqlite3_finalize(c->stmt);
@@ -402,7 +540,7 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_error("store: '%.80s': %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+		log_error("store: '%.80s': %s", sqlite3_sql(s), store_errmsg(st));
 		sqlite3_reset(s);
 		return -1;
 	}
@@ -415,6 +553,7 @@ int store_begin(struct store *st)
 	char sql[40];
 
 	if (st->depth == 0) {
+		st->why[0] = '\0';
 		if (exec(st, "BEGIN IMMEDIATE"))
 			return -1;
 	} else {
@@ -433,8 +572,13 @@ int store_commit(struct store *st)
 	if (st->depth <= 0)
 		return -1;
 	if (st->depth == 1) {
-		if (exec(st, "COMMIT"))
+		/* a failed COMMIT (BUSY) would leave the transaction open, and a
+		 * caller that does not roll back would run all later work in it,
+		 * never committed: the outermost level is closed either way */
+		if (exec(st, "COMMIT")) {
+			store_rollback(st);
 			return -1;
+		}
 	} else {
 		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
 		if (exec(st, sql))
@@ -451,14 +595,21 @@ int store_rollback(struct store *st)
 
 	if (st->depth <= 0)
 		return -1;
-	if (st->depth == 1) {
+	if (sqlite3_get_autocommit(st->db)) {
+		rc = st->depth == 1 ? 0 : -1;   /* sqlite rolled it all back already */
+	} else if (st->depth == 1) {
 		rc = exec(st, "ROLLBACK");
 	} else {
+		/* an inner level cannot undo a doomed transaction */
 		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
 			 st->depth - 1);
 		rc = exec(st, sql);
 	}
 	st->depth--;
+	if (st->depth == 0)
+		st->doomed = 0;         /* the reason stays for store_errmsg() */
+	else if (st->doomed)
+		rc = -1;
 	return rc;
 }
 
