@@ -16,7 +16,7 @@ WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-proto
             -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Iinclude -MMD -MP \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 SRC      := $(wildcard bot/*.c)
@@ -46,7 +46,7 @@ INSTALL  ?= install
 all: caucus tests/toml-decoder
 
 caucus: build/main.o build/libcaucus.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 build/libcaucus.a: $(OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -123,11 +123,17 @@ uninstall:
 	  $(DESTDIR)$(UNITDIR)/caucus.service
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-# The .deb lands in ../ as dpkg-buildpackage puts it; deb-test installs it in
-# a Debian 12 chroot (root; the base is cached in /var/cache/caucus-debtest).
+# dpkg-buildpackage writes into the parent folder, so it runs on a copy of
+# the sources in build/deb/caucus: the .deb lands in build/deb/.  deb-test
+# installs it in a Debian 12 chroot (root; the base is cached in
+# /var/cache/caucus-debtest).  make check has run the unit tests: nocheck.
+DEB_SRC := Makefile README.md bot.example.toml bot include config man debian tests
 deb:
-	dpkg-buildpackage -b -us -uc
-	@ls -l ../caucus_*.deb
+	rm -rf build/deb && mkdir -p build/deb/caucus
+	tar -cf - --exclude='debian/caucus' --exclude='debian/.debhelper' $(DEB_SRC) | \
+	  tar -xf - -C build/deb/caucus
+	cd build/deb/caucus && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -b -us -uc
+	@ls -l build/deb/*.deb
 
 deb-test: deb
 	@sh tests/deb/run.sh
@@ -161,8 +167,5 @@ valgrind: $(UNIT)
 
 clean:
 	rm -rf build caucus tests/toml-decoder
-	rm -rf debian/caucus debian/.debhelper debian/files debian/*.substvars \
-	  debian/debhelper-build-stamp debian/*.debhelper.log debian/*.postrm.debhelper \
-	  debian/*.postinst.debhelper debian/*.prerm.debhelper
 
 -include $(wildcard build/*.d build/asan/*.d build/unit/*.d build/asan/unit/*.d)
