@@ -156,6 +156,32 @@ cmp -s "$root/usr/share/doc/caucus/bot.example.toml" bot.example.toml 2>/dev/nul
 	[ ! -f bot.example.toml ] || die "the installed bot.example.toml differs from the tree's"
 echo "deb-test: $(printf '%s\n' "$got" | wc -l) installed paths as expected, the configuration a conffile (0640 root:root); installed size $(dpkg-deb -f "$deb" Installed-Size) KiB"
 
+# What the unit does, emulated (systemd is not needed): the dynamic user
+# cannot read /etc/caucus/caucus.toml, but reads the copy systemd puts in
+# $CREDENTIALS_DIRECTORY, and a password credential stands in for
+# password_file; relative paths land in $STATE_DIRECTORY.
+cred=/run/credentials/caucus.service
+mkdir -p "$root$cred" "$root/var/lib/private/caucus"
+sed -e 's|^password = "change-me"|password_file = "/etc/caucus/caucus.password"|' \
+    -e 's|^database = "/var/lib/caucus/caucus.db"|database = "caucus.db"|' \
+	"$root/etc/caucus/caucus.toml" >"$root$cred/caucus.toml"
+grep -q '^password_file = ' "$root$cred/caucus.toml" || die "the packaged configuration has no password line"
+echo 'from-credential' >"$root$cred/caucus.password"
+chown -R 61234:61234 "$root$cred" "$root/var/lib/private/caucus"
+chmod 0400 "$root$cred"/*
+as_unit() {
+	chroot --userspec=61234:61234 "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
+		CREDENTIALS_DIRECTORY=$cred STATE_DIRECTORY=/var/lib/private/caucus "$@"
+}
+if as_unit caucus check -c /etc/caucus/caucus.toml >/dev/null 2>&1; then
+	die "a user other than root can read /etc/caucus/caucus.toml"
+fi
+out=$(as_unit caucus check -c $cred/caucus.toml 2>&1) || { printf '%s\n' "$out"; die "caucus check as the unit's user failed"; }
+printf '%s\n' "$out" | grep -q '^database: *\/var\/lib\/private\/caucus\/caucus.db$' ||
+	{ printf '%s\n' "$out"; die "a relative database path did not resolve against STATE_DIRECTORY"; }
+rm -rf "$root/run/credentials" "$root/var/lib/private"
+echo "deb-test: as the unit's user: /etc/caucus/caucus.toml unreadable, its credential copy valid, password from the credential, database in \$STATE_DIRECTORY"
+
 # --- purge ---------------------------------------------------------------------
 # What the service would have made: its state directory under DynamicUser=.
 mkdir -p "$root/var/lib/private/caucus"
