@@ -41,7 +41,7 @@ INSTALL  ?= install
 
 .PHONY: all run check deps test unit unit-asan toml-test console-test fuzz fuzz-build valgrind clean \
         integration
-.PHONY: install uninstall man-test service-test toml-diff deb deb-test
+.PHONY: install uninstall install-test man-test service-test toml-diff deb deb-test
 
 all: caucus tests/toml-decoder
 
@@ -106,6 +106,9 @@ man-test:
 service-test: caucus
 	@sh tests/service/run.sh ./caucus
 
+install-test: caucus
+	@sh tests/install/run.sh
+
 # The unit runs $(BINDIR)/caucus.
 install: caucus
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -141,7 +144,7 @@ deb-test: deb
 console-test: caucus
 	@sh tests/console/run.sh
 
-test: all unit unit-asan toml-test toml-diff man-test service-test console-test deb-test \
+test: all unit unit-asan toml-test toml-diff man-test service-test install-test console-test deb-test \
       integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
