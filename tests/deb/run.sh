@@ -66,7 +66,7 @@ debian_mirror() {
 # The package's run-time dependencies are in the base, so that dpkg -i
 # needs no network; a dependency missing from it (a new library) is
 # fetched with apt-get -f install, and the run says so.
-BASE_PKGS=libcurl4,libcjson1,libsqlite3-0,libolm3,tzdata,procps
+BASE_PKGS=libcurl4,libcjson1,libsqlite3-0,libolm3,tzdata,procps,adduser
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
@@ -92,8 +92,9 @@ trap cleanup EXIT
 tar -C "$root" -xf "$base"
 [ -c "$root/dev/null" ] || { rm -f "$root/dev/null"; mknod -m 666 "$root/dev/null" c 1 3; }
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+# /run, /tmp, /dev, /proc and /sys are volatile on a real system: not compared.
 listing() {
-	(cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./tmp -o -path ./dev \) \
+	(cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./tmp -o -path ./dev -o -path ./run \) \
 		-prune -o -print) | sed 's|^\.||' | sort
 }
 listing >"$root/../$(basename "$root").before"
@@ -127,7 +128,7 @@ echo "deb-test: caucus check -c /etc/caucus/caucus.toml: valid, database in /var
 
 # Every path the package installs, with its mode and owner; nothing else.
 expect='/etc/caucus 755 root:root d
-/etc/caucus/caucus.toml 640 root:root f
+/etc/caucus/caucus.toml 640 root:caucus f
 /lib/systemd/system/caucus.service 644 root:root f
 /usr/bin/caucus 755 root:root f
 /usr/share/doc/caucus 755 root:root d
@@ -140,7 +141,7 @@ got=$(in_root dpkg -L caucus | while read -r p; do
 	case $p in /. | /etc | /lib | /lib/systemd | /lib/systemd/system | /usr | /usr/bin | /usr/share | \
 		/usr/share/doc | /usr/share/man | /usr/share/man/man1 | /usr/share/man/man5) continue ;; esac
 	t=f; [ -d "$root$p" ] && t=d
-	printf '%s %s %s %s\n' "$p" "$(stat -c %a "$root$p")" "$(stat -c %U:%G "$root$p")" "$t"
+	printf '%s %s %s %s\n' "$p" "$(stat -c %a "$root$p")" "$(in_root stat -c %U:%G "$p")" "$t"
 done | sort)
 if [ "$got" != "$expect" ]; then
 	printf 'expected:\n%s\ninstalled:\n%s\n' "$expect" "$got" >&2
@@ -148,39 +149,40 @@ if [ "$got" != "$expect" ]; then
 fi
 in_root dpkg-query -W -f='${Conffiles}\n' caucus | grep -q '^ /etc/caucus/caucus.toml [0-9a-f]\{32\}$' ||
 	die "/etc/caucus/caucus.toml is not a conffile"
-grep -q '^ExecStart=/usr/bin/caucus run -c %d/caucus.toml$' "$root/lib/systemd/system/caucus.service" ||
+grep -q '^ExecStart=/usr/bin/caucus run -c /etc/caucus/caucus.toml$' "$root/lib/systemd/system/caucus.service" ||
 	die "the installed unit does not run /usr/bin/caucus"
 zcat "$root/usr/share/man/man5/caucus.toml.5.gz" | grep -q '^\.Dt CAUCUS.TOML 5' || die "caucus.toml(5) is not a man page"
 zcat "$root/usr/share/man/man1/caucus.1.gz" | grep -q '^\.Dt CAUCUS 1' || die "caucus(1) is not a man page"
 cmp -s "$root/usr/share/doc/caucus/bot.example.toml" bot.example.toml 2>/dev/null ||
 	[ ! -f bot.example.toml ] || die "the installed bot.example.toml differs from the tree's"
-echo "deb-test: $(printf '%s\n' "$got" | wc -l) installed paths as expected, the configuration a conffile (0640 root:root); installed size $(dpkg-deb -f "$deb" Installed-Size) KiB"
+echo "deb-test: $(printf '%s\n' "$got" | wc -l) installed paths as expected, the configuration a conffile (0640 root:caucus); installed size $(dpkg-deb -f "$deb" Installed-Size) KiB"
 
-# What the unit does, emulated (systemd is not needed): the dynamic user
-# cannot read /etc/caucus/caucus.toml, but reads the copy systemd puts in
-# $CREDENTIALS_DIRECTORY, and a password credential stands in for
-# password_file; relative paths land in $STATE_DIRECTORY.
+# What the unit does, emulated (systemd is not needed): its dynamic user,
+# a member of the group caucus, reads /etc/caucus/caucus.toml and another
+# user cannot; a password credential in $CREDENTIALS_DIRECTORY stands in
+# for password_file; relative paths land in $STATE_DIRECTORY.
+in_root getent group caucus >/dev/null || die "no system group caucus"
 cred=/run/credentials/caucus.service
 mkdir -p "$root$cred" "$root/var/lib/private/caucus"
-sed -e 's|^password = "change-me"|password_file = "/etc/caucus/caucus.password"|' \
+sed -i -e 's|^password = "change-me"|password_file = "/etc/credstore/caucus.password"|' \
     -e 's|^database = "/var/lib/caucus/caucus.db"|database = "caucus.db"|' \
-	"$root/etc/caucus/caucus.toml" >"$root$cred/caucus.toml"
-grep -q '^password_file = ' "$root$cred/caucus.toml" || die "the packaged configuration has no password line"
+	"$root/etc/caucus/caucus.toml"
+grep -q '^password_file = ' "$root/etc/caucus/caucus.toml" || die "the packaged configuration has no password line"
 echo 'from-credential' >"$root$cred/caucus.password"
 chown -R 61234:61234 "$root$cred" "$root/var/lib/private/caucus"
 chmod 0400 "$root$cred"/*
 as_unit() {
-	chroot --userspec=61234:61234 "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
-		CREDENTIALS_DIRECTORY=$cred STATE_DIRECTORY=/var/lib/private/caucus "$@"
+	chroot --userspec=61234:61234 --groups="$1" "$root" /usr/bin/env -i PATH=/usr/bin:/bin \
+		LANG=C.UTF-8 CREDENTIALS_DIRECTORY=$cred STATE_DIRECTORY=/var/lib/private/caucus \
+		caucus check -c /etc/caucus/caucus.toml 2>&1
 }
-if as_unit caucus check -c /etc/caucus/caucus.toml >/dev/null 2>&1; then
-	die "a user other than root can read /etc/caucus/caucus.toml"
-fi
-out=$(as_unit caucus check -c $cred/caucus.toml 2>&1) || { printf '%s\n' "$out"; die "caucus check as the unit's user failed"; }
+out=$(as_unit 61234) && die "a user outside the group caucus can read /etc/caucus/caucus.toml"
+printf '%s\n' "$out" | grep -q 'Permission denied' || { printf '%s\n' "$out"; die "unexpected error for a user outside the group"; }
+out=$(as_unit 61234,caucus) || { printf '%s\n' "$out"; die "caucus check as the unit's user failed"; }
 printf '%s\n' "$out" | grep -q '^database: *\/var\/lib\/private\/caucus\/caucus.db$' ||
 	{ printf '%s\n' "$out"; die "a relative database path did not resolve against STATE_DIRECTORY"; }
 rm -rf "$root/run/credentials" "$root/var/lib/private"
-echo "deb-test: as the unit's user: /etc/caucus/caucus.toml unreadable, its credential copy valid, password from the credential, database in \$STATE_DIRECTORY"
+echo "deb-test: as the unit's user: /etc/caucus/caucus.toml read through the group caucus (not without it), the password from its credential, the database in \$STATE_DIRECTORY"
 
 # --- purge ---------------------------------------------------------------------
 # What the service would have made: its state directory under DynamicUser=.
@@ -190,13 +192,16 @@ echo x >"$root/var/lib/private/caucus/caucus.db"
 ln -s private/caucus "$root/var/lib/caucus"
 in_root dpkg --purge caucus >/dev/null || die "dpkg --purge failed"
 listing >"$before.after"
-# dpkg's own records stay, as policy wants; anything else is a leftover.
-left=$(comm -13 "$before" "$before.after" | grep -v -e '^/var/lib/dpkg/' -e '^/var/log/dpkg.log$') || true
+# dpkg's own records and the system group (with the backups addgroup
+# made of /etc/group) stay, as policy wants; anything else is a leftover.
+in_root getent group caucus >/dev/null || die "the purge removed the system group"
+left=$(comm -13 "$before" "$before.after" | grep -v -e '^/var/lib/dpkg/' -e '^/var/log/dpkg.log$' \
+	-e '^/etc/group-$' -e '^/etc/gshadow-$') || true
 gone=$(comm -23 "$before" "$before.after" | grep -v -e '^/var/lib/dpkg/') || true
 if [ -n "$left" ] || [ -n "$gone" ]; then
 	[ -z "$left" ] || printf 'left after purge:\n%s\n' "$left" >&2
 	[ -z "$gone" ] || printf 'removed by purge but there before:\n%s\n' "$gone" >&2
 	die "the purge did not leave the chroot as it was"
 fi
-echo "deb-test: purged; nothing left but dpkg's records (the state directory went too)"
+echo "deb-test: purged; nothing left but dpkg's records and the group caucus (the state directory went too)"
 echo "deb-test: passed in $(($(date +%s) - start)) s"
