@@ -18,17 +18,21 @@ grep -q "^ExecStart=$bin " "$dir/caucus.service" || {
 	echo "service-test: $unit has no ExecStart=/usr/bin/caucus line" >&2; exit 1; }
 
 # verify: any output is a finding.  The man pages of Documentation= are
-# looked up only when installed (the .deb test checks them).
-man=no
-man -w caucus.toml.5 >/dev/null 2>&1 && man -w caucus.1 >/dev/null 2>&1 && man=yes
-out=$(cd "$dir" && systemd-analyze verify --man=$man caucus.service 2>&1) || {
+# the tree's, found through MANPATH.
+mkdir -p "$dir/man/man1" "$dir/man/man5"
+cp man/caucus.1 "$dir/man/man1/"
+cp man/caucus.toml.5 "$dir/man/man5/"
+man=yes
+command -v man >/dev/null 2>&1 || man=no
+out=$(cd "$dir" && MANPATH="$dir/man:$(manpath 2>/dev/null)" \
+	systemd-analyze verify --man=$man caucus.service 2>&1) || {
 	printf '%s\n' "$out"; echo "service-test: systemd-analyze verify failed" >&2; exit 1; }
 if [ -n "$out" ]; then
 	printf '%s\n' "$out"
 	echo "service-test: systemd-analyze verify is not clean" >&2
 	exit 1
 fi
-echo "service-test: systemd-analyze verify $unit: clean (man pages checked: $man)"
+echo "service-test: systemd-analyze verify $unit: clean (its man pages looked up: $man)"
 
 report=$(cd "$dir" && systemd-analyze security --offline=true --no-pager caucus.service 2>&1) || true
 score=$(printf '%s\n' "$report" | sed -n 's/.*Overall exposure level for caucus.service: \([0-9.]*\).*/\1/p')
