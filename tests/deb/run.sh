@@ -26,7 +26,7 @@ die() { echo "deb-test: $*" >&2; exit 1; }
 changes=${deb%.deb}.changes
 [ -f "$changes" ] || changes=$deb
 if command -v lintian >/dev/null 2>&1; then
-	lint=$(lintian --pedantic -I "$changes" 2>&1 | grep -v '^running with root privileges') || true
+	lint=$(lintian --pedantic -I --show-overrides "$changes" 2>&1 | grep -v '^running with root privileges') || true
 	printf '%s\n' "$lint" | sed '/^$/d; s/^/deb-test: lintian: /'
 	if printf '%s\n' "$lint" | grep -q '^E:'; then die "lintian reports errors"; fi
 	echo "deb-test: lintian: no errors"
@@ -135,11 +135,13 @@ expect='/etc/caucus 755 root:root d
 /usr/share/doc/caucus/bot.example.toml 644 root:root f
 /usr/share/doc/caucus/changelog.gz 644 root:root f
 /usr/share/doc/caucus/copyright 644 root:root f
+/usr/share/lintian/overrides/caucus 644 root:root f
 /usr/share/man/man1/caucus.1.gz 644 root:root f
 /usr/share/man/man5/caucus.toml.5.gz 644 root:root f'
 got=$(in_root dpkg -L caucus | while read -r p; do
 	case $p in /. | /etc | /lib | /lib/systemd | /lib/systemd/system | /usr | /usr/bin | /usr/share | \
-		/usr/share/doc | /usr/share/man | /usr/share/man/man1 | /usr/share/man/man5) continue ;; esac
+		/usr/share/doc | /usr/share/man | /usr/share/man/man1 | /usr/share/man/man5 | \
+		/usr/share/lintian | /usr/share/lintian/overrides) continue ;; esac
 	t=f; [ -d "$root$p" ] && t=d
 	printf '%s %s %s %s\n' "$p" "$(stat -c %a "$root$p")" "$(in_root stat -c %U:%G "$p")" "$t"
 done | sort)
@@ -183,6 +185,17 @@ printf '%s\n' "$out" | grep -q '^database: *\/var\/lib\/private\/caucus\/caucus.
 	{ printf '%s\n' "$out"; die "a relative database path did not resolve against STATE_DIRECTORY"; }
 rm -rf "$root/run/credentials" "$root/var/lib/private"
 echo "deb-test: as the unit's user: /etc/caucus/caucus.toml read through the group caucus (not without it), the password from its credential, the database in \$STATE_DIRECTORY"
+
+# A reinstall keeps the administrator's edit of the conffile (made above)
+# and the group ownership.
+cp "$deb" "$root/tmp/caucus.deb"
+in_root dpkg -i /tmp/caucus.deb >/dev/null 2>&1 || die "reinstalling the package failed"
+rm -f "$root/tmp/caucus.deb"
+grep -q '^password_file = "/etc/credstore/caucus.password"$' "$root/etc/caucus/caucus.toml" ||
+	die "a reinstall overwrote the edited /etc/caucus/caucus.toml"
+[ "$(in_root stat -c '%a %U:%G' /etc/caucus/caucus.toml)" = "640 root:caucus" ] ||
+	die "after a reinstall /etc/caucus/caucus.toml is $(in_root stat -c '%a %U:%G' /etc/caucus/caucus.toml)"
+echo "deb-test: reinstalled: the edited configuration kept, still 0640 root:caucus"
 
 # --- purge ---------------------------------------------------------------------
 # What the service would have made: its state directory under DynamicUser=.
