@@ -6,6 +6,12 @@
  * so they are validated alike.  Every problem is collected, not only the
  * first, as "FILE:LINE: KEY: reason" lines.  Knows nothing of Matrix
  * beyond the shape of IDs, and nothing of sqlite.
+ *
+ * Under systemd (config/caucus.service) two variables of the unit change
+ * where files are looked for: relative paths resolve against
+ * $STATE_DIRECTORY instead of the configuration's folder, and a secret or
+ * key file whose last path component names a credential in
+ * $CREDENTIALS_DIRECTORY (LoadCredential=) is read from there.
  */
 #include "config.h"
 
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +75,7 @@ static int set_secret(struct loader *ld, const struct key_def *k, const struct t
 static int set_secret_file(struct loader *ld, const struct key_def *k,
 			   const struct toml_node *v);
 static int set_path(struct loader *ld, const struct key_def *k, const struct toml_node *v);
+static int set_key_path(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_list(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_bool(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_days(struct loader *ld, const struct key_def *k, const struct toml_node *v);
@@ -104,7 +112,7 @@ static const struct key_def keys[] = {
 	{ "bot", "admins", TOML_ARRAY, "[]", set_list, F(admins), check_user_id },
 	{ "access", "allowed_users", TOML_ARRAY, NULL, set_list, F(allowed_users), check_glob },
 	{ "encryption", "enabled", TOML_BOOL, "true", set_bool, F(encryption), NULL },
-	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_path,
+	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_key_path,
 	  F(pickle_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
 	{ "sessions", "default_length", TOML_STRING, "\"1h\"", set_duration, F(default_length),
@@ -409,12 +417,35 @@ static int set_secret(struct loader *ld, const struct key_def *k, const struct t
 	return 0;
 }
 
-/* A path from the file, relative ones against the configuration's folder. */
+/* A path from the file, relative ones against the configuration's folder
+ * (or $STATE_DIRECTORY, see load()).  Returns a new string. */
 static char *resolve(const struct loader *ld, const char *path)
 {
 	if (path[0] == '/' || !ld->base[0])
 		return xstrdup(path);
 	return xasprintf("%s%s", ld->base, path);
+}
+
+/*
+ * Where a secret or key file named 'path' in the configuration is read
+ * from: $CREDENTIALS_DIRECTORY/<last component of path> when the unit
+ * passed a credential of that name (a regular file there), else 'path'
+ * resolved as any other.  Returns a new string.
+ */
+static char *resolve_secret(const struct loader *ld, const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	struct stat sb;
+	char *cred;
+
+	if (dir && dir[0] == '/' && name[0] && strcmp(name, ".") && strcmp(name, "..")) {
+		cred = xasprintf("%s/%s", dir, name);
+		if (stat(cred, &sb) == 0 && S_ISREG(sb.st_mode))
+			return cred;
+		free(cred);
+	}
+	return resolve(ld, path);
 }
 
 static int set_path(struct loader *ld, const struct key_def *k, const struct toml_node *v)
@@ -426,6 +457,19 @@ static int set_path(struct loader *ld, const struct key_def *k, const struct tom
 		return -1;
 	free(*field);
 	*field = resolve(ld, s);
+	return 0;
+}
+
+/* set_path for a key file, which a credential may stand in for. */
+static int set_key_path(struct loader *ld, const struct key_def *k, const struct toml_node *v)
+{
+	const char *s = checked_nonempty(ld, k, v);
+	char **field = str_field(ld, k);
+
+	if (!s)
+		return -1;
+	free(*field);
+	*field = resolve_secret(ld, s);
 	return 0;
 }
 
@@ -489,7 +533,7 @@ static int set_secret_file(struct loader *ld, const struct key_def *k,
 	if (!s)
 		return -1;
 	full_key(key, sizeof(key), k);
-	path = resolve(ld, s);
+	path = resolve_secret(ld, s);
 	secret = read_secret(path, why, sizeof(why));
 	free(path);
 	if (!secret) {
@@ -1057,6 +1101,25 @@ static void check_whole(struct loader *ld)
 	}
 }
 
+/*
+ * The folder relative paths resolve against when systemd runs caucus with
+ * StateDirectory=: the first of $STATE_DIRECTORY's colon-separated absolute
+ * paths, with a trailing '/'.  NULL when it is unset or not absolute.
+ * Returns a new string.
+ */
+static char *state_base(void)
+{
+	const char *sd = getenv("STATE_DIRECTORY");
+	size_t n;
+
+	if (!sd || sd[0] != '/')
+		return NULL;
+	n = strcspn(sd, ":");
+	while (n > 1 && sd[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/", (int)n, sd);
+}
+
 static int load(const char *name, const char *text, size_t len, const char *base,
 		struct config **out, struct buf *errors)
 {
@@ -1071,7 +1134,9 @@ static int load(const char *name, const char *text, size_t len, const char *base
 	ld.cfg = xcalloc(1, sizeof(*ld.cfg));
 	ld.cfg->path = xstrdup(name);
 	ld.name = name;
-	ld.base = xstrdup(base);
+	ld.base = state_base();
+	if (!ld.base)
+		ld.base = xstrdup(base);
 	if (apply_defaults(&ld))
 		goto out;
 	if (toml_parse(text, len, &root, err, sizeof(err))) {

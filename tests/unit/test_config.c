@@ -1,7 +1,8 @@
 /*
  * test_config.c - the configuration file (bot/config.c): defaults, every
  * kind of error with its exact "FILE:LINE: KEY: reason", typo suggestions,
- * secret files, relative paths, access globs and admins, the summary of
+ * secret files, relative paths (and $STATE_DIRECTORY, $CREDENTIALS_DIRECTORY
+ * under systemd), access globs and admins, the summary of
  * "caucus check", and bot.example.toml loading clean.  Run from the top of
  * the tree (as "make unit" does), so bot.example.toml is found.
  */
@@ -387,6 +388,76 @@ static void test_secret_files(void **state)
 	buf_release(&errs);
 }
 
+/* Under systemd: relative paths against $STATE_DIRECTORY, secret and key
+ * files from $CREDENTIALS_DIRECTORY when a credential of their name is there. */
+static void test_systemd_dirs(void **state)
+{
+	struct config *cfg = NULL;
+	struct buf errs;
+	char *state_dir, *cred_dir, *conf, *pw, *key, *want;
+
+	(void)state;
+	state_dir = xasprintf("%s/state", tmpdir);
+	cred_dir = xasprintf("%s/creds", tmpdir);
+	assert_int_equal(mkdir(state_dir, 0700), 0);
+	assert_int_equal(mkdir(cred_dir, 0700), 0);
+	pw = write_file("creds/caucus.password", "from-credential\n", 0400);
+	key = write_file("creds/caucus.key", "00", 0400);
+	free(write_file("state/caucus.token", "syt_from_state\n", 0600));
+	conf = write_file("unit.toml",
+		"[matrix]\n"
+		"homeserver = \"https://matrix.example.org\"\n"
+		"user_id = \"@caucus:example.org\"\n"
+		"password_file = \"/nonexistent/caucus.password\"\n"
+		"access_token_file = \"caucus.token\"\n"
+		"[bot]\n"
+		"database = \"db/caucus.db\"\n"
+		"[encryption]\n"
+		"pickle_key_file = \"/var/lib/caucus/caucus.key\"\n", 0644);
+	assert_int_equal(setenv("STATE_DIRECTORY", state_dir, 1), 0);
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", cred_dir, 1), 0);
+	buf_init(&errs, 0);
+	assert_int_equal(config_load(conf, &cfg, &errs), 0);
+	assert_string_equal(errs.data, "");
+	/* the credential stands in for the absolute path of the same name */
+	assert_string_equal(cfg->password, "from-credential");
+	assert_string_equal(cfg->pickle_key_file, key);
+	/* no credential "caucus.token": read from the state directory */
+	assert_string_equal(cfg->access_token, "syt_from_state");
+	want = xasprintf("%s/db/caucus.db", state_dir);
+	assert_string_equal(cfg->database, want);
+	free(want);
+	config_free(cfg);
+
+	/* defaults resolve there too; a missing credential is not an error */
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(setenv("STATE_DIRECTORY", "/var/lib/caucus/:/var/lib/other", 1), 0);
+	cfg = load_ok(BASE);
+	assert_string_equal(cfg->database, "/var/lib/caucus/caucus.db");
+	assert_string_equal(cfg->pickle_key_file, "/var/lib/caucus/caucus.key");
+	config_free(cfg);
+
+	/* a relative $STATE_DIRECTORY is not systemd's: the file's folder rules */
+	assert_int_equal(setenv("STATE_DIRECTORY", "relative", 1), 0);
+	assert_int_equal(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+	buf_reset(&errs);
+	assert_int_equal(config_load(conf, &cfg, &errs), -1);
+	want = xasprintf("%s:4: matrix.password_file: cannot read "
+			 "'/nonexistent/caucus.password': No such file or directory\n"
+			 "%s:5: matrix.access_token_file: cannot read '%s/caucus.token': "
+			 "No such file or directory\n", conf, conf, tmpdir);
+	assert_string_equal(errs.data, want);
+	free(want);
+	assert_int_equal(unsetenv("STATE_DIRECTORY"), 0);
+
+	buf_release(&errs);
+	free(conf);
+	free(pw);
+	free(key);
+	free(state_dir);
+	free(cred_dir);
+}
+
 static void test_unreadable_secret(void **state)
 {
 	static const struct {
@@ -593,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_missing_keys),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_secret_files),
+		cmocka_unit_test(test_systemd_dirs),
 		cmocka_unit_test(test_unreadable_secret),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_access),
