@@ -5,6 +5,7 @@
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (60)
 #   make valgrind run the unit tests under valgrind
 #   make integration  the daemon against a real Synapse (tests/integration; root)
+#   make bench    ingest benchmark: caucus beside a matrix-nio bot and the sqlite limit
 
 CC       ?= gcc
 PKGS     := libcurl libcjson sqlite3 olm
@@ -31,7 +32,7 @@ FUZZ_SECONDS ?= 60
 TOML_TEST ?= ../shared/toml-test
 
 .PHONY: all run check deps test unit unit-asan toml-test console-test fuzz fuzz-build valgrind clean \
-        integration
+        integration bench bench-check
 
 all: caucus tests/toml-decoder
 
@@ -64,7 +65,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIBSRC) | build/fuzz
 	  -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
 	  -o $@ $< $(LIBSRC) $(LIBS)
 
-build build/asan build/unit build/asan/unit build/fuzz:
+build build/asan build/unit build/asan/unit build/fuzz build/bench:
 	mkdir -p $@
 
 # Installs missing Debian packages (root), or says what to run (non-root).
@@ -87,7 +88,7 @@ toml-test: tests/toml-decoder
 console-test: caucus
 	@sh tests/console/run.sh
 
-test: all unit unit-asan toml-test console-test integration
+test: all unit unit-asan toml-test console-test bench-check integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
 integration: caucus
@@ -95,6 +96,17 @@ integration: caucus
 
 check: deps
 	@$(MAKE) --no-print-directory test
+
+build/bench/raw_insert: bench/raw_insert.c build/libcaucus.a | build/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+# The figures (minutes; not part of check).  BENCH_ARGS="--sizes 300x300 --runs 5"
+bench: caucus build/bench/raw_insert
+	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
+
+# One tiny backlog through the benchmark's own path, so that it cannot rot.
+bench-check: caucus build/bench/raw_insert
+	/usr/bin/python3 bench/run.py --check
 
 fuzz-build: $(FUZZ)
 
