@@ -97,15 +97,15 @@ integration: caucus
 check: deps
 	@$(MAKE) --no-print-directory test
 
-build/bench/raw_insert: bench/raw_insert.c build/libcaucus.a | build/bench
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+build/bench/%: bench/%.c build/libcaucus.a | build/bench
+	$(CC) $(ALL_CFLAGS) -Ibot -o $@ $^ $(LIBS)
 
 # The figures (minutes; not part of check).  BENCH_ARGS="--sizes 300x300 --runs 5"
-bench: caucus build/bench/raw_insert
+bench: caucus build/bench/raw_insert build/bench/engine_lat
 	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
 
 # One tiny backlog through the benchmark's own path, so that it cannot rot.
-bench-check: caucus build/bench/raw_insert
+bench-check: caucus build/bench/raw_insert build/bench/engine_lat
 	/usr/bin/python3 bench/run.py --check
 
 fuzz-build: $(FUZZ)

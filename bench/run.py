@@ -35,6 +35,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CAUCUS = ROOT / "caucus"
 RAW = ROOT / "build" / "bench" / "raw_insert"
+LAT = ROOT / "build" / "bench" / "engine_lat"
+TARGETS = {"mix": 1.0, "search": 20.0, "digest": 50.0}   # p99 ms, issue targets
 PY = "/usr/bin/python3"
 
 
@@ -109,6 +111,25 @@ def run_raw(rows, tmp):
     return {r["way"]: r for r in map(json.loads, out.stdout.splitlines())}
 
 
+def run_latency(tmp, log_rows, digest_rows):
+    """engine_lat's figures: {figure: {p50_ms, p99_ms, max_ms, n}}."""
+    cfg = tmp / "lat.toml"
+    cfg.write_text(gen.config(3, tmp / "unused.db", 1))
+    out = subprocess.run([str(LAT), str(cfg), str(tmp / "lat.db"), str(log_rows),
+                          str(digest_rows)], check=True, capture_output=True, text=True)
+    return {r["figure"]: r for r in map(json.loads, out.stdout.splitlines())}
+
+
+def print_latency(lat, log_rows, digest_rows):
+    print(f"engine latency (ms; log of {log_rows:,} entries, digest of {digest_rows:,} "
+          "messages)")
+    print("figure | p50 | p99 | max | target p99")
+    for name, r in lat.items():
+        tgt = TARGETS.get(name)
+        print(f"{name} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['max_ms']:.3f} | "
+              + (f"{tgt:g}" if tgt else ""))
+
+
 def med(xs):
     return statistics.median(xs)
 
@@ -118,6 +139,9 @@ def main():
     ap.add_argument("--sizes", default="30x100,100x100,300x300")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--log-rows", type=int, default=1000000)
+    ap.add_argument("--digest-rows", type=int, default=20000)
+    ap.add_argument("--no-latency", action="store_true")
     a = ap.parse_args()
     if a.check:
         a.sizes, a.runs = "4x120", 1
@@ -148,8 +172,12 @@ def main():
                       f"answers, {c['logged']} messages logged, {c['pages']} pages")
                 if c["unexpected"]:
                     print(f"bench check: unexpected requests {c['unexpected']}")
-                print("bench check: " + ("complete" if complete else "INCOMPLETE"))
-                return 0 if complete else 1
+                lat = run_latency(tmp, 2000, 500)
+                figs = all(k in lat for k in TARGETS)
+                print(f"bench check: {len(lat)} latency figures"
+                      if figs else "bench check: latency figures missing")
+                print("bench check: " + ("complete" if complete and figs else "INCOMPLETE"))
+                return 0 if complete and figs else 1
             rows.append({
                 "size": f"{c['events']} ({size}, {mb:.1f} MB)",
                 "caucus": med([x["events"] / x["seconds"] for x in cs]),
@@ -173,6 +201,11 @@ def main():
             f"{r['nio_peak']:.1f}", f"{r['trigger']:,.0f}", f"{r['direct']:,.0f}",
             f"{r['caucus'] / r['nio']:.1f}", f"{r['caucus'] / r['direct']:.2f}",
             "yes" if r["complete"] else "NO"]))
+    if not a.no_latency:
+        with tempfile.TemporaryDirectory(prefix="caucus-bench-") as td:
+            print()
+            print_latency(run_latency(Path(td), a.log_rows, a.digest_rows), a.log_rows,
+                          a.digest_rows)
     return 0 if all(r["complete"] for r in rows) else 1
 
 
