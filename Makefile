@@ -8,6 +8,7 @@
 #   make integration  the daemon against a real Synapse (tests/integration; root)
 #   make install  PREFIX (/usr/local) and DESTDIR; make uninstall removes it
 #   make deb      the Debian package, in ../ (dpkg-buildpackage)
+#   make bench    ingest benchmark: caucus beside a matrix-nio bot and the sqlite limit
 
 CC       ?= gcc
 PKGS     := libcurl libcjson sqlite3 olm
@@ -41,7 +42,7 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 INSTALL  ?= install
 
 .PHONY: all run check deps test unit unit-asan toml-test console-test fuzz fuzz-build valgrind clean \
-        integration
+        integration bench bench-check
 .PHONY: install uninstall install-test man-test service-test toml-diff deb deb-test
 
 all: caucus tests/toml-decoder
@@ -75,7 +76,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIBSRC) | build/fuzz
 	  -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
 	  -o $@ $< $(LIBSRC) $(LIBS)
 
-build build/asan build/unit build/asan/unit build/fuzz:
+build build/asan build/unit build/asan/unit build/fuzz build/bench:
 	mkdir -p $@
 
 # Installs missing Debian packages (root), or says what to run (non-root).
@@ -156,7 +157,7 @@ build/phone/answers: tests/phone/answers.c tests/unit/testengine.h build/libcauc
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Ibot -o $@ $< build/libcaucus.a $(LIBS) -lcmocka
 
 test: all unit unit-asan toml-test toml-diff man-test service-test install-test console-test \
-      phone-test deb-test integration
+      phone-test deb-test bench-check integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
 integration: caucus
@@ -164,6 +165,17 @@ integration: caucus
 
 check: deps
 	@$(MAKE) --no-print-directory test
+
+build/bench/%: bench/%.c build/libcaucus.a | build/bench
+	$(CC) $(ALL_CFLAGS) -Ibot -o $@ $^ $(LIBS)
+
+# The figures (minutes; not part of check).  BENCH_ARGS="--sizes 300x300 --runs 5"
+bench: caucus build/bench/raw_insert build/bench/engine_lat
+	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
+
+# One tiny backlog through the benchmark's own path, so that it cannot rot.
+bench-check: caucus build/bench/raw_insert build/bench/engine_lat
+	/usr/bin/python3 bench/run.py --check
 
 fuzz-build: $(FUZZ)
 
