@@ -1,0 +1,112 @@
+"""caucus setup: the rooms of the configuration and the coalition's Space
+are created on the real server, once; the daemon then works in them, and
+!join brings an invite to an issue room."""
+import subprocess
+import urllib.parse
+import uuid
+
+from conftest import CAUCUS, ISSUES, User, api, room_with_bot, run
+
+# the eleven issues of the PP-18 coordination group (SPEC, bot.example.toml)
+ELEVEN = [
+    ("internet", "Internet-related public policy", ["ipp"]),
+    ("cybersecurity", "Cybersecurity", ["cyber", "res130"]),
+    ("counterfeit", "Counterfeit devices", []),
+    ("ott", "Over-the-top services", []),
+    ("privacy", "Privacy and data protection", []),
+    ("iot", "IoT and smart cities", []),
+    ("ai", "Artificial intelligence", []),
+    ("doa", "Digital object architecture", []),
+    ("connectivity", "Connectivity and the digital divide", []),
+    ("gender", "Gender", []),
+    ("openness", "Openness and transparency of the ITU", []),
+]
+
+
+def setup_config(bot, tag, encryption=True):
+    """Rewrite the bot's configuration: a coordination room and eleven
+    issues, each with a room alias of its own (tag keeps them apart from
+    other tests on the shared server)."""
+    issues = ""
+    for slug, name, aliases in ELEVEN:
+        al = ", ".join(f'"{a}"' for a in aliases)
+        issues += (f'\n[[issue]]\nslug = "{slug}"\nname = "{name}"\naliases = [{al}]\n'
+                   f'room = "#{slug}-{tag}:localhost"\n')
+    text = bot.config.read_text().replace(ISSUES, issues)
+    text = text.replace("[bot]\n", f'[bot]\ncoordination_room = "#coord-{tag}:localhost"\n', 1)
+    if not encryption:
+        text += "\n[encryption]\nenabled = false\n"
+    bot.config.write_text(text)
+
+
+def run_setup(bot):
+    p = subprocess.run([CAUCUS, "setup", "-c", str(bot.config)], cwd=bot.dir,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+async def resolve(base, token, alias):
+    st, body = await api(base, token, "GET", "/_matrix/client/v3/directory/room/"
+                         + urllib.parse.quote(alias))
+    assert st == 200, (alias, st, body)
+    return body["room_id"]
+
+
+async def state(base, token, room, typ, key=""):
+    st, body = await api(base, token, "GET", f"/_matrix/client/v3/rooms/"
+                         f"{urllib.parse.quote(room)}/state/{typ}/{urllib.parse.quote(key)}")
+    return body if st == 200 else None
+
+
+def test_setup_creates_rooms_and_space_once(homeserver, bot_factory):
+    tag = uuid.uuid4().hex[:6]
+    bot = bot_factory(homeserver)
+    setup_config(bot, tag)
+
+    first = run_setup(bot)
+    assert first.count("created: room") == 12, first
+    assert first.count("created: space") == 1, first
+    assert "created 13 rooms and 12 space links" in first, first
+    second = run_setup(bot)
+    assert "created:" not in second and "added" not in second, second
+    assert "nothing to create" in second, second
+    assert second.count("exists: room") == 12, second
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        base, token = homeserver.base, alice.client.access_token
+        bot_token = bot.meta("access_token")   # the room's state, read as a member
+        space = await resolve(base, token, f"#coord-{tag}-space:localhost")
+        rooms = {await resolve(base, token, f"#{slug}-{tag}:localhost"): name
+                 for slug, name, _ in ELEVEN}
+        coord = await resolve(base, token, f"#coord-{tag}:localhost")
+        assert len(rooms) == 11 and coord not in rooms
+
+        # alice (bot.admins) was invited everywhere; the rooms are private
+        # and encrypted, the state Element gives a private room
+        await alice.sync(0)
+        invited = set(alice.client.invited_rooms)
+        assert set(rooms) | {coord, space} <= invited
+        for room, name in list(rooms.items()) + [(coord, f"coord-{tag}")]:
+            assert (await state(base, bot_token, room, "m.room.join_rules"))[
+                "join_rule"] == "invite"
+            assert (await state(base, bot_token, room, "m.room.history_visibility"))[
+                "history_visibility"] == "shared"
+            assert (await state(base, bot_token, room, "m.room.encryption"))[
+                "algorithm"] == "m.megolm.v1.aes-sha2"
+            assert (await state(base, bot_token, room, "m.room.name"))["name"] == name
+            parent = await state(base, bot_token, room, "m.space.parent", space)
+            assert parent and parent["via"] == ["localhost"] and parent["canonical"]
+
+        # the Space, as the server lists it to a member
+        await alice.join(space)
+        st, h = await api(base, token, "GET", f"/_matrix/client/v1/rooms/"
+                          f"{urllib.parse.quote(space)}/hierarchy?max_depth=1")
+        assert st == 200, h
+        top = [r for r in h["rooms"] if r["room_id"] == space][0]
+        assert top["room_type"] == "m.space" and top["name"] == f"coord-{tag}"
+        children = {c["state_key"] for c in top["children_state"]}
+        assert children == set(rooms) | {coord}, children
+        await alice.close()
+    run(go(), 120)
