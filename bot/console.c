@@ -69,6 +69,11 @@ static void print_replies(struct console *c, struct engine_replies *r, int due)
 		struct engine_reply *x = &r->v[i];
 		int elsewhere = strcmp(x->room_id, c->room) != 0;
 
+		if (x->kind != ENGINE_POST) {
+			/* no server here: room work is only shown */
+			printf("(would %s)\n", x->body);
+			continue;
+		}
 		if (due || elsewhere) {
 			char *label = room_label(c, x->room_id);
 			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
