@@ -13,6 +13,7 @@
 
 void store_request_release(struct store_request *r)
 {
+	free(r->key);
 	free(r->kind);
 	free(r->target);
 	free(r->user_id);
@@ -46,7 +47,7 @@ int store_request_next(struct store *st, int64_t now_ms, struct store_request *o
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT id, kind, target, user_id, issue_id, room_id, reply_to, attempts, "
-		"next_try_ms FROM room_requests ORDER BY next_try_ms > ?1, "
+		"next_try_ms, key FROM room_requests ORDER BY next_try_ms > ?1, "
 		"CASE WHEN next_try_ms > ?1 THEN next_try_ms ELSE 0 END, id LIMIT 1");
 	int rc;
 
@@ -81,6 +82,7 @@ int store_request_next(struct store *st, int64_t now_ms, struct store_request *o
 	out->room_id = store_col_text(s, 5);
 	out->reply_to = store_col_text(s, 6);
 	out->attempts = sqlite3_column_int(s, 7);
+	out->key = store_col_text(s, 9);
 	sqlite3_reset(s);
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 struct store_request {
 	int64_t id;
+	char *key;              /* what caused it, unique */
 	char *kind;             /* "invite", "create", "space" */
 	char *target;           /* the room acted on, or NULL */
 	char *user_id;          /* who to invite, or NULL */
