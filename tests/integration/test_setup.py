@@ -1,11 +1,13 @@
 """caucus setup: the rooms of the configuration and the coalition's Space
 are created on the real server, once; the daemon then works in them, and
 !join brings an invite to an issue room."""
+import asyncio
 import subprocess
 import urllib.parse
 import uuid
 
 from conftest import CAUCUS, ISSUES, User, api, room_with_bot, run
+from test_e2ee import ask
 
 # the eleven issues of the PP-18 coordination group (SPEC, bot.example.toml)
 ELEVEN = [
@@ -59,7 +61,7 @@ async def state(base, token, room, typ, key=""):
     return body if st == 200 else None
 
 
-def test_setup_creates_rooms_and_space_once(homeserver, bot_factory):
+def test_setup_creates_rooms_and_space_once(homeserver, bot_factory, e2ee_user):
     tag = uuid.uuid4().hex[:6]
     bot = bot_factory(homeserver)
     setup_config(bot, tag)
@@ -109,4 +111,66 @@ def test_setup_creates_rooms_and_space_once(homeserver, bot_factory):
         children = {c["state_key"] for c in top["children_state"]}
         assert children == set(rooms) | {coord}, children
         await alice.close()
-    run(go(), 120)
+        return space, {slug: await resolve(base, token, f"#{slug}-{tag}:localhost")
+                       for slug, _, _ in ELEVEN}
+    space, by_slug = run(go(), 120)
+
+    bot.start()
+
+    async def daemon():
+        # the daemon answers in a room setup made (encrypted)
+        alice = await e2ee_user("alice").login()
+        cyber = by_slug["cybersecurity"]
+        await alice.join(cyber)
+        await alice.prepare(cyber, [bot.user_id], 60)
+        a = await ask(alice, cyber, bot, "!who-covers")
+        assert "Nobody covers Cybersecurity" in a["content"]["body"], a
+
+        # bob is in none of them: !join, from a room of his own with the bot
+        bob = await User(homeserver, "bob").login()
+        assert cyber not in bob.client.rooms and cyber not in bob.client.invited_rooms
+        mine = await room_with_bot(bob, bot)
+        eid = await bob.send(mine, "!join cyber")
+        r = await bob.wait_reply(mine, bot, eid)
+        assert "Inviting you to Cybersecurity's room" in r["content"]["body"], r
+        await bob.wait_for(lambda: cyber in bob.client.invited_rooms, 30,
+                           "the invite to the cybersecurity room")
+        await bob.join(cyber)
+        await alice.wait_member(cyber, bob.user_id)
+        eid = await bob.send(mine, "!join nosuch")
+        r = await bob.wait_reply(mine, bot, eid)
+        assert "no such issue" in r["content"]["body"], r
+
+        # !issue room: a room made later by the daemon, linked and in the Space
+        slug = f"youth-{tag}"
+        a = await ask(alice, cyber, bot, f"!issue add {slug} Youth participation")
+        assert "!issue room" in a["content"]["body"], a
+        a = await ask(alice, cyber, bot, f"!issue room {slug}")
+        assert f"#{slug}:localhost" in a["content"]["body"], a
+        await alice.wait_for(lambda: [e for e in alice.replies_to(cyber, bot.user_id,
+                                                                  a["content"]["m.relates_to"]
+                                                                  ["m.in_reply_to"]["event_id"])
+                                      if "is ready" in e["content"]["body"]],
+                             60, "the notice that the room is ready")
+        youth = await resolve(homeserver.base, alice.token, f"#{slug}:localhost")
+        await alice.wait_for(lambda: youth in alice.client.invited_rooms, 30,
+                             "the invite to the new room")
+        bot_token = bot.meta("access_token")
+        assert (await state(homeserver.base, bot_token, youth, "m.room.encryption"))[
+            "algorithm"] == "m.megolm.v1.aes-sha2"
+
+        async def in_space():
+            st, h = await api(homeserver.base, alice.token, "GET", f"/_matrix/client/v1/"
+                              f"rooms/{urllib.parse.quote(space)}/hierarchy?max_depth=1")
+            top = [x for x in h["rooms"] if x["room_id"] == space][0]
+            return youth in {c["state_key"] for c in top["children_state"]}
+        for _ in range(60):
+            if await in_space():
+                break
+            await asyncio.sleep(0.5)
+        assert await in_space(), "the new room is not in the Space"
+        a = await ask(alice, cyber, bot, "!issues")
+        assert youth in a["content"]["body"], a
+        await bob.close()
+        await alice.close()
+    run(daemon(), 240)
