@@ -179,8 +179,15 @@ static int login(struct setup *s)
 		if (stored && *stored)
 			mx_api_set_token(s->api, stored);
 	}
-	if ((s->cfg->access_token || (stored && *stored)) && call(s, &op, &a) == 0)
-		goto whoami_ok;
+	if (s->cfg->access_token || (stored && *stored)) {
+		if (call(s, &op, &a) == 0)
+			goto whoami_ok;
+		/* only a refused token calls for a new login, not a network failure */
+		if (a.outcome != MX_UNAUTHORIZED) {
+			fprintf(stderr, "caucus setup: whoami failed: %s\n", a.error);
+			goto out;
+		}
+	}
 	if (s->cfg->access_token || !s->cfg->password) {
 		fprintf(stderr, "caucus setup: %s\n", a.error ? a.error :
 			"no access token kept and no password configured; set matrix.password "
