@@ -270,7 +270,7 @@ struct mx_http_req *mx_api_create_room(struct mx_api *a, const struct mx_room_sp
 {
 	cJSON *o = cJSON_CreateObject(), *inv = cJSON_AddArrayToObject(o, "invite");
 	cJSON *state = cJSON_AddArrayToObject(o, "initial_state");
-	cJSON *pl = cJSON_AddObjectToObject(o, "power_levels_content_override");
+	cJSON *pl = cJSON_AddObjectToObject(o, "power_level_content_override");
 	cJSON *users = cJSON_AddObjectToObject(pl, "users"), *c;
 	struct mx_http_req *req;
 	char *body;

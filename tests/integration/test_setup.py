@@ -98,6 +98,8 @@ def test_setup_creates_rooms_and_space_once(homeserver, bot_factory, e2ee_user):
             assert (await state(base, bot_token, room, "m.room.encryption"))[
                 "algorithm"] == "m.megolm.v1.aes-sha2"
             assert (await state(base, bot_token, room, "m.room.name"))["name"] == name
+            pl = await state(base, bot_token, room, "m.room.power_levels")
+            assert pl["users"].get("@alice:localhost") == 100, pl
             parent = await state(base, bot_token, room, "m.space.parent", space)
             assert parent and parent["via"] == ["localhost"] and parent["canonical"]
 
@@ -137,6 +139,14 @@ def test_setup_creates_rooms_and_space_once(homeserver, bot_factory, e2ee_user):
                            "the invite to the cybersecurity room")
         await bob.join(cyber)
         await alice.wait_member(cyber, bob.user_id)
+        # a refusal by the server comes back as a notice, not as silence
+        r = await alice.client.room_ban(cyber, bob.user_id, "testing")
+        assert not hasattr(r, "status_code"), r
+        bot.wait_log(r"rooms: invited " + bob.user_id)
+        eid = await bob.send(mine, "!join cyber")
+        await bob.wait_for(lambda: [e for e in bob.replies_to(mine, bot.user_id, eid)
+                                    if "could not invite you" in e["content"]["body"]],
+                           30, "the notice that the invite was refused")
         eid = await bob.send(mine, "!join nosuch")
         r = await bob.wait_reply(mine, bot, eid)
         assert "no such issue" in r["content"]["body"], r
