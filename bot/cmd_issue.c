@@ -145,6 +145,14 @@ out:
 
 /* ---- !issue add / link / alias ---- */
 
+/* The bot's server, where new rooms get their alias. */
+static const char *bot_server(struct cmd_ctx *ctx)
+{
+	const char *colon = strchr(ctx->cfg->user_id, ':');
+
+	return colon ? colon + 1 : ctx->cfg->user_id;
+}
+
 static int cmd_issue_add(struct cmd_ctx *ctx)
 {
 	char *slug = NULL, *name = NULL;
@@ -177,21 +185,14 @@ static int cmd_issue_add(struct cmd_ctx *ctx)
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_text(ctx->doc, "Added ");
 	doc_strong(ctx->doc, "%s", name);
-	doc_text(ctx->doc, " (%s). To give it a room, send %sissue room %s (a new room) or "
-		 "%sissue link %s in an existing one.", slug, ctx->prefix, slug, ctx->prefix, slug);
+	doc_text(ctx->doc, " (%s). To give it a room, send %sissue room %s (creates #%s:%s and "
+		 "invites you) or %sissue link %s in an existing room.", slug, ctx->prefix, slug,
+		 slug, bot_server(ctx), ctx->prefix, slug);
 	doc_end(ctx->doc);
 out:
 	free(slug);
 	free(name);
 	return rc;
-}
-
-/* The bot's server, where new rooms get their alias. */
-static const char *bot_server(struct cmd_ctx *ctx)
-{
-	const char *colon = strchr(ctx->cfg->user_id, ':');
-
-	return colon ? colon + 1 : ctx->cfg->user_id;
 }
 
 /* A newly linked room joins the coalition's Space, when there is one

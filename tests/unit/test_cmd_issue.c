@@ -51,7 +51,7 @@ static void test_issue_add(void **state)
 
 	r = te_say(t, COORD, ALICE, "!issue add ots Over-the-top services");
 	assert_contains(r, "Added Over-the-top services (ots)");
-	assert_contains(r, "!issue room ots");
+	assert_contains(r, "!issue room ots (creates #ots:example.org and invites you)");
 	assert_contains(r, "!issue link ots");
 	r = te_say(t, COORD, ALICE, "!issues");
 	assert_contains(r, "6 issues");
