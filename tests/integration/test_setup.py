@@ -25,16 +25,16 @@ ELEVEN = [
 ]
 
 
-def setup_config(bot, tag, encryption=True):
+def setup_config(bot, tag, encryption=True, issues=ELEVEN):
     """Rewrite the bot's configuration: a coordination room and eleven
     issues, each with a room alias of its own (tag keeps them apart from
     other tests on the shared server)."""
-    issues = ""
-    for slug, name, aliases in ELEVEN:
+    text = ""
+    for slug, name, aliases in issues:
         al = ", ".join(f'"{a}"' for a in aliases)
-        issues += (f'\n[[issue]]\nslug = "{slug}"\nname = "{name}"\naliases = [{al}]\n'
+        text += (f'\n[[issue]]\nslug = "{slug}"\nname = "{name}"\naliases = [{al}]\n'
                    f'room = "#{slug}-{tag}:localhost"\n')
-    text = bot.config.read_text().replace(ISSUES, issues)
+    text = bot.config.read_text().replace(ISSUES, text)
     text = text.replace("[bot]\n", f'[bot]\ncoordination_room = "#coord-{tag}:localhost"\n', 1)
     if not encryption:
         text += "\n[encryption]\nenabled = false\n"
@@ -184,3 +184,43 @@ def test_setup_creates_rooms_and_space_once(homeserver, bot_factory, e2ee_user):
         await bob.close()
         await alice.close()
     run(daemon(), 240)
+
+
+def test_setup_keeps_what_exists(homeserver, bot_factory):
+    """With encryption off the rooms are made in the clear; a room that
+    exists already is left as it is, but joins the Space all the same."""
+    tag = uuid.uuid4().hex[:6]
+    bot = bot_factory(homeserver)
+    setup_config(bot, tag, encryption=False, issues=ELEVEN[:2])
+
+    async def before():
+        alice = await User(homeserver, "alice").login()
+        r = await alice.client.room_create(alias=f"internet-{tag}", name="Ours already")
+        assert getattr(r, "room_id", None), r
+        await alice.close()
+        return r.room_id
+    theirs = run(before(), 60)
+
+    out = run_setup(bot)
+    assert f"exists: room #internet-{tag}:localhost ({theirs})" in out, out
+    assert out.count("created: room") == 2, out          # coordination, cybersecurity
+    assert "encrypted" not in out, out
+    assert f"added {theirs} to the space (its own m.space.parent was refused" in out, out
+    assert "created 3 rooms and 3 space links" in out, out
+    assert "nothing to create" in run_setup(bot)
+
+    async def check():
+        alice = await User(homeserver, "alice").login()
+        base, token = homeserver.base, bot.meta("access_token")
+        cyber = await resolve(base, token, f"#cybersecurity-{tag}:localhost")
+        assert await state(base, token, cyber, "m.room.encryption") is None
+        assert (await state(base, token, cyber, "m.room.join_rules"))["join_rule"] == "invite"
+        assert (await state(base, alice.client.access_token, theirs, "m.room.name"))[
+            "name"] == "Ours already"
+        space = await resolve(base, token, f"#coord-{tag}-space:localhost")
+        child = await state(base, token, space, "m.space.child", theirs)
+        assert child and child["via"] == ["localhost"], child
+        await alice.close()
+    run(check(), 60)
+    bot.start()     # and the daemon starts on what setup left
+    bot.wait_log(r"sync: starting")
