@@ -107,7 +107,7 @@ int roomwork_queue(struct store *st, const struct engine_reply *r, const char *c
 		return 0;
 	key = xasprintf("%s.%zu", cause ? cause : "-", i);
 	rc = store_request_add(st, key, kind, r->target, r->user, r->issue_id, r->room_id,
-			       r->reply_to);
+			       r->reply_to, r->thread_root);
 	free(key);
 	return rc;
 }
@@ -148,6 +148,7 @@ static int tell(struct roomwork *w, const char *text)
 	n.body = text;
 	n.html = html.data;
 	n.reply_to = w->cur.reply_to;
+	n.thread_root = w->cur.thread_root;
 	content = mx_content_notice(&n);
 	txn = xasprintf("caucus.rq.%s", w->cur.key);
 	rc = outbox_queue(w->st, w->cur.room_id, txn, content, wall_ms());
@@ -190,7 +191,7 @@ static void finish(struct roomwork *w, const char *text, const char *created)
 		key = xasprintf("space.%s", created);
 		if (ok && space && *space)
 			ok = store_request_add(w->st, key, "space", created, NULL, 0,
-					       w->cur.room_id, NULL) == 0;
+					       w->cur.room_id, NULL, NULL) == 0;
 	}
 	if (ok && text)
 		ok = tell(w, text) == 0;

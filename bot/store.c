@@ -216,6 +216,7 @@ static const char *const migrations[] = {
 	"  issue_id INTEGER,"
 	"  room_id TEXT NOT NULL,"               /* where the outcome is told */
 	"  reply_to TEXT,"
+	"  thread_root TEXT,"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_try_ms INTEGER NOT NULL DEFAULT 0);",
 };

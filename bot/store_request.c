@@ -19,16 +19,17 @@ void store_request_release(struct store_request *r)
 	free(r->user_id);
 	free(r->room_id);
 	free(r->reply_to);
+	free(r->thread_root);
 	memset(r, 0, sizeof(*r));
 }
 
 int store_request_add(struct store *st, const char *key, const char *kind,
 		      const char *target, const char *user_id, int64_t issue_id,
-		      const char *room_id, const char *reply_to)
+		      const char *room_id, const char *reply_to, const char *thread_root)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO room_requests(key, kind, target, user_id, issue_id, room_id, reply_to) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING");
+		"INSERT INTO room_requests(key, kind, target, user_id, issue_id, room_id, reply_to, "
+		"thread_root) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING");
 
 	if (!s)
 		return -1;
@@ -39,6 +40,7 @@ int store_request_add(struct store *st, const char *key, const char *kind,
 	store_bind_i64(s, 5, issue_id);
 	store_bind_text(s, 6, room_id);
 	store_bind_text(s, 7, reply_to);
+	store_bind_text(s, 8, thread_root);
 	return store_exec_stmt(st, s);
 }
 
@@ -47,7 +49,7 @@ int store_request_next(struct store *st, int64_t now_ms, struct store_request *o
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT id, kind, target, user_id, issue_id, room_id, reply_to, attempts, "
-		"next_try_ms, key FROM room_requests ORDER BY next_try_ms > ?1, "
+		"next_try_ms, key, thread_root FROM room_requests ORDER BY next_try_ms > ?1, "
 		"CASE WHEN next_try_ms > ?1 THEN next_try_ms ELSE 0 END, id LIMIT 1");
 	int rc;
 
@@ -83,6 +85,7 @@ int store_request_next(struct store *st, int64_t now_ms, struct store_request *o
 	out->reply_to = store_col_text(s, 6);
 	out->attempts = sqlite3_column_int(s, 7);
 	out->key = store_col_text(s, 9);
+	out->thread_root = store_col_text(s, 10);
 	sqlite3_reset(s);
 	return 0;
 }

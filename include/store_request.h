@@ -21,6 +21,7 @@ struct store_request {
 	int64_t issue_id;       /* "create": the issue, else 0 */
 	char *room_id;          /* where the outcome is told */
 	char *reply_to;         /* the command's event, or NULL */
+	char *thread_root;      /* the command's thread, or NULL */
 	int attempts;
 	int64_t next_try_ms;
 };
@@ -29,7 +30,7 @@ void store_request_release(struct store_request *r);    /* frees the strings */
 /* Keep a request (strings copied).  A key already kept is left as it was. */
 int store_request_add(struct store *st, const char *key, const char *kind,
 		      const char *target, const char *user_id, int64_t issue_id,
-		      const char *room_id, const char *reply_to);
+		      const char *room_id, const char *reply_to, const char *thread_root);
 
 /*
  * The oldest request due at now_ms into *out (release it after): 0.  1

@@ -23,12 +23,12 @@ static void test_order_retry_done(void **state)
 	assert_int_equal(store_request_next(st, 1000, &q, &wait), 1);
 	assert_int_equal(wait, -1);
 	assert_int_equal(store_request_add(st, "$a.1", "invite", "!cyber:x", "@bob:x", 0, "!coord:x",
-					   "$a"), 0);
+					   "$a", "$root"), 0);
 	assert_int_equal(store_request_add(st, "$b.1", "create", NULL, "@alice:x", 7, "!coord:x",
-					   NULL), 0);
+					   NULL, NULL), 0);
 	/* the same cause again (a replayed batch): kept once */
 	assert_int_equal(store_request_add(st, "$a.1", "invite", "!other:x", "@eve:x", 0, "!x:x",
-					   NULL), 0);
+					   NULL, NULL), 0);
 
 	assert_int_equal(store_request_next(st, 1000, &q, &wait), 0);
 	assert_string_equal(q.kind, "invite");
@@ -37,6 +37,7 @@ static void test_order_retry_done(void **state)
 	assert_string_equal(q.user_id, "@bob:x");
 	assert_string_equal(q.room_id, "!coord:x");
 	assert_string_equal(q.reply_to, "$a");
+	assert_string_equal(q.thread_root, "$root");
 	first = q.id;
 	store_request_release(&q);
 
@@ -47,6 +48,7 @@ static void test_order_retry_done(void **state)
 	assert_int_equal(q.issue_id, 7);
 	assert_null(q.target);
 	assert_null(q.reply_to);
+	assert_null(q.thread_root);
 	assert_int_equal(store_request_done(st, q.id), 0);
 	store_request_release(&q);
 	assert_int_equal(store_request_next(st, 1000, &q, &wait), 1);
@@ -75,8 +77,8 @@ static void test_survives_reopen(void **state)
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(store_begin(st), 0);
-	assert_int_equal(store_request_add(st, "$c.0", "space", "!r:x", NULL, 0, "!coord:x", NULL),
-			 0);
+	assert_int_equal(store_request_add(st, "$c.0", "space", "!r:x", NULL, 0, "!coord:x", NULL,
+					   NULL), 0);
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 	st = store_open(path, err, sizeof(err));
