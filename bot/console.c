@@ -188,10 +188,11 @@ static int join_everywhere(struct console *c, const char *user)
 	if (store_lookup_names(c->st, &names, &ids))
 		goto fail;
 	for (size_t i = 0; i < names.n; i++) {
-		char *slug, *name, *room;
+		char *slug, *name, *room, *known = NULL;
 		if (store_lookup_issue(c->st, ids[i], &slug, &name, &room) == 0 && room &&
-		    store_member_name(c->st, room, user) == NULL)
+		    (known = store_member_name(c->st, room, user)) == NULL)
 			engine_member(c->eng, room, user, local, "join", 0);
+		free(known);
 		free(slug);
 		free(name);
 		free(room);

@@ -23,7 +23,6 @@
 #include "util.h"
 
 #define TRIES 6
-#define STATE_CAP ((size_t)8 << 20)
 
 /* A copy of what one call came back with. */
 struct answer {
