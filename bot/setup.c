@@ -55,7 +55,7 @@ struct setup {
 	const char *server;     /* the bot's server name (in cfg->user_id) */
 	struct strv children;   /* room IDs for the Space: coordination first */
 	char *coord_name;       /* the Space is named after it */
-	int created_rooms, created_links, failures;
+	int created_rooms, created_spaces, created_links, failures;
 };
 
 static void answer_release(struct answer *a)
@@ -286,7 +286,10 @@ static char *ensure_room(struct setup *s, const char *alias, const char *name, i
 		goto out;
 	}
 	id = xstrdup(a.room_id);
-	s->created_rooms++;
+	if (space)
+		s->created_spaces++;
+	else
+		s->created_rooms++;
 	printf("created: %s %s (%s) \"%s\"%s", space ? "space" : "room", alias, id, name,
 	       !space && s->cfg->encryption ? ", encrypted" : "");
 	for (size_t i = 0, n = 0; i < s->cfg->admins.n; i++)
@@ -468,9 +471,10 @@ int setup_main(const char *config_path)
 			       "makes one)\n", ci->slug, s.cfg->command_prefix, ci->slug);
 	}
 	ensure_space(&s);
-	if (s.created_rooms || s.created_links)
-		printf("caucus setup: created %d room%s and %d space link%s\n", s.created_rooms,
-		       s.created_rooms == 1 ? "" : "s", s.created_links,
+	if (s.created_rooms || s.created_spaces || s.created_links)
+		printf("caucus setup: created %d room%s, %d space%s and %d space link%s\n",
+		       s.created_rooms, s.created_rooms == 1 ? "" : "s", s.created_spaces,
+		       s.created_spaces == 1 ? "" : "s", s.created_links,
 		       s.created_links == 1 ? "" : "s");
 	else
 		printf("caucus setup: nothing to create\n");

@@ -69,7 +69,7 @@ def test_setup_creates_rooms_and_space_once(homeserver, bot_factory, e2ee_user):
     first = run_setup(bot)
     assert first.count("created: room") == 12, first
     assert first.count("created: space") == 1, first
-    assert "created 13 rooms and 12 space links" in first, first
+    assert "created 12 rooms, 1 space and 12 space links" in first, first
     second = run_setup(bot)
     assert "created:" not in second and "added" not in second, second
     assert "nothing to create" in second, second
@@ -206,7 +206,7 @@ def test_setup_keeps_what_exists(homeserver, bot_factory):
     assert out.count("created: room") == 2, out          # coordination, cybersecurity
     assert "encrypted" not in out, out
     assert f"added {theirs} to the space (its own m.space.parent was refused" in out, out
-    assert "created 3 rooms and 3 space links" in out, out
+    assert "created 2 rooms, 1 space and 3 space links" in out, out
     assert "nothing to create" in run_setup(bot)
 
     async def check():
