@@ -69,6 +69,11 @@ static void print_replies(struct console *c, struct engine_replies *r, int due)
 		struct engine_reply *x = &r->v[i];
 		int elsewhere = strcmp(x->room_id, c->room) != 0;
 
+		if (x->kind != ENGINE_POST) {
+			/* no server here: room work is only shown */
+			printf("(would %s)\n", x->body);
+			continue;
+		}
 		if (due || elsewhere) {
 			char *label = room_label(c, x->room_id);
 			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
@@ -183,10 +188,11 @@ static int join_everywhere(struct console *c, const char *user)
 	if (store_lookup_names(c->st, &names, &ids))
 		goto fail;
 	for (size_t i = 0; i < names.n; i++) {
-		char *slug, *name, *room;
+		char *slug, *name, *room, *known = NULL;
 		if (store_lookup_issue(c->st, ids[i], &slug, &name, &room) == 0 && room &&
-		    store_member_name(c->st, room, user) == NULL)
+		    (known = store_member_name(c->st, room, user)) == NULL)
 			engine_member(c->eng, room, user, local, "join", 0);
+		free(known);
 		free(slug);
 		free(name);
 		free(room);

@@ -25,6 +25,7 @@
 #include "mx_content.h"
 #include "mx_sync.h"
 #include "outbox.h"
+#include "roomwork.h"
 #include "store.h"
 #include "store_outbox.h"
 #include "store_sync.h"
@@ -80,6 +81,7 @@ struct daemon {
 	struct loop *loop;
 	struct mx_api *api;
 	struct outbox *ob;
+	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
@@ -178,6 +180,7 @@ static void token_refused(struct daemon *d, const struct mx_result *r)
 		}
 		mx_api_set_token(d->api, NULL);
 		outbox_hold(d->ob, 1);
+		roomwork_hold(d->rw, 1);
 		d->phase = PH_AUTH;
 		start_login(d);
 		return;
@@ -577,6 +580,11 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct engine_reply *x = &r->v[i];
+		if (x->kind != ENGINE_POST) {
+			if (roomwork_queue(d->st, x, cause, i))
+				return -1;
+			continue;
+		}
 		struct mx_notice n = {
 			.body = x->body, .html = x->html, .mentions = x->mentions.v,
 			.n_mentions = x->mentions.n, .reply_to = x->reply_to,
@@ -779,6 +787,7 @@ static void apply_batch(struct daemon *d)
 	d->batch = NULL;
 	d->failures = 0;
 	outbox_kick(d->ob);
+	roomwork_kick(d->rw);
 	while (d->new_ops) {
 		struct membership_op *op = d->new_ops;
 		d->new_ops = op->next;
@@ -901,6 +910,7 @@ static void start_sync(struct daemon *d)
 		d->phase = PH_SYNC;
 		log_info("sync: starting from %s", d->since ? "the saved position" : "scratch");
 		outbox_hold(d->ob, 0);
+		roomwork_hold(d->rw, 0);
 	}
 	if (d->e2ee)
 		e2ee_sync_started(d->e2ee);
@@ -1073,6 +1083,7 @@ static void daemon_release(struct daemon *d)
 	struct membership_op *op;
 	struct resolve *rs;
 
+	roomwork_free(d->rw);
 	outbox_free(d->ob);
 	e2ee_free(d->e2ee);
 	if (d->req)
@@ -1136,6 +1147,7 @@ int daemon_main(const char *config_path)
 		goto out;
 	}
 	d.ob = outbox_new(d.st, d.api, d.loop);
+	d.rw = roomwork_new(d.st, d.api, d.loop, d.ob, &d.cfg);
 	d.since = store_meta_get(d.st, "since");
 	log_info("caucus: starting as %s on %s, database %s, %lld message%s waiting to be sent",
 		 d.cfg->user_id, d.cfg->homeserver, d.cfg->database,

@@ -119,6 +119,8 @@ int engine_sync_config(struct engine *eng)
 
 static void reply_free(struct engine_reply *x)
 {
+	free(x->target);
+	free(x->user);
 	free(x->room_id);
 	free(x->body);
 	free(x->html);
@@ -158,6 +160,29 @@ void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions)
 {
 	reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
+		 const char *user, int64_t issue_id, const char *fmt, ...)
+{
+	struct engine_replies *out = ctx->out;
+	struct engine_reply *r;
+	va_list ap;
+
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	r = &out->v[out->n++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->target = target ? xstrdup(target) : NULL;
+	r->user = user ? xstrdup(user) : NULL;
+	r->issue_id = issue_id;
+	r->room_id = xstrdup(ctx->msg->room_id);
+	r->reply_to = ctx->msg->event_id ? xstrdup(ctx->msg->event_id) : NULL;
+	r->thread_root = ctx->msg->thread_root ? xstrdup(ctx->msg->thread_root) : NULL;
+	va_start(ap, fmt);
+	r->body = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->html = xstrdup(r->body);
 }
 
 void cmd_due_add(struct engine_replies *out, const char *room_id, struct doc *d,
@@ -752,6 +777,8 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 		doc_release(&doc);
 		doc_init(&doc);
 		strv_release(&mentions);
+		while (out->n > first)
+			reply_free(&out->v[--out->n]);
 		doc_para(&doc, "something went wrong storing that; nothing was changed. Please "
 			 "try again.");
 		log_error("engine: command '%s' failed in the store", e->name);

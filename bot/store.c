@@ -206,6 +206,19 @@ static const char *const migrations[] = {
 	"  txn_id TEXT NOT NULL UNIQUE,"
 	"  event_type TEXT NOT NULL,"
 	"  body TEXT NOT NULL);",
+	/* 4: room work the engine asked for (invites, new issue rooms, Space links) */
+	"CREATE TABLE room_requests("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"            /* what caused it: queueing twice is a no-op */
+	"  kind TEXT NOT NULL,"                  /* invite, create, space */
+	"  target TEXT,"
+	"  user_id TEXT,"
+	"  issue_id INTEGER,"
+	"  room_id TEXT NOT NULL,"               /* where the outcome is told */
+	"  reply_to TEXT,"
+	"  thread_root TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try_ms INTEGER NOT NULL DEFAULT 0);",
 };
 
 /* The statement cache: a short list, most recently used first. */

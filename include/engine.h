@@ -34,8 +34,27 @@ struct engine_msg {
 	int64_t ts_ms;                  /* when it was sent; 0 = now */
 };
 
-/* One outgoing message.  All strings are owned by the reply. */
+/*
+ * What a reply asks of the daemon.  Besides messages, the engine asks for
+ * room work it cannot do itself (it knows nothing of Matrix); the daemon
+ * keeps such a request in its store with the batch that caused it and
+ * carries it out, telling room_id (replying to reply_to) when it fails.
+ */
+enum engine_kind {
+	ENGINE_POST,            /* send body/html to room_id */
+	ENGINE_INVITE,          /* invite 'user' to the room 'target' */
+	ENGINE_CREATE_ROOM,     /* create issue_id's room (#<slug>:<server>), invite
+				 * 'user', link it to the issue */
+	ENGINE_SPACE_ADD,       /* add 'target', just linked, to the coalition's Space */
+};
+
+/* One outgoing message or request.  All strings are owned by the reply.
+ * A request's body (and html) says in one line what it will do. */
 struct engine_reply {
+	enum engine_kind kind;
+	char *target;           /* requests: the room acted on, or NULL */
+	char *user;             /* requests: the user to invite, or NULL */
+	int64_t issue_id;       /* ENGINE_CREATE_ROOM */
 	char *room_id;
 	char *body;                     /* plain text */
 	char *html;                     /* formatted_body */

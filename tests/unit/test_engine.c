@@ -240,6 +240,8 @@ static const struct {
 	{ COORD, "!issue add", "Usage: !issue add <slug> <name...>" },
 	{ COORD, "!issue link", "Usage: !issue link <issue>" },
 	{ COORD, "!issue alias cyber", "Usage: !issue alias <issue> <alias>" },
+	{ COORD, "!issue room", "Usage: !issue room <issue>" },
+	{ COORD, "!join cyber privacy", "Usage: !join <issue>|all" },
 	{ COORD, "!cover", "Usage: !cover <issue> [user] [backup]" },
 	{ COORD, "!uncover", "Usage: !uncover <issue> [user]" },
 	{ COORD, "!who-covers", "Usage: !who-covers <issue>" },
