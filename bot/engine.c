@@ -28,12 +28,42 @@ struct engine {
 	const struct config *cfg;
 	struct store *st;
 	struct engine_clock clock;
-	char *coord_room;       /* resolved coordination room ID */
+	char *coord_room;       /* the configured coordination room's ID, or NULL */
 };
 
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
 };
+
+/* The store key of what an alias resolved to. */
+static char *alias_key(const char *alias)
+{
+	return xasprintf("room_alias:%s", alias);
+}
+
+/*
+ * Derive the coordination room from the configuration, never from what
+ * an earlier configuration named (its admins must not stay admins): a
+ * room ID as it is, an alias through what it was last resolved to, else
+ * NULL until it is resolved.
+ */
+static void derive_coord(struct engine *eng)
+{
+	const char *room = eng->cfg->coordination_room;
+	char *key;
+
+	free(eng->coord_room);
+	eng->coord_room = NULL;
+	if (!room)
+		return;
+	if (room[0] != '#') {
+		eng->coord_room = xstrdup(room);
+		return;
+	}
+	key = alias_key(room);
+	eng->coord_room = store_meta_get(eng->st, key);
+	free(key);
+}
 
 struct engine *engine_new(const struct config *cfg, struct store *st, struct engine_clock clock)
 {
@@ -42,7 +72,7 @@ struct engine *engine_new(const struct config *cfg, struct store *st, struct eng
 	eng->cfg = cfg;
 	eng->st = st;
 	eng->clock = clock;
-	eng->coord_room = store_meta_get(st, "coordination_room_id");
+	derive_coord(eng);
 	return eng;
 }
 
@@ -57,6 +87,7 @@ void engine_free(struct engine *eng)
 void engine_set_config(struct engine *eng, const struct config *cfg)
 {
 	eng->cfg = cfg;
+	derive_coord(eng);
 }
 
 struct store *engine_store(struct engine *eng)
@@ -76,23 +107,31 @@ int64_t engine_now_ms(struct engine *eng)
 
 const char *engine_coordination_room(struct engine *eng)
 {
-	return eng->coord_room ? eng->coord_room : eng->cfg->coordination_room;
+	return eng->coord_room;
 }
 
 int engine_room_resolved(struct engine *eng, const char *alias, const char *room_id)
 {
-	if (eng->cfg->coordination_room && !strcmp(alias, eng->cfg->coordination_room)) {
-		if (store_meta_set(eng->st, "coordination_room_id", room_id))
-			return -1;
-		free(eng->coord_room);
-		eng->coord_room = xstrdup(room_id);
-	}
+	char *key = alias_key(alias);
+	int rc = store_meta_set(eng->st, key, room_id);
+
+	free(key);
+	if (rc)
+		return -1;
+	if (eng->cfg->coordination_room && !strcmp(alias, eng->cfg->coordination_room))
+		derive_coord(eng);
 	return store_lookup_resolve_room(eng->st, alias, room_id);
 }
 
 int engine_member(struct engine *eng, const char *room_id, const char *user_id,
 		  const char *display_name, const char *membership, int power)
 {
+	/* the bot left: it learns nothing more of who is there, so nobody's
+	 * membership there counts any longer (SPEC §4 fails closed) */
+	if (eng->cfg->user_id && !strcmp(user_id, eng->cfg->user_id) &&
+	    strcmp(membership, "join") && strcmp(membership, "invite") &&
+	    store_member_room_unknown(eng->st, room_id))
+		return -1;
 	return store_member_set(eng->st, room_id, user_id, display_name, membership, power);
 }
 

@@ -206,6 +206,12 @@ static const char *const migrations[] = {
 	"  txn_id TEXT NOT NULL UNIQUE,"
 	"  event_type TEXT NOT NULL,"
 	"  body TEXT NOT NULL);",
+	/* SPEC §4: an action item or a position is shown only to members of
+	 * the room it was recorded in, also once its log entry is purged */
+	"ALTER TABLE actions ADD COLUMN room_id TEXT;"
+	"ALTER TABLE positions ADD COLUMN room_id TEXT;"
+	"UPDATE actions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = actions.log_id);"
+	"UPDATE positions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = positions.log_id);",
 };
 
 /* The statement cache: a short list, most recently used first. */
