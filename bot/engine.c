@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "digest.h"
 #include "doc.h"
 #include "log.h"
 #include "store.h"
@@ -173,6 +174,170 @@ void engine_replies_release(struct engine_replies *r)
 	r->n = 0;
 }
 
+/*
+ * SPEC §2: an answer is never silence, and a homeserver refuses an event
+ * over 64 KiB (413).  An encrypted answer grows by 4/3 (base64 of the
+ * Megolm ciphertext) plus its envelope, and the server adds its own
+ * (hashes, signatures, prev/auth events), so the body and formatted_body
+ * together, as JSON text, stay under ANSWER_JSON_MAX:
+ *   (45,000 + 1,000 content keys) * 4/3 + 500 (m.room.encrypted)
+ *   + 3,000 (the server's part) = 64,833 < 65,536.
+ * A longer answer is cut at a line (plain) or block (HTML) and says how
+ * many were left out.
+ */
+#define ANSWER_JSON_MAX 45000
+#define ANSWER_TAIL 160         /* room kept for "… and N more" and closing tags */
+#define ECHO_MAX 400            /* bytes of the user's own text an error repeats */
+
+/* Bytes s takes as a JSON string's contents (cJSON's escaping). */
+static size_t json_len(const char *s, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' ||
+		    c == '\f')
+			len += 2;
+		else if (c < 0x20)
+			len += 6;
+		else
+			len++;
+	}
+	return len;
+}
+
+/* The longest prefix of s whose JSON length is at most max. */
+static size_t json_prefix(const char *s, size_t max)
+{
+	size_t n = 0, len = 0;
+
+	while (s[n]) {
+		size_t c = json_len(s + n, 1);
+		if (len + c > max)
+			break;
+		len += c;
+		n++;
+	}
+	/* never in the middle of a UTF-8 character */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+static size_t count_str(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle))
+		n++;
+	return n;
+}
+
+/* The plain body cut to max: whole lines, then "… and N more". */
+static char *cap_plain(const char *s, size_t max)
+{
+	size_t cut = json_prefix(s, max), lines;
+	struct buf b;
+
+	for (size_t k = cut; k > 0; k--)
+		if (s[k - 1] == '\n') {
+			cut = k;
+			break;
+		}
+	lines = count_str(s + cut, "\n") + (s[cut] && s[strlen(s) - 1] != '\n');
+	buf_init(&b, 0);
+	buf_add(&b, s, cut);
+	if (cut && s[cut - 1] != '\n')
+		buf_puts(&b, "…\n");
+	buf_printf(&b, "… and %zu more (too long for one message)\n", lines ? lines : 1);
+	return buf_detach(&b);
+}
+
+/* The HTML cut to max at the end of a block (or, inside one block, a safe
+ * place in its text), its open tags closed, then "… and N more". */
+static char *cap_html(const char *s, size_t max)
+{
+	static const char *const ends[] = { "</li>", "</p>", "</tr>" };
+	size_t cut = json_prefix(s, max), best = 0, blocks = 0;
+	struct strv open = { 0 };
+	struct buf b;
+
+	for (size_t i = 0; i < ARRAY_LEN(ends); i++) {
+		size_t n = strlen(ends[i]);
+		for (const char *p = strstr(s, ends[i]); p && (size_t)(p - s) + n <= cut;
+		     p = strstr(p + n, ends[i]))
+			if ((size_t)(p - s) + n > best)
+				best = (size_t)(p - s) + n;
+	}
+	if (best) {
+		cut = best;
+	} else {
+		/* one long block: not inside a tag or an entity */
+		size_t k = cut;
+		while (k > 0 && s[k - 1] != '>' && s[k - 1] != ';' && s[k - 1] != ' ' &&
+		       !((unsigned char)s[k - 1] & 0x80) && s[k - 1] != '<' && s[k - 1] != '&')
+			k--;
+		for (size_t j = k; j < cut; j++)
+			if (s[j] == '<' || s[j] == '&')
+				cut = j;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(ends); i++)
+		blocks += count_str(s + cut, ends[i]);
+	/* the tags still open at the cut, innermost last */
+	for (size_t i = 0; i < cut; i++) {
+		size_t n, end;
+		if (s[i] != '<')
+			continue;
+		n = strcspn(s + i + 1, " />");
+		end = i + 1 + strcspn(s + i + 1, ">");
+		if (s[i + 1] == '/') {
+			if (open.n)
+				free(open.v[--open.n]);
+		} else if (n && s[end - 1] != '/') {
+			strv_push_owned(&open, xstrndup(s + i + 1, n));
+		}
+		i = end;
+	}
+	buf_init(&b, 0);
+	buf_add(&b, s, cut);
+	if (!best)
+		buf_puts(&b, "…");
+	while (open.n) {
+		char *tag = open.v[--open.n];
+		buf_printf(&b, "</%s>", tag);
+		free(tag);
+	}
+	strv_release(&open);
+	buf_printf(&b, "<p>… and %zu more (too long for one message)</p>", blocks ? blocks : 1);
+	return buf_detach(&b);
+}
+
+/* Keep the answer inside one event (see ANSWER_JSON_MAX). */
+static void cap_answer(struct engine_reply *r)
+{
+	size_t jp = json_len(r->body, strlen(r->body)), jh = json_len(r->html, strlen(r->html));
+	size_t max = ANSWER_JSON_MAX, bp;
+	char *p, *h;
+
+	for (size_t i = 0; i < r->mentions.n; i++)
+		max -= max > 2 * ANSWER_TAIL ? json_len(r->mentions.v[i], strlen(r->mentions.v[i])) + 3
+					     : 0;
+	if (jp + jh <= max)
+		return;
+	/* each rendering keeps its share of the room */
+	bp = (size_t)((double)max * (double)jp / (double)(jp + jh));
+	p = cap_plain(r->body, bp > ANSWER_TAIL ? bp - ANSWER_TAIL : 0);
+	h = cap_html(r->html, max - bp > ANSWER_TAIL ? max - bp - ANSWER_TAIL : 0);
+	log_warn("engine: an answer of %zu bytes was cut to fit one event", jp + jh);
+	free(r->body);
+	free(r->html);
+	r->body = p;
+	r->html = h;
+}
+
 static struct engine_reply *reply_push(struct engine_replies *out, const char *room_id,
 				       struct doc *d, const struct strv *mentions)
 {
@@ -186,6 +351,7 @@ static struct engine_reply *reply_push(struct engine_replies *out, const char *r
 	for (size_t i = 0; mentions && i < mentions->n; i++)
 		if (!strv_has(&r->mentions, mentions->v[i]))
 			strv_push(&r->mentions, mentions->v[i]);
+	cap_answer(r);
 	return r;
 }
 
@@ -218,11 +384,13 @@ static void usage_line(struct cmd_ctx *ctx)
 	doc_end(ctx->doc);
 }
 
+/* The one-line reason; the user's own text it repeats is clipped. */
 static void vreason(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
-	char *s = xvasprintf(fmt, ap);
+	char *s = xvasprintf(fmt, ap), *c = digest_clip(s, ECHO_MAX);
 
-	doc_para(ctx->doc, "%s", s);
+	doc_para(ctx->doc, "%s", c);
+	free(c);
 	free(s);
 }
 
@@ -674,10 +842,11 @@ static const struct cmd_entry *find_family(const char *name)
 	return NULL;
 }
 
-static void unknown_command(struct cmd_ctx *ctx, const char *name)
+static void unknown_command(struct cmd_ctx *ctx, const char *typed)
 {
 	const char *best = NULL;
 	size_t bestd = (size_t)-1;
+	char *name = digest_clip(typed, 64);
 
 	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
 		for (const struct cmd_entry *e = tables[t]; e->name; e++) {
@@ -693,6 +862,7 @@ static void unknown_command(struct cmd_ctx *ctx, const char *name)
 	else
 		doc_para(ctx->doc, "unknown command '%s%s'; %shelp lists them all.", ctx->prefix,
 			 name, ctx->prefix);
+	free(name);
 }
 
 static void family_usage(struct cmd_ctx *ctx, const char *name)

