@@ -176,6 +176,51 @@ static void test_big_answers_fit(void **state)
 	free(arg);
 }
 
+/* ---- personal reminders under load (defect 9) ---- */
+
+static void test_reminders_are_fair(void **state)
+{
+	struct te *t = *state;
+	int64_t due = T0_MS / 1000 + 600, id;
+	size_t reminders = 0, bob_at = (size_t)-1;
+
+	/* alice's thousand (kept before any cap), then bob's one, all due at once */
+	assert_int_equal(store_begin(t->st), 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(store_reminder_add(t->st, CYBER, ALICE, "alice's many", due,
+						    t->now_ms, NULL, NULL, &id), 0);
+	assert_int_equal(store_reminder_add(t->st, PRIVACY, BOB, "bob's one", due, t->now_ms,
+					    NULL, NULL, &id), 0);
+	assert_int_equal(store_commit(t->st), 0);
+
+	te_advance(t, 600);
+	te_due(t);
+	for (size_t i = 0; i < t->out.n; i++) {
+		if (!t->out.v[i].due_id || strncmp(t->out.v[i].due_id, "remind:", 7))
+			continue;
+		reminders++;
+		if (strstr(t->out.v[i].body, "bob's one"))
+			bob_at = i;
+	}
+	/* every one of them in the scan at their time, bob's among the first */
+	assert_int_equal(reminders, 1001);
+	assert_true(bob_at < 2);
+	te_ack_all(t);
+	te_advance(t, 60);
+	te_due(t);
+	assert_int_equal(t->out.n, 0);
+
+	/* no more than a hundred waiting per person, said plainly */
+	for (int i = 0; i < 100; i++) {
+		char *line = xasprintf("!remind in %dm call %d", 10 + i, i);
+		assert_contains(te_say(t, CYBER, CAROL, line), "OK, I will remind you");
+		free(line);
+	}
+	assert_contains(te_say(t, CYBER, CAROL, "!remind in 3h one too many"),
+			"you already have 100 reminders waiting");
+	assert_contains(te_say(t, CYBER, BOB, "!remind in 3h mine"), "OK, I will remind you");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +229,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leaving_a_room_forgets_its_members, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_big_answers_fit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reminders_are_fair, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
