@@ -610,8 +610,10 @@ static int h_message(void *ud, const struct mx_message *m)
 	if (seen)
 		return seen < 0 ? -1 : 0;
 	if (m->replaces) {
-		/* an edit updates the log; a command is never run again */
-		if (engine_edit(d->eng, m->room_id, m->replaces, m->sender, m->body))
+		/* an edit updates the log; a command is never run again (an edit
+		 * of one that recorded a stance or an action item is answered) */
+		if (engine_edit_reply(d->eng, m->room_id, m->replaces, m->sender, m->body, &r) ||
+		    queue_replies(d, &r, m->event_id, 0))
 			goto out;
 	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
 		/* m.notice is what bots send: never a command (no bot loops) */

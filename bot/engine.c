@@ -1077,14 +1077,71 @@ static const char *edit_text(struct engine *eng, const char *body)
 	return p;
 }
 
-int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
-		const char *sender, const char *new_body)
+/*
+ * An edit of a command that recorded more than text (a stance, an action
+ * item) is refused: rewriting the log's words would leave the record
+ * saying something else, and running the command again would record
+ * twice.  Answers how to change it instead; the log keeps what was
+ * recorded.  0 refused (answered), 1 not such an entry, -1 store.
+ */
+static int refuse_record_edit(struct engine *eng, const char *room_id, const char *event_id,
+			      const char *sender, struct engine_replies *out)
 {
-	(void)room_id;
+	const char *prefix = eng->cfg->command_prefix;
+	char *kind = NULL;
+	int64_t action = 0;
+	struct engine_reply *r;
+	struct doc d;
+	int rc = store_log_recorded(eng->st, room_id, event_id, sender, &kind, &action);
+
+	if (rc)
+		return rc;
+	doc_init(&d);
+	if (!strcmp(kind, "position")) {
+		doc_para(&d, "Editing a %sposition does not change the stance it recorded. To "
+			 "record a change, send a new one: %sposition <actor> <stance> [text...].",
+			 prefix, prefix);
+	} else if (!strcmp(kind, "action")) {
+		if (action > 0)
+			doc_para(&d, "Editing an %saction does not change action #%lld. To change it, "
+				 "close it with %sdone %lld and send a new %saction.", prefix,
+				 (long long)action, prefix, (long long)action, prefix);
+		else
+			doc_para(&d, "Editing an %saction does not change the action item it made; "
+				 "send a new %saction instead.", prefix, prefix);
+	} else {
+		free(kind);
+		doc_release(&d);
+		return 1;
+	}
+	r = reply_push(out, room_id, &d, NULL);
+	r->reply_to = xstrdup(event_id);
+	doc_release(&d);
+	free(kind);
+	return 0;
+}
+
+int engine_edit_reply(struct engine *eng, const char *room_id, const char *event_id,
+		      const char *sender, const char *new_body, struct engine_replies *out)
+{
+	int rc = refuse_record_edit(eng, room_id, event_id, sender, out);
+
+	if (rc <= 0)
+		return rc;
 	/* only the author may rewrite what the log keeps (SPEC §3: an edit
 	 * replaces the text; a forged m.replace from another member must not) */
 	return store_log_edit(eng->st, event_id, sender, edit_text(eng, new_body),
 			      engine_now_ms(eng));
+}
+
+int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
+		const char *sender, const char *new_body)
+{
+	struct engine_replies out = { 0 };
+	int rc = engine_edit_reply(eng, room_id, event_id, sender, new_body, &out);
+
+	engine_replies_release(&out);
+	return rc;
 }
 
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id)

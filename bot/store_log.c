@@ -65,6 +65,32 @@ int store_log_edit(struct store *st, const char *event_id, const char *sender,
 	return store_exec_stmt(st, s);
 }
 
+int store_log_recorded(struct store *st, const char *room_id, const char *event_id,
+		       const char *sender, char **kind, int64_t *action_id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT l.kind, COALESCE((SELECT a.id FROM actions a WHERE a.log_id = l.id), 0) "
+		"FROM log l WHERE l.event_id = ? AND l.room_id = ? AND l.sender = ?");
+	int rc;
+
+	*kind = NULL;
+	*action_id = 0;
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, event_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, sender);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*kind = store_col_text(s, 0);
+		*action_id = sqlite3_column_int64(s, 1);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "reading a log entry");
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW && *kind ? 0 : rc == SQLITE_DONE || rc == SQLITE_ROW ? 1 : -1;
+}
+
 int store_log_redact(struct store *st, const char *event_id)
 {
 	/* actions and positions would only lose their log_id (ON DELETE SET

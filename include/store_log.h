@@ -31,6 +31,12 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 int store_log_edit(struct store *st, const char *event_id, const char *sender,
 		   const char *body, int64_t ts_ms);
 
+/* The entry sender kept for event_id in room_id: 0 with its kind (caller
+ * frees) and the action item it made (0: none) in *action_id; 1 when
+ * there is none; -1 on error. */
+int store_log_recorded(struct store *st, const char *room_id, const char *event_id,
+		       const char *sender, char **kind, int64_t *action_id);
+
 /* A redaction: the entry kept for event_id is deleted, with the action
  * item or position it recorded (the full-text index follows by trigger).
  * No entry for event_id is not an error.  Returns 0 or -1. */

@@ -221,6 +221,73 @@ static void test_reminders_are_fair(void **state)
 	assert_contains(te_say(t, CYBER, BOB, "!remind in 3h mine"), "OK, I will remind you");
 }
 
+/* ---- edits of commands that recorded something (defect 14) ---- */
+
+/* The log and the record keep agreeing whatever an edit says. */
+static void test_edit_keeps_record_and_log_together(void **state)
+{
+	struct te *t = *state;
+	char pos[32], act[32];
+
+	te_say(t, CYBER, ALICE, "!position CEPT support");
+	te_last_event(t, pos, sizeof(pos));
+	te_say(t, CYBER, ALICE, "!action @bob:example.org draft the statement");
+	te_last_event(t, act, sizeof(act));
+	assert_int_equal(engine_edit(t->eng, CYBER, pos, ALICE, "!position CEPT oppose"), 0);
+	assert_int_equal(engine_edit(t->eng, CYBER, act, ALICE,
+				     "!action @carol:example.org call the chair"), 0);
+	te_say(t, CYBER, ALICE, "!positions");
+	assert_contains(t->out.v[0].body, "support");
+	assert_not_contains(t->out.v[0].body, "oppose");
+	te_say(t, CYBER, ALICE, "!log");
+	assert_contains(t->out.v[0].body, "CEPT support");
+	assert_not_contains(t->out.v[0].body, "oppose");
+	assert_contains(t->out.v[0].body, "draft the statement");
+	assert_not_contains(t->out.v[0].body, "call the chair");
+	te_say(t, CYBER, ALICE, "!actions");
+	assert_contains(t->out.v[0].body, "draft the statement");
+}
+
+/* The author is told why the edit changed nothing, and how to change it. */
+static void test_edit_of_a_record_is_answered(void **state)
+{
+	struct te *t = *state;
+	struct engine_replies out = { 0 };
+	char pos[32], act[32], note[32];
+
+	te_say(t, CYBER, ALICE, "!position CEPT support");
+	te_last_event(t, pos, sizeof(pos));
+	te_say(t, CYBER, ALICE, "!action @bob:example.org draft the statement");
+	te_last_event(t, act, sizeof(act));
+	te_say(t, CYBER, ALICE, "!note first words");
+	te_last_event(t, note, sizeof(note));
+
+	assert_int_equal(engine_edit_reply(t->eng, CYBER, pos, ALICE, "!position CEPT oppose",
+					   &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_contains(out.v[0].body, "does not change the stance");
+	assert_contains(out.v[0].body, "!position <actor> <stance>");
+	assert_string_equal(out.v[0].reply_to, pos);
+	assert_string_equal(out.v[0].room_id, CYBER);
+	engine_replies_release(&out);
+
+	assert_int_equal(engine_edit_reply(t->eng, CYBER, act, ALICE, "!action @bob:example.org x",
+					   &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_contains(out.v[0].body, "does not change action #1");
+	assert_contains(out.v[0].body, "!done 1");
+	engine_replies_release(&out);
+
+	/* someone else's edit: nothing to answer; a note's edit is its new text */
+	assert_int_equal(engine_edit_reply(t->eng, CYBER, pos, BOB, "!position CEPT oppose", &out),
+			 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(engine_edit_reply(t->eng, CYBER, note, ALICE, "!note second words", &out),
+			 0);
+	assert_int_equal(out.n, 0);
+	assert_contains(te_say(t, CYBER, ALICE, "!log"), "second words");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +297,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_big_answers_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reminders_are_fair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edit_keeps_record_and_log_together, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_edit_of_a_record_is_answered, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
