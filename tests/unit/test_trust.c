@@ -88,6 +88,12 @@ static void test_leaving_a_room_forgets_its_members(void **state)
 	te_member(t, CYBER, BOB, "Bob");
 	assert_int_equal(store_member_joined(t->st, CYBER, BOB), 1);
 	assert_int_equal(store_member_joined(t->st, CYBER, ALICE), 0);
+
+	/* power in a coordination room the bot left grants nothing */
+	assert_int_equal(engine_member(t->eng, COORD, EVE, "Eve", "join", 100), 0);
+	assert_contains(te_say(t, COORD, EVE, "!issue add ots Over-the-top"), "ots");
+	assert_int_equal(engine_member(t->eng, COORD, BOT, NULL, "leave", 0), 0);
+	assert_contains(te_say(t, COORD, EVE, "!issue add iot IoT"), "only admins");
 }
 
 /* ---- answers fit one event (defect 5) ---- */
