@@ -128,3 +128,30 @@ def test_removed_from_room_forgets_its_members(homeserver, bot_factory):
         assert "secret word" not in await ask(alice, other, bot, "!search pineapple")
         await alice.close()
     run(go(), 60)
+
+
+def test_refused_answer_is_followed_by_a_notice(homeserver, bot_factory):
+    """A room where the bot may not post: its answer is refused for good
+    (403), the bot then tries one short notice saying so, and never a
+    notice about a refused notice."""
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        r = await alice.client.room_create(
+            invite=[bot.user_id],
+            power_level_override={"events": {"m.room.message": 100},
+                                  "users": {alice.user_id: 100}})
+        assert getattr(r, "room_id", None), r
+        room = r.room_id
+        await alice.wait_member(room, bot.user_id)
+        mark = len(bot.log())
+        eid = await alice.send(room, "!help")
+        bot.wait_log(r"dropping message caucus\.re\." + eid.replace("$", r"\$"), 30, mark)
+        bot.wait_log(r"dropping message caucus\.refused\.caucus\.re\.", 30, mark)
+        # the outbox goes on: nothing more about it
+        other = await room_with_bot(alice, bot)
+        assert "caucus" in await ask(alice, other, bot, "!help")
+        assert "caucus.refused.caucus.refused" not in bot.log()
+        await alice.close()
+    run(go(), 90)
