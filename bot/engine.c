@@ -322,9 +322,18 @@ static void cap_answer(struct engine_reply *r)
 	size_t max = ANSWER_JSON_MAX, bp;
 	char *p, *h;
 
-	for (size_t i = 0; i < r->mentions.n; i++)
-		max -= max > 2 * ANSWER_TAIL ? json_len(r->mentions.v[i], strlen(r->mentions.v[i])) + 3
-					     : 0;
+	/* m.mentions takes its room first, a tenth of it at most: the people
+	 * past that are still named in the text, only not notified */
+	for (size_t i = 0, used = 0; i < r->mentions.n; i++) {
+		size_t m = json_len(r->mentions.v[i], strlen(r->mentions.v[i])) + 3;
+		if (used + m > ANSWER_JSON_MAX / 10) {
+			while (r->mentions.n > i)
+				free(r->mentions.v[--r->mentions.n]);
+			break;
+		}
+		used += m;
+		max -= m;
+	}
 	if (jp + jh <= max)
 		return;
 	/* each rendering keeps its share of the room */
