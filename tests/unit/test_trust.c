@@ -145,6 +145,28 @@ static void test_big_answers_fit(void **state)
 	assert_contains(t->out.v[0].html, "</ul>");
 	assert_non_null(t->out.v[0].reply_to);
 
+	/* a day of long notes and decisions: the digest and the catch-up */
+	buf_init(&b, 0);
+	for (int i = 0; i < 60; i++)
+		buf_puts(&b, "<&>\"'");
+	for (int i = 0; i < 50; i++) {
+		line = xasprintf("!note %d %s", i, b.data);
+		te_say(t, CYBER, ALICE, line);
+		free(line);
+		line = xasprintf("!decision %d %s", i, b.data);
+		te_say(t, CYBER, ALICE, line);
+		free(line);
+	}
+	buf_release(&b);
+	te_say(t, CYBER, ALICE, "!digest");
+	assert_fits(t, "!digest");
+	te_say(t, CYBER, BOB, "!catchup since 08:00");
+	assert_fits(t, "!catchup");
+	te_advance(t, 14 * 3600);
+	assert_true(te_due(t) > 0);
+	assert_fits(t, "the scheduled digest");
+	te_ack_all(t);
+
 	/* 400 open action items */
 	buf_init(&b, 0);
 	for (int i = 0; i < 290; i++)
