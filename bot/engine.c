@@ -274,15 +274,13 @@ static char *cap_html(const char *s, size_t max)
 		cut = best;
 	} else {
 		/* one long block: not inside a tag or an entity */
-		size_t k = cut;
-		while (k > 0 && s[k - 1] != '>' && s[k - 1] != ';' && s[k - 1] != ' ' &&
-		       !((unsigned char)s[k - 1] & 0x80) && s[k - 1] != '<' && s[k - 1] != '&')
-			k--;
-		for (size_t j = k; j < cut; j++)
-			if (s[j] == '<' || s[j] == '&')
-				cut = j;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-			cut--;
+		const char *lt = memrchr(s, '<', cut), *gt = memrchr(s, '>', cut);
+		const char *amp = memrchr(s, '&', cut), *semi = memrchr(s, ';', cut);
+
+		if (lt && (!gt || gt < lt))
+			cut = (size_t)(lt - s);
+		if (amp && (size_t)(amp - s) < cut && (!semi || semi < amp))
+			cut = (size_t)(amp - s);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(ends); i++)
 		blocks += count_str(s + cut, ends[i]);
