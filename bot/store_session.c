@@ -337,9 +337,10 @@ int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		       struct reminder_list *out)
 {
 	/*
-	 * Fair: the first due reminder of every sender and of every room
-	 * comes before anyone's second, so one person's thousand reminders
-	 * hold nobody else's up.  One already handed out (its due key is
+	 * Fair: every sender's first due reminder comes before anyone's
+	 * second, and among equals each room's first before a room's second,
+	 * so one person's (or one room's) thousand reminders hold nobody
+	 * else's up.  One already handed out (its due key is
 	 * recorded) is marked sent first and skipped.
 	 */
 	sqlite3_stmt *s = store_stmt(st,
@@ -358,7 +359,7 @@ int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		"(SELECT *, row_number() OVER (PARTITION BY sender ORDER BY due_s, id) AS by_user, "
 		"row_number() OVER (PARTITION BY room_id ORDER BY due_s, id) AS by_room "
 		"FROM reminders WHERE sent_ms IS NULL AND due_s <= ?1) "
-		"ORDER BY max(by_user, by_room), due_s, id LIMIT ?2");
+		"ORDER BY by_user, by_room, due_s, id LIMIT ?2");
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, now_s);

@@ -119,8 +119,8 @@ int store_reminder_add(struct store *st, const char *room_id, const char *sender
 		       const char *reply_to, const char *thread_root, int64_t *id);
 
 /* Reminders due by now_s and not yet handed out, at most 'limit', fairly:
- * each sender's and each room's first before anyone's second, then oldest
- * first.  Those whose due key is recorded are marked sent on the way.
+ * each sender's first before anyone's second (among equals, each room's
+ * first before a room's second), then oldest first.  Those whose due key is recorded are marked sent on the way.
  * Appended to out.  0 or -1. */
 int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		       struct reminder_list *out);

@@ -155,3 +155,43 @@ def test_refused_answer_is_followed_by_a_notice(homeserver, bot_factory):
         assert "caucus.refused.caucus.refused" not in bot.log()
         await alice.close()
     run(go(), 90)
+
+
+def test_reminders_under_load(homeserver, bot_factory):
+    """One member's hundred reminders and another's one, all due in the
+    same minute: every one is posted within a minute of its time, the other
+    member's not behind the hundred; a 101st waiting reminder is refused."""
+    import datetime
+    import time
+    import zoneinfo
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        bob = await User(homeserver, "bob").login()
+        room = await room_with_bot(alice, bot)
+        await alice.invite(room, bob.user_id)
+        await bob.join(room)
+        dubai = zoneinfo.ZoneInfo("Asia/Dubai")
+        due = (datetime.datetime.now(dubai) + datetime.timedelta(minutes=2)).replace(
+            second=0, microsecond=0)
+        when = due.strftime("%Y-%m-%d %H:%M")
+        sent = [await alice.send(room, f"!remind {when} alice {i}") for i in range(100)]
+        for eid in sent:
+            await alice.wait_reply(room, bot, eid, 60)
+        assert "already have 100 reminders" in await ask(alice, room, bot,
+                                                         f"!remind {when} one too many")
+        assert "OK, I will remind you" in await ask(bob, room, bot, f"!remind {when} bob's")
+
+        def reminders():
+            return [e for e in alice.from_user(room, bot.user_id)
+                    if e["content"]["body"].startswith("Reminder")]
+        got = await alice.wait_for(lambda: len(reminders()) >= 101 and reminders(),
+                                   due.timestamp() - time.time() + 90, "101 reminders")
+        late = [e for e in got if e["origin_server_ts"] / 1000 > due.timestamp() + 60]
+        assert not late, f"{len(late)} reminders more than a minute late"
+        bobs = [i for i, e in enumerate(got) if "bob's" in e["content"]["body"]]
+        assert bobs and bobs[0] < 2, bobs
+        await alice.close()
+        await bob.close()
+    run(go(), 300)

@@ -210,14 +210,16 @@ static void test_reminders_are_fair(void **state)
 {
 	struct te *t = *state;
 	int64_t due = T0_MS / 1000 + 600, id;
-	size_t reminders = 0, bob_at = (size_t)-1;
+	size_t reminders = 0, bob_at = (size_t)-1, dave_at = (size_t)-1;
 
 	/* alice's thousand (kept before any cap), then bob's one, all due at once */
 	assert_int_equal(store_begin(t->st), 0);
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(store_reminder_add(t->st, CYBER, ALICE, "alice's many", due,
 						    t->now_ms, NULL, NULL, &id), 0);
-	assert_int_equal(store_reminder_add(t->st, PRIVACY, BOB, "bob's one", due, t->now_ms,
+	assert_int_equal(store_reminder_add(t->st, CYBER, BOB, "bob's one", due, t->now_ms,
+					    NULL, NULL, &id), 0);
+	assert_int_equal(store_reminder_add(t->st, PRIVACY, DAVE, "dave's one", due, t->now_ms,
 					    NULL, NULL, &id), 0);
 	assert_int_equal(store_commit(t->st), 0);
 
@@ -229,10 +231,14 @@ static void test_reminders_are_fair(void **state)
 		reminders++;
 		if (strstr(t->out.v[i].body, "bob's one"))
 			bob_at = i;
+		if (strstr(t->out.v[i].body, "dave's one"))
+			dave_at = i;
 	}
-	/* every one of them in the scan at their time, bob's among the first */
-	assert_int_equal(reminders, 1001);
-	assert_true(bob_at < 2);
+	/* every one of them in the scan at their time; bob's (same room) and
+	 * dave's (another room) among the first */
+	assert_int_equal(reminders, 1002);
+	assert_true(bob_at < 3);
+	assert_true(dave_at < 3);
 	te_ack_all(t);
 	te_advance(t, 60);
 	te_due(t);
