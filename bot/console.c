@@ -116,8 +116,9 @@ static int resolve_aliases(struct console *c)
 
 	if (store_begin(c->st))
 		return -1;
-	for (size_t i = 0; i < c->cfg->n_issues && !rc; i++) {
-		const char *room = c->cfg->issues[i].room;
+	for (size_t i = 0; i <= c->cfg->n_issues && !rc; i++) {
+		const char *room = i < c->cfg->n_issues ? c->cfg->issues[i].room
+							: c->cfg->coordination_room;
 		char *id;
 
 		if (!room || room[0] != '#')

@@ -618,8 +618,10 @@ static int h_message(void *ud, const struct mx_message *m)
 	if (seen)
 		return seen < 0 ? -1 : 0;
 	if (m->replaces) {
-		/* an edit updates the log; a command is never run again */
-		if (engine_edit(d->eng, m->room_id, m->replaces, m->sender, m->body))
+		/* an edit updates the log; a command is never run again (an edit
+		 * of one that recorded a stance or an action item is answered) */
+		if (engine_edit_reply(d->eng, m->room_id, m->replaces, m->sender, m->body, &r) ||
+		    queue_replies(d, &r, m->event_id, 0))
 			goto out;
 	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
 		/* m.notice is what bots send: never a command (no bot loops) */
@@ -954,6 +956,67 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 	return rc;
 }
 
+#define REFUSED_PREFIX "caucus.refused."
+
+/*
+ * SPEC §2, never silence: the server refused one of our messages for good
+ * (too large, forbidden...).  Say so in a short notice in that room, in
+ * reply to the command when the message was an answer.  A refused notice
+ * is not followed by another.  The outbox kicks after this returns.
+ */
+static void tell_refused(void *ud, const char *room_id, const char *txn_id, long http,
+			 const char *errcode)
+{
+	struct daemon *d = ud;
+	const char *re = "caucus.re.", *code = "";
+	char *reply_to = NULL, *body, *content, *txn, *dot;
+	struct mx_notice n = { 0 };
+	int rc;
+
+	if (!strncmp(txn_id, REFUSED_PREFIX, strlen(REFUSED_PREFIX)))
+		return;
+	/* the server's errcode, only if it looks like one (it goes in HTML) */
+	if (errcode && strlen(errcode) < 40 && strspn(errcode, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") ==
+	    strlen(errcode))
+		code = errcode;
+	if (!strncmp(txn_id, re, strlen(re))) {
+		/* "caucus.re.<command's event ID>.<n>"; n = 0 is the answer, in
+		 * the command's room, the others went elsewhere */
+		reply_to = xstrdup(txn_id + strlen(re));
+		dot = strrchr(reply_to, '.');
+		if (dot && !strcmp(dot, ".0")) {
+			*dot = '\0';
+		} else {
+			free(reply_to);
+			reply_to = NULL;
+		}
+	}
+	if (http == 413)
+		body = xasprintf("My %s was too long for the server (%ld %s) and was not posted%s",
+				 reply_to ? "answer" : "message", http, code,
+				 reply_to ? "; please ask for less at a time." : ".");
+	else
+		body = xasprintf("The server refused my %s (%ld%s%s); it was not posted.",
+				 reply_to ? "answer" : "message", http, *code ? " " : "", code);
+	n.body = body;
+	n.html = body;
+	n.reply_to = reply_to;
+	content = mx_content_notice(&n);
+	txn = xasprintf(REFUSED_PREFIX "%s", txn_id);
+	rc = store_begin(d->st);
+	if (!rc && (outbox_queue(d->st, room_id, txn, content, wall_ms(NULL)) ||
+		    store_commit(d->st))) {
+		store_rollback(d->st);
+		rc = -1;
+	}
+	if (rc)
+		log_error("outbox: cannot queue the notice that %s was refused", txn_id);
+	free(txn);
+	free(content);
+	free(body);
+	free(reply_to);
+}
+
 /* Due reminders and digests go to the outbox and are acknowledged in one
  * transaction: each is queued once, also across a crash. */
 static void run_due(struct daemon *d)
@@ -1148,6 +1211,7 @@ int daemon_main(const char *config_path)
 	}
 	d.ob = outbox_new(d.st, d.api, d.loop);
 	d.rw = roomwork_new(d.st, d.api, d.loop, d.ob, &d.cfg);
+	outbox_on_refused(d.ob, tell_refused, &d);
 	d.since = store_meta_get(d.st, "since");
 	log_info("caucus: starting as %s on %s, database %s, %lld message%s waiting to be sent",
 		 d.cfg->user_id, d.cfg->homeserver, d.cfg->database,

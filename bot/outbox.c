@@ -47,6 +47,8 @@ struct outbox {
 	int hold;
 	int64_t calm_until;     /* no sends before (wall ms): the store failed */
 	struct e2ee *e2ee;      /* seals messages to encrypted rooms, or NULL */
+	outbox_refused_fn refused;      /* told of each message refused for good */
+	void *refused_ud;
 };
 
 static int64_t wall_ms(void)
@@ -105,6 +107,12 @@ int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
 static void on_keys(void *ud)
 {
 	outbox_kick(ud);
+}
+
+void outbox_on_refused(struct outbox *ob, outbox_refused_fn fn, void *ud)
+{
+	ob->refused = fn;
+	ob->refused_ud = ud;
 }
 
 void outbox_set_e2ee(struct outbox *ob, struct e2ee *e)
@@ -192,6 +200,9 @@ static void on_sent(void *ud, const struct mx_result *r)
 	case MX_REFUSED:
 		log_warn("outbox: dropping message %s to %s: %s", f->txn_id, f->room_id, r->error);
 		rc = store_outbox_drop(ob->st, f->id);
+		/* SPEC §2: never silence; the owner may say what failed */
+		if (ob->refused)
+			ob->refused(ob->refused_ud, f->room_id, f->txn_id, r->http, r->errcode);
 		break;
 	case MX_RETRY:
 	case MX_UNAUTHORIZED:

@@ -219,6 +219,12 @@ static const char *const migrations[] = {
 	"  thread_root TEXT,"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_try_ms INTEGER NOT NULL DEFAULT 0);",
+	/* 5: SPEC §4: an action item or a position is shown only to members of
+	 * the room it was recorded in, also once its log entry is purged */
+	"ALTER TABLE actions ADD COLUMN room_id TEXT;"
+	"ALTER TABLE positions ADD COLUMN room_id TEXT;"
+	"UPDATE actions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = actions.log_id);"
+	"UPDATE positions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = positions.log_id);",
 };
 
 /* The statement cache: a short list, most recently used first. */

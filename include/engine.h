@@ -100,6 +100,12 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg,
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 		const char *sender, const char *new_body);
 
+/* The same, answering into out: an edit of a command that recorded a
+ * stance or an action item changes nothing and is answered with how to
+ * change it (a new !position; !done and a new !action). */
+int engine_edit_reply(struct engine *eng, const char *room_id, const char *event_id,
+		      const char *sender, const char *new_body, struct engine_replies *out);
+
 /* A redaction of event_id: its log entry is deleted. */
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id);
 
