@@ -10,6 +10,7 @@
 #include "config.h"
 #include "console.h"
 #include "daemon.h"
+#include "status.h"
 #include "export.h"
 #include "store.h"
 #include "store_issue.h"
@@ -27,6 +28,7 @@ static const char usage[] =
 	"  caucus console [-c FILE] [--as USER] [--room ISSUE] [--db FILE]\n"
 	"                                  the same command engine on a terminal, no server\n"
 	"  caucus export [-c FILE] ISSUE [--since WHEN] [--format md|json]\n"
+	"  caucus status [-c FILE]         what the running bot is doing\n"
 	"  caucus --help | --version\n";
 
 static int cmd_check(const char *path)
@@ -180,6 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(sub, "run"))
 		return daemon_main(config);
+	if (!strcmp(sub, "status"))
+		return status_main(config);
 	fprintf(stderr, "caucus: unknown command '%s'\n%s", sub, usage);
 	return 2;
 }

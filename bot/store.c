@@ -206,6 +206,13 @@ static const char *const migrations[] = {
 	"  txn_id TEXT NOT NULL UNIQUE,"
 	"  event_type TEXT NOT NULL,"
 	"  body TEXT NOT NULL);",
+
+	/* 4: what "caucus status" shows of the running daemon: its last warnings */
+	"CREATE TABLE warnings("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  level TEXT NOT NULL,"
+	"  text TEXT NOT NULL);",
 };
 
 /* The statement cache: a short list, most recently used first. */
