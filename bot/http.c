@@ -120,10 +120,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	(void)upload;
-	(void)upload_size;
-	(void)req_cls;
-	/* answered at the first call, with the head alone: nothing here takes a
-	 * body, and MHD throws away whatever body follows */
+	if (!*req_cls && (!strcmp(method, "GET") || !strcmp(method, "HEAD"))) {
+		/* the head alone: answer at the next call, once MHD knows the
+		 * request is whole (an answer now would close the connection) */
+		*req_cls = h;
+		return MHD_YES;
+	}
+	if (*req_cls && *upload_size) {
+		*upload_size = 0;       /* nothing here takes a body: it is dropped */
+		return MHD_YES;
+	}
+	/* other methods are refused at once, before any body is read */
 	http_reply_init(&rep);
 	http_dispatch(h->routes, h->n, h->ud, &req, &rep);
 	resp = MHD_create_response_from_buffer(rep.body.len, rep.body.data,

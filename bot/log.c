@@ -1,7 +1,7 @@
 /*
  * log.c - the daemon's log: standard error, one line each, "time level
  * message".  No buffering games: a crash must not lose the last lines.
- * Under systemd (JOURNAL_STREAM set, SPEC §6) each line starts with its
+ * Under systemd (JOURNAL_STREAM naming stderr, SPEC §6) each line starts with its
  * syslog priority instead of the time, so journald keeps the level and
  * stamps the line itself.  Warnings and errors also go to one sink, which
  * the daemon uses to keep the last ones for "caucus status".
@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
 static int journal = -1;        /* -1: not looked at yet */
@@ -28,6 +30,27 @@ void log_set_sink(log_sink_fn fn, void *ud)
 void log_set_journal(int on)
 {
 	journal = on;
+}
+
+/* systemd.exec(5): JOURNAL_STREAM is "DEV:INODE" of the stream it gave us;
+ * only when standard error still is that stream does journald read it
+ * (not when the output was redirected to a file). */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	dev = strtoull(v, &end, 10);
+	if (*end != ':')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (*end || fstat(STDERR_FILENO, &sb))
+		return 0;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
 }
 
 void log_set_level(enum log_level lvl)
@@ -47,7 +70,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	if (lvl < min_level)
 		return;
 	if (journal < 0)
-		journal = getenv("JOURNAL_STREAM") && *getenv("JOURNAL_STREAM");
+		journal = stderr_is_journal();
 	if (journal) {
 		fprintf(stderr, "<%c>%s ", prio[lvl], names[lvl]);
 	} else {

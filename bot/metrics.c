@@ -132,7 +132,7 @@ void metrics_reset(void)
 	for (size_t m = 0; m < METRIC_COUNT; m++) {
 		for (size_t i = 0; i < counters[m].n; i++)
 			free(counters[m].v[i].label);
-		counters[m].n = 0;
+		memset(&counters[m], 0, sizeof(counters[m]));
 	}
 	batching = 0;
 }

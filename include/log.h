@@ -12,7 +12,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_set_level(enum log_level lvl);
 
 /* Start each line with its syslog priority ("<4>warn ...") instead of the
- * time: on when JOURNAL_STREAM is set, unless this says otherwise. */
+ * time: on when JOURNAL_STREAM names standard error, unless this says
+ * otherwise. */
 void log_set_journal(int on);
 
 /* fn(ud, level, text) for every warning and error, after it is written;

@@ -23,10 +23,14 @@ from conftest import CAUCUS, User, free_port, room_with_bot, run
 
 
 def start(bot, env=None):
-    """bot.start() with extra environment variables."""
+    """bot.start() with extra environment variables; JOURNAL_STREAM=True
+    stands for the log file's DEV:INODE, as systemd sets it."""
     log = open(bot.logfile, "a")
-    full = dict(os.environ)
+    full = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
     full.update(env or {})
+    if full.get("JOURNAL_STREAM") is True:
+        st = os.fstat(log.fileno())
+        full["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
     bot.proc = subprocess.Popen([CAUCUS, "run", "-c", str(bot.config)], stdout=log,
                                 stderr=log, cwd=bot.dir, env=full)
     log.close()
@@ -111,7 +115,7 @@ def test_notify_protocol_and_journal_priorities(homeserver, bot_factory, tmp_pat
     bot = bot_factory(homeserver)
     try:
         start(bot, {"NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "1000000",
-                    "JOURNAL_STREAM": "8:12345"})
+                    "JOURNAL_STREAM": True})
         i, _ = sock.wait("READY", "1")
         # READY=1 comes once the first sync is applied: its time is kept
         assert bot.meta("sync_ms") is not None
@@ -147,12 +151,9 @@ def test_notify_protocol_and_journal_priorities(homeserver, bot_factory, tmp_pat
 
 
 def test_without_notify_socket_nothing_changes(homeserver, bot_factory):
-    bot = bot_factory(homeserver)
-    env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
-    log = open(bot.logfile, "a")
-    bot.proc = subprocess.Popen([CAUCUS, "run", "-c", str(bot.config)], stdout=log,
-                                stderr=log, cwd=bot.dir, env=env)
-    log.close()
+    # JOURNAL_STREAM naming another stream (standard error was redirected):
+    # plain lines with their time
+    bot = start(bot_factory(homeserver), {"JOURNAL_STREAM": "8:12345"})
     bot.wait_log(r"caucus: ready")
     assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info caucus: ready", bot.log(), re.M)
 
