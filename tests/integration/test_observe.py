@@ -460,3 +460,41 @@ def test_slow_and_idle_clients_do_not_slow_the_bot(homeserver, bot_factory):
     slow.close()
     assert closed == 200, closed
     assert get(port, "/healthz")[0] == 200
+
+
+def test_metrics_follow_a_rate_limited_burst(make_homeserver, bot_factory):
+    from prometheus_client.parser import text_string_to_metric_families
+    from test_ratelimit import unlimit
+
+    hs = make_homeserver(rc_message="2:5")
+    port = free_port()
+    bot = bot_factory(hs, extra=http_extra(port)).start()
+    wait_healthy(port)
+    depths = []
+
+    def scrape():
+        out = {}
+        for f in text_string_to_metric_families(get(port, "/metrics")[2]):
+            for s in f.samples:
+                out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+        return out
+
+    async def go():
+        alice = await User(hs, "alice").login()
+        unlimit(hs, alice)
+        room = await room_with_bot(alice, bot)
+        sent = [await alice.send(room, f"!who-covers cyber {k}") for k in range(20)]
+
+        def done():
+            depths.append(scrape()[("caucus_outbox_depth", ())])
+            return all(alice.replies_to(room, bot.user_id, e) for e in sent)
+        await alice.wait_for(done, 120, "all answers")
+        await alice.close()
+    run(go(), 180)
+    m = scrape()
+    print("outbox depths seen during the burst:", depths)
+    assert max(depths) > 0, depths
+    assert m[("caucus_outbox_depth", ())] == 0
+    assert m[("caucus_rate_limited_total", ())] > 0
+    assert m[("caucus_commands_total", (("command", "who-covers"),))] == 20
+    assert m[("caucus_send_failures_total", (("reason", "refused"),))] == 0
