@@ -146,7 +146,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!rep.etag && add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"))
 		goto out;
 	rc = MHD_queue_response(c, (unsigned)rep.status, resp);
-	log_debug("http: %s %.200s %d", method, url, rep.status);
+	if (log_enabled(LOG_DEBUG)) {
+		char shown[201];
+		size_t i;
+		/* the path comes from the client, decoded: one log line stays one */
+		for (i = 0; url && url[i] && i < sizeof(shown) - 1; i++)
+			shown[i] = (unsigned char)url[i] < 0x20 || url[i] == 0x7f ? '?' : url[i];
+		shown[i] = '\0';
+		log_debug("http: %s %s %d", method, shown, rep.status);
+	}
 out:
 	MHD_destroy_response(resp);
 	http_reply_release(&rep);

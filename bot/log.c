@@ -58,6 +58,11 @@ void log_set_level(enum log_level lvl)
 	min_level = lvl;
 }
 
+int log_enabled(enum log_level lvl)
+{
+	return lvl >= min_level;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *names[] = { "debug", "info", "warn", "error" };

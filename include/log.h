@@ -10,6 +10,7 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level lvl);
+int log_enabled(enum log_level lvl);    /* 1 when lines of lvl are written */
 
 /* Start each line with its syslog priority ("<4>warn ...") instead of the
  * time: on when JOURNAL_STREAM names standard error, unless this says

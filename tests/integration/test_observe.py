@@ -403,6 +403,10 @@ def test_slow_and_idle_clients_do_not_slow_the_bot(homeserver, bot_factory):
     port = free_port()
     bot = bot_factory(homeserver, extra=http_extra(port)).start()
     wait_healthy(port)
+    def cpu_s():
+        f = Path(f"/proc/{bot.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    cpu0, wall0 = cpu_s(), time.monotonic()
     idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
     # slowloris: a request head that never ends, one byte every 0.2 s
     slow = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -439,10 +443,13 @@ def test_slow_and_idle_clients_do_not_slow_the_bot(homeserver, bot_factory):
     # the slowloris is cut off after HTTP_REQUEST_MS (10 s) even though it trickles
     th.join(timeout=20)
     stop.set()
+    cpu, wall = cpu_s() - cpu0, time.monotonic() - wall0
     print(f"command latencies with 200 idle connections and a slowloris: "
           f"max {max(latencies):.3f} s, {['%.3f' % x for x in latencies]}; "
           f"/healthz {['%.3f' % t for _, t in health]}; "
-          f"slowloris cut after {slow_closed.get('after', -1):.1f} s")
+          f"slowloris cut after {slow_closed.get('after', -1):.1f} s; "
+          f"daemon CPU {cpu:.2f} s in {wall:.1f} s")
+    assert cpu < 0.25 * wall, (cpu, wall)   # no busy loop over the idle connections
     assert all(st == 200 for st, _ in health), health
     assert max(t for _, t in health) < 1, health
     assert max(latencies) < 1, latencies
