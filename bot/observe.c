@@ -157,7 +157,8 @@ static void on_warning(void *ud, enum log_level lvl, const char *text)
 		o->warn_lost++;
 		return;
 	}
-	o->warn_text[o->n_warn] = xstrndup(text, WARN_TEXT_MAX);
+	/* xstrndup copies n bytes: cut the length first */
+	o->warn_text[o->n_warn] = xstrndup(text, strnlen(text, WARN_TEXT_MAX));
 	o->warn_ms[o->n_warn] = wall_ms();
 	o->warn_level[o->n_warn++] = lvl;
 }
