@@ -299,6 +299,7 @@ struct http *http_new(const char *listen, const struct http_route *routes, size_
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 				(ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				0, NULL, NULL, on_request, h,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,    /* first: see MHD */
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(HTTP_REQUEST_MS / 1000),
@@ -307,7 +308,6 @@ struct http *http_new(const char *listen, const struct http_route *routes, size_
 				MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "cannot listen on %.80s (http.listen): %s", listen,
