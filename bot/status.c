@@ -35,6 +35,16 @@ static void put_age(char *out, size_t outlen, int64_t ms)
 		snprintf(out, outlen, "%lld days ago", (long long)(s / 86400));
 }
 
+/* A line that holds text from chat (reminders, titles, warnings): no
+ * control character reaches the terminal (no escape sequences). */
+static void put_line(const char *indent, const char *s)
+{
+	fputs(indent, stdout);
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	putchar('\n');
+}
+
 int status_main(const char *config_path)
 {
 	struct config *cfg = NULL;
@@ -82,7 +92,7 @@ int status_main(const char *config_path)
 	       (long long)s.outbox_held);
 	printf("next reminders and digests:%s\n", s.upcoming.n ? "" : " none");
 	for (size_t i = 0; i < s.upcoming.n; i++)
-		printf("  %s\n", s.upcoming.v[i]);
+		put_line("  ", s.upcoming.v[i]);
 	printf("feeds:          none\n");
 	if (!cfg->encryption) {
 		printf("encryption:     off\n");
@@ -99,7 +109,7 @@ int status_main(const char *config_path)
 	}
 	printf("last warnings:%s\n", s.warnings.n ? "" : "  none");
 	for (size_t i = 0; i < s.warnings.n; i++)
-		printf("  %s\n", s.warnings.v[i]);
+		put_line("  ", s.warnings.v[i]);
 	printf("health:         ");
 	if (!s.sync_ms || now - s.sync_ms > SYNC_STALE_MS) {
 		printf("UNHEALTHY: %s\n", s.sync_ms ? "the last sync is older than 2 minutes" :
