@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store_issue.h"
 #include "store_room.h"
 #include "when.h"
@@ -870,6 +871,7 @@ static void write_reminder(struct engine *eng, const char *tz, int64_t now,
 	wait_words(s->start_s - now, wait, sizeof(wait));
 	doc_begin(d, DOC_PARA);
 	doc_strong(d, "Reminder%s:", now - due > LATE_AFTER ? " (late)" : "");
+	metrics_count(METRIC_REMINDERS, now - due > LATE_AFTER ? "true" : "false");
 	doc_text(d, " #%lld %s starts %s, %s", (long long)s->id, s->title, wait, when);
 	if (s->place)
 		doc_text(d, " @ %s", s->place);
@@ -1036,6 +1038,7 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 			doc_user(&d, r->sender, name);
 			doc_text(&d, ": %s", r->text);
 			doc_end(&d);
+			metrics_count(METRIC_REMINDERS, now - r->due_s > LATE_AFTER ? "true" : "false");
 			if (now - r->due_s > LATE_AFTER) {
 				char when[48];
 

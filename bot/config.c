@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -90,6 +91,8 @@ static int check_room(const char *s, char *why, size_t whylen);
 static int check_prefix(const char *s, char *why, size_t whylen);
 static int check_tz(const char *s, char *why, size_t whylen);
 static int check_nonempty(const char *s, char *why, size_t whylen);
+static int check_listen(const char *s, char *why, size_t whylen);
+static int check_public_url(const char *s, char *why, size_t whylen);
 
 #define F(field) offsetof(struct config, field)
 
@@ -115,6 +118,10 @@ static const struct key_def keys[] = {
 	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_key_path,
 	  F(pickle_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
+	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
+	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
+	  check_public_url },
+	{ "http", "metrics", TOML_BOOL, "false", set_bool, F(http_metrics), NULL },
 	{ "sessions", "default_length", TOML_STRING, "\"1h\"", set_duration, F(default_length),
 	  NULL },
 	{ "digest", "time", TOML_STRING, "\"23:00\"", set_hhmm, F(digest_minute), NULL },
@@ -300,6 +307,30 @@ static int check_url(const char *s, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+/* "host:port" or "[v6]:port", or "" for no listener. */
+static int check_listen(const char *s, char *why, size_t whylen)
+{
+	const char *colon = s[0] == '[' ? strstr(s, "]:") : strrchr(s, ':');
+	const char *port = colon ? colon + (s[0] == '[' ? 2 : 1) : NULL;
+	char *end = NULL;
+	long p = port ? strtol(port, &end, 10) : -1;
+
+	if (!*s)
+		return 0;
+	if (!port || colon == s + (s[0] == '[') || !*port || *end || p < 0 || p > 65535 ||
+	    !isdigit((unsigned char)*port) || has_space(s)) {
+		snprintf(why, whylen, "'%.*s' is not host:port (e.g. \"127.0.0.1:8470\")", SHOW,
+			 s);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_public_url(const char *s, char *why, size_t whylen)
+{
+	return *s ? check_url(s, why, whylen) : 0;
 }
 
 static int check_user_id(const char *s, char *why, size_t whylen)
@@ -1236,6 +1267,8 @@ void config_free(struct config *cfg)
 	strv_release(&cfg->allowed_users);
 	free(cfg->pickle_key_file);
 	free(cfg->remind_before);
+	free(cfg->http_listen);
+	free(cfg->http_public_url);
 	for (i = 0; i < cfg->n_issues; i++)
 		issue_release(&cfg->issues[i]);
 	free(cfg->issues);
@@ -1320,6 +1353,11 @@ void config_describe(const struct config *cfg, struct buf *out)
 	}
 	if (cfg->n_remind_before)
 		buf_puts(out, " before each session");
+	if (*cfg->http_listen)
+		buf_printf(out, "\nhttp:              %s (/healthz%s)", cfg->http_listen,
+			   cfg->http_metrics ? ", /metrics" : "");
+	else
+		buf_puts(out, "\nhttp:              off");
 	when_format_duration(cfg->default_length, d, sizeof(d));
 	buf_printf(out, "\nsession length:    %s unless a range is given\n", d);
 	buf_printf(out, "daily digest:      %02d:%02d %s\n", cfg->digest_minute / 60,

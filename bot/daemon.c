@@ -21,9 +21,12 @@
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "mx_api.h"
 #include "mx_content.h"
 #include "mx_sync.h"
+#include "notify.h"
+#include "observe.h"
 #include "outbox.h"
 #include "roomwork.h"
 #include "store.h"
@@ -83,6 +86,7 @@ struct daemon {
 	struct outbox *ob;
 	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
+	struct observe *obs;    /* health, metrics, watchdog, status */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
@@ -524,6 +528,7 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	struct daemon *d = ud;
 	int power = mx_power_level(power_entry(d, room_id)->content, user_id);
 
+	metrics_count(METRIC_EVENTS, "member");
 	if (d->e2ee && e2ee_member(d->e2ee, room_id, user_id, membership))
 		return -1;
 	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
@@ -534,6 +539,7 @@ static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out
 	struct daemon *d = ud;
 
 	*out = NULL;
+	metrics_count(METRIC_EVENTS, "encrypted");
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "sender")) &&
@@ -614,6 +620,7 @@ static int h_message(void *ud, const struct mx_message *m)
 		return 0;
 	if (d->initial)
 		return 0;       /* a first sync shows history: it was never ours to answer */
+	metrics_count(METRIC_EVENTS, "message");
 	seen = store_handled_has(d->st, m->event_id);
 	if (seen)
 		return seen < 0 ? -1 : 0;
@@ -646,6 +653,7 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	int seen = store_handled_has(d->st, event_id);
 
 	(void)sender;       /* the server checked the redacter's power */
+	metrics_count(METRIC_EVENTS, "redaction");
 	if (seen)
 		return seen < 0 ? -1 : 0;
 	if (engine_redact(d->eng, room_id, redacts))
@@ -658,6 +666,7 @@ static int h_invite(void *ud, const char *room_id, const char *inviter)
 	struct daemon *d = ud;
 	struct membership_op *op;
 
+	metrics_count(METRIC_EVENTS, "invite");
 	for (op = d->ops; op; op = op->next)
 		if (!strcmp(op->room_id, room_id))
 			return 0;
@@ -747,10 +756,12 @@ static int apply_txn(struct daemon *d, size_t *n)
 
 	h.ud = d;
 	d->initial = d->since == NULL;
+	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
 	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
-	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch))) {
+	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch)) ||
+	    observe_batch(d->obs, mx_sync_root(d->batch), wall_ms(NULL))) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -758,8 +769,10 @@ static int apply_txn(struct daemon *d, size_t *n)
 		store_rollback(d->st);
 		goto fail;
 	}
+	metrics_commit();
 	return 0;
 fail:
+	metrics_discard();
 	if (d->e2ee)
 		e2ee_rollback(d->e2ee);
 	powers_forget(d);
@@ -779,6 +792,7 @@ static void apply_batch(struct daemon *d)
 		retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
 		return;
 	}
+	observe_synced(d->obs);
 	if (d->e2ee)
 		e2ee_kick(d->e2ee);
 	free(d->since);
@@ -950,6 +964,7 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 	char *txn = xasprintf("caucus.utd.%s", event_id);
 	int rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
 
+	metrics_count(METRIC_DECRYPT_FAILURES, NULL);   /* its key never came */
 	free(mention[0]);
 	free(content);
 	free(txn);
@@ -1023,6 +1038,7 @@ static void run_due(struct daemon *d)
 {
 	struct engine_replies r = { 0 };
 
+	metrics_begin();
 	if (store_begin(d->st))
 		goto out;
 	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
@@ -1034,11 +1050,13 @@ static void run_due(struct daemon *d)
 		store_rollback(d->st);
 		goto out;
 	}
+	metrics_commit();
 	if (r.n) {
 		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
 		outbox_kick(d->ob);
 	}
 out:
+	metrics_discard();      /* a no-op after the commit */
 	engine_replies_release(&r);
 }
 
@@ -1089,6 +1107,7 @@ static void reload(struct daemon *d)
 	struct buf errs;
 
 	buf_init(&errs, 0);
+	notify_reloading();
 	if (config_load(d->config_path, &cfg, &errs)) {
 		log_error("config: %s not reloaded, it has errors:", d->config_path);
 		for (char *line = errs.data, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
@@ -1102,6 +1121,7 @@ static void reload(struct daemon *d)
 		log_warn("config: matrix.homeserver, matrix.user_id and bot.database take effect "
 			 "at the next start");
 	engine_set_config(d->eng, cfg);
+	observe_set_config(d->obs, cfg);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	cfg = NULL;
@@ -1115,6 +1135,7 @@ static void reload(struct daemon *d)
 	arm_due(d);
 	log_info("config: %s reloaded", d->config_path);
 out:
+	notify_ready();         /* the old configuration stays when the new one is bad */
 	config_free(cfg);
 	buf_release(&errs);
 }
@@ -1125,6 +1146,7 @@ static void on_signal(void *ud, unsigned sigs)
 
 	if (sigs & LOOP_SIG_TERM) {
 		log_info("caucus: stopping");
+		notify_stopping();
 		loop_stop(d->loop);
 		return;
 	}
@@ -1135,8 +1157,12 @@ static void on_signal(void *ud, unsigned sigs)
 static int poll_fn(void *ud, int fd, int timeout_ms)
 {
 	struct daemon *d = ud;
+	int rc;
 
-	return mx_api_poll(d->api, fd, timeout_ms);
+	/* the HTTP listener's descriptor joins the wait; it is served here */
+	rc = mx_api_poll(d->api, observe_poll_fd(d->obs, fd), observe_timeout(d->obs, timeout_ms));
+	observe_run(d->obs);
+	return rc;
 }
 
 /* ---- life cycle ---- */
@@ -1147,6 +1173,7 @@ static void daemon_release(struct daemon *d)
 	struct resolve *rs;
 
 	roomwork_free(d->rw);
+	observe_free(d->obs);
 	outbox_free(d->ob);
 	e2ee_free(d->e2ee);
 	if (d->req)
@@ -1212,6 +1239,11 @@ int daemon_main(const char *config_path)
 	d.ob = outbox_new(d.st, d.api, d.loop);
 	d.rw = roomwork_new(d.st, d.api, d.loop, d.ob, &d.cfg);
 	outbox_on_refused(d.ob, tell_refused, &d);
+	d.obs = observe_new(d.st, d.loop, d.cfg, err, sizeof(err));
+	if (!d.obs) {
+		log_error("caucus: %s", err);
+		goto out;
+	}
 	d.since = store_meta_get(d.st, "since");
 	log_info("caucus: starting as %s on %s, database %s, %lld message%s waiting to be sent",
 		 d.cfg->user_id, d.cfg->homeserver, d.cfg->database,

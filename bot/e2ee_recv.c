@@ -9,6 +9,7 @@
 #include "e2ee_int.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_crypto.h"
 
@@ -259,6 +260,7 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	if (!str_is(algo, MEGOLM_ALGO) || !sid || !ct) {
 		log_warn("e2ee: cannot decrypt %s in %s: %s", event_id, room_id,
 			 str_is(algo, MEGOLM_ALGO) ? "malformed" : "unknown algorithm");
+		metrics_count(METRIC_DECRYPT_FAILURES, NULL);
 		return 0;
 	}
 	have = store_megolm_in_get(e->st, room_id, sid, &m);
@@ -321,6 +323,8 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	cJSON_AddItemToObject(dec, "content", rel);
 	*out = dec;
 out:
+	if (!*out && rc == 0 && !json)
+		metrics_count(METRIC_DECRYPT_FAILURES, NULL);  /* bad, not waiting for a key */
 	if (pt)
 		free_secret(pt);
 	free(json);

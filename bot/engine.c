@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "doc.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_log.h"
@@ -967,6 +968,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	if (argv.n == 0)
 		goto out;       /* a lone prefix: not a command */
 	e = find_entry(argv.v[0], argv.n > 1 ? argv.v[1] : NULL, &words);
+	metrics_count(METRIC_COMMANDS, e ? e->name : "unknown");  /* names from the table only */
 	if (!e) {
 		if (find_family(argv.v[0]))
 			family_usage(&ctx, argv.v[0]);

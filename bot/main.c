@@ -11,6 +11,7 @@
 #include "config.h"
 #include "console.h"
 #include "daemon.h"
+#include "status.h"
 #include "export.h"
 #include "setup.h"
 #include "store.h"
@@ -31,6 +32,7 @@ static const char usage[] =
 	"  caucus export [-c FILE] ISSUE [--since WHEN] [--format md|json]\n"
 	"  caucus setup [-c FILE]          create the rooms the configuration names but\n"
 	"                                  that do not exist yet\n"
+	"  caucus status [-c FILE]         what the running bot is doing\n"
 	"  caucus --help | --version\n";
 
 static int cmd_check(const char *path)
@@ -186,6 +188,8 @@ int main(int argc, char **argv)
 		return daemon_main(config);
 	if (!strcmp(sub, "setup"))
 		return setup_main(config);
+	if (!strcmp(sub, "status"))
+		return status_main(config);
 	fprintf(stderr, "caucus: unknown command '%s'\n%s", sub, usage);
 	return 2;
 }

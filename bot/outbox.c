@@ -15,6 +15,7 @@
 
 #include "e2ee.h"
 #include "log.h"
+#include "metrics.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
@@ -198,6 +199,7 @@ static void on_sent(void *ud, const struct mx_result *r)
 		rc = store_outbox_sent(ob->st, f->id, r->event_id);
 		break;
 	case MX_REFUSED:
+		metrics_count(METRIC_SEND_FAILURES, "refused");
 		log_warn("outbox: dropping message %s to %s: %s", f->txn_id, f->room_id, r->error);
 		rc = store_outbox_drop(ob->st, f->id);
 		/* SPEC §2: never silence; the owner may say what failed */
@@ -208,6 +210,7 @@ static void on_sent(void *ud, const struct mx_result *r)
 	case MX_UNAUTHORIZED:
 		f->attempts++;
 		delay = r->retry_after_ms >= 0 ? r->retry_after_ms + 50 : backoff_ms(f->attempts);
+		metrics_count(r->http == 429 ? METRIC_RATE_LIMITED : METRIC_SEND_FAILURES, "retry");
 		if (r->http == 429)
 			log_info("outbox: rate-limited in %s; next try in %lld ms", f->room_id,
 				 (long long)delay);

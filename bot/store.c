@@ -225,6 +225,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE positions ADD COLUMN room_id TEXT;"
 	"UPDATE actions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = actions.log_id);"
 	"UPDATE positions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = positions.log_id);",
+	/* 6: what "caucus status" shows of the running daemon: its last warnings */
+	"CREATE TABLE warnings("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  level TEXT NOT NULL,"
+	"  text TEXT NOT NULL);",
 };
 
 /* The statement cache: a short list, most recently used first. */

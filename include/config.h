@@ -41,6 +41,10 @@ struct config {
 	/* [reminders] */
 	int64_t *remind_before; /* seconds, sorted largest first; default 30m, 5m */
 	size_t n_remind_before;
+	/* [http] */
+	char *http_listen;      /* "host:port", or "" (the default): no listener */
+	char *http_public_url;  /* base of the links the bot gives, or "" */
+	int http_metrics;       /* serve /metrics; default 0 */
 	/* [sessions] */
 	int64_t default_length; /* seconds, default 3600 */
 	/* [digest] */

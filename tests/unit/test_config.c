@@ -654,6 +654,44 @@ static void test_example_file(void **state)
 	config_free(cfg);
 }
 
+/* [http]: off by default; listen is host:port; public_url a URL or "". */
+static void test_http_keys(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "[http]\nlisten = \"8470\"\n", "caucus.toml:6: http.listen: '8470' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \"localhost:http\"\n", "caucus.toml:6: http.listen: 'localhost:http' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \"127.0.0.1:70000\"\n", "caucus.toml:6: http.listen: '127.0.0.1:70000' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \":8470\"\n", "caucus.toml:6: http.listen: ':8470' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\npublic_url = \"caucus.example.org\"\n", "caucus.toml:6: http.public_url: 'caucus.example.org' is not an http:// or https:// URL" },
+		{ "[http]\nmetrics = \"yes\"\n", "caucus.toml:6: http.metrics: expected a boolean, not a string" },
+	};
+	struct config *cfg = load_ok(BASE);
+
+	(void)state;
+	assert_string_equal(cfg->http_listen, "");
+	assert_string_equal(cfg->http_public_url, "");
+	assert_int_equal(cfg->http_metrics, 0);
+	config_free(cfg);
+	cfg = load_ok(BASE "[http]\nlisten = \"[::1]:8470\"\npublic_url = "
+		      "\"https://caucus.example.org\"\nmetrics = true\n");
+	assert_string_equal(cfg->http_listen, "[::1]:8470");
+	assert_string_equal(cfg->http_public_url, "https://caucus.example.org");
+	assert_int_equal(cfg->http_metrics, 1);
+	config_free(cfg);
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *text = xasprintf("%s%s", BASE, bad[i][0]);
+		char *want = xasprintf("%s\n", bad[i][1]);
+		char *got = load_bad(text);
+		if (strcmp(got, want)) {
+			print_error("case %zu:\n got: %s want: %s", i, got, want);
+			fail();
+		}
+		free(text);
+		free(want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_http_keys),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
