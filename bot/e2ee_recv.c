@@ -239,6 +239,16 @@ out:
 
 /* ---------- receiving: Megolm ---------- */
 
+int e2ee_plaintext_type_ok(const char *type)
+{
+	static const char *const ok[] = { "m.room.message", "m.reaction", "m.sticker" };
+
+	for (size_t i = 0; type && i < ARRAY_LEN(ok); i++)
+		if (!strcmp(type, ok[i]))
+			return 1;
+	return 0;
+}
+
 int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t now_ms,
 		 cJSON **out)
 {
@@ -308,9 +318,22 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 			 "room", event_id, room_id);
 		goto out;
 	}
-	/* the event as if sent in the clear; relations only from the clear part */
+	/*
+	 * The server saw only m.room.encrypted: it checked no power for a
+	 * redaction, no state rules, no membership.  So the plaintext may say
+	 * what a message is, never what the server decides.
+	 */
+	if (!e2ee_plaintext_type_ok(jstr(p, "type"))) {
+		log_warn("e2ee: rejecting %s in %s from %s: type %.60s is not accepted from "
+			 "encrypted content", event_id, room_id, sender, jstr(p, "type"));
+		goto out;
+	}
+	/* the event as if sent in the clear; relations only from the clear part;
+	 * nothing of the cleartext the server did not check for such a type */
 	dec = cJSON_Duplicate(ev, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(dec, "type");
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "state_key");
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "redacts");
 	cJSON_AddStringToObject(dec, "type", jstr(p, "type"));
 	rel = cJSON_DetachItemFromObjectCaseSensitive(p, "content");
 	cJSON_DeleteItemFromObjectCaseSensitive(rel, "m.relates_to");

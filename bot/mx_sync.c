@@ -322,14 +322,28 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	return rc;
 }
 
-/* An event as the bot reads it, once decrypted (ev may be decrypted). */
-static int read_event(struct apply *a, const char *room_id, const cJSON *ev)
+/* Types a decrypted event may have: what a message is, never what the
+ * server decides (redactions, state, membership). */
+static int plaintext_type_ok(const char *type)
+{
+	return type && (!strcmp(type, "m.room.message") || !strcmp(type, "m.reaction") ||
+			!strcmp(type, "m.sticker"));
+}
+
+/* An event as the bot reads it; 'decrypted' when its type and content came
+ * from a ciphertext the server could not check. */
+static int read_event(struct apply *a, const char *room_id, const cJSON *ev, int decrypted)
 {
 	const char *type = jstr(ev, "type"), *state_key = jstr(ev, "state_key");
 	const cJSON *content = jget(ev, "content");
 
 	if (!type || !cJSON_IsObject(content))
 		return 0;
+	if (decrypted) {
+		if (!plaintext_type_ok(type))
+			return 0;
+		state_key = NULL;
+	}
 	if (state_key) {
 		if (!strcmp(type, "m.room.member") && a->h->member && jstr(content, "membership"))
 			return a->h->member(a->h->ud, room_id, state_key,
@@ -384,12 +398,12 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int t
 			return 0;
 	}
 	if (strcmp(type, "m.room.encrypted") || state_key)
-		return read_event(a, room_id, ev);
+		return read_event(a, room_id, ev, 0);
 	if (!a->h->decrypt)
 		return 0;
 	if (a->h->decrypt(a->h->ud, room_id, ev, &dec))
 		return -1;
-	rc = dec ? read_event(a, room_id, dec) : 0;
+	rc = dec ? read_event(a, room_id, dec, 1) : 0;
 	cJSON_Delete(dec);
 	return rc;
 }

@@ -7,6 +7,8 @@
  */
 #include "testutil.h"
 
+#include <cjson/cJSON.h>
+
 #include "mx_sync.h"
 #include "util.h"
 
@@ -243,6 +245,56 @@ static void test_gap_filled_in_order(void **state)
 	buf_release(&r.log);
 }
 
+/* What the "ciphertexts" of test_decrypted_types say, by content.n. */
+static const char *const plaintexts[] = {
+	"{\"type\":\"m.room.redaction\",\"event_id\":\"$c\",\"sender\":\"@m:x\","
+	"\"redacts\":\"$x\",\"content\":{\"redacts\":\"$x\"}}",
+	"{\"type\":\"m.room.member\",\"state_key\":\"@m:x\",\"content\":{\"membership\":\"join\"}}",
+	"{\"type\":\"m.room.power_levels\",\"state_key\":\"\",\"content\":{}}",
+	"{\"type\":\"m.room.message\",\"event_id\":\"$c\",\"sender\":\"@m:x\",\"state_key\":\"\","
+	"\"content\":{\"body\":\"hi\"}}",
+};
+
+static int h_decrypt_any(void *ud, const char *room, const cJSON *ev, cJSON **out)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(ev, "content");
+
+	(void)ud;
+	(void)room;
+	*out = cJSON_Parse(plaintexts[cJSON_GetObjectItemCaseSensitive(c, "n")->valueint]);
+	return 0;
+}
+
+/* Decrypted content is never read as a redaction, state or membership. */
+static void test_decrypted_types(void **state)
+{
+#define ENC(n) "{\"type\":\"m.room.encrypted\",\"event_id\":\"$c\",\"sender\":\"@m:x\"," \
+	       "\"content\":{\"n\":" #n "}}"
+	static const char sync[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		ENC(0) "," ENC(1) "," ENC(2) "," ENC(3) "]}}}}}";
+#undef ENC
+	struct rec r = { 0 };
+	struct mx_sync_handler h = {
+		.ud = &r, .decrypt = h_decrypt_any, .member = h_member, .power_levels = h_power,
+		.message = h_message, .redaction = h_redaction,
+	};
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_non_null(b);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_null(strstr(r.log.data, "redaction"));
+	assert_null(strstr(r.log.data, "member"));
+	assert_null(strstr(r.log.data, "power"));
+	/* a message is read, as a message, even with a state_key in its plaintext */
+	assert_non_null(strstr(r.log.data, "message !r:x $c @m:x - 'hi'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const cases[] = {
@@ -343,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_history_before_join),
 		cmocka_unit_test(test_handler_failure_stops),
 		cmocka_unit_test(test_gap_filled_in_order),
+		cmocka_unit_test(test_decrypted_types),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_fallback),
 		cmocka_unit_test(test_mx_reply),
