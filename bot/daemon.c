@@ -530,12 +530,15 @@ static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out
 {
 	struct daemon *d = ud;
 
+	const cJSON *sender = cJSON_GetObjectItemCaseSensitive(ev, "sender");
+
 	*out = NULL;
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "sender")) &&
-	    !strcmp(cJSON_GetObjectItemCaseSensitive(ev, "sender")->valuestring, d->me))
+	if (!cJSON_IsString(sender) || !strcmp(sender->valuestring, d->me))
 		return 0;       /* our own echo: never read, no need to decrypt it */
+	if (!config_user_allowed(d->cfg, sender->valuestring))
+		return 0;       /* SPEC §4: ignored, so not even decrypted, never told */
 	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
 }
 
@@ -893,16 +896,21 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 			   const char *sender)
 {
 	struct daemon *d = ud;
-	char *mention[1] = { xstrdup(sender) };
+	char *mention[1];
 	struct mx_notice n = {
 		.body = "I could not decrypt your message; please send it again.",
 		.html = "I could not decrypt your message; please send it again.",
 		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
 	};
-	char *content = mx_content_notice(&n);
-	char *txn = xasprintf("caucus.utd.%s", event_id);
-	int rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
+	char *content, *txn;
+	int rc;
 
+	if (!config_user_allowed(d->cfg, sender))
+		return 0;       /* kept from before it was ignored: still never told */
+	mention[0] = xstrdup(sender);
+	content = mx_content_notice(&n);
+	txn = xasprintf("caucus.utd.%s", event_id);
+	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
 	free(mention[0]);
 	free(content);
 	free(txn);

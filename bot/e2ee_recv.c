@@ -8,6 +8,8 @@
  */
 #include "e2ee_int.h"
 
+#include <stdio.h>
+
 #include "log.h"
 #include "store.h"
 #include "store_crypto.h"
@@ -386,6 +388,25 @@ int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 	return store_megolm_out_invalidate(e->st, room_id);
 }
 
+/* 1 when sender was told in room_id within E2EE_TELL_EVERY_MS (else the
+ * time is noted now and 0), -1 on a store failure. */
+static int told_recently(struct e2ee *e, const char *room_id, const char *sender)
+{
+	char *key = xasprintf("e2ee.told:%s %s", room_id, sender), *v = store_meta_get(e->st, key);
+	char now[24];
+	int64_t last = 0, t = wall_ms();
+	int rc = 1;
+
+	if (v && !str_to_i64(v, &last) && last <= t && t - last < E2EE_TELL_EVERY_MS)
+		goto out;
+	snprintf(now, sizeof(now), "%lld", (long long)t);
+	rc = store_meta_set(e->st, key, now) ? -1 : 0;
+out:
+	free(v);
+	free(key);
+	return rc;
+}
+
 int e2ee_expire(struct e2ee *e, int64_t before_ms,
 		int (*fn)(void *ud, const char *room_id, const char *event_id,
 			  const char *sender),
@@ -404,6 +425,12 @@ int e2ee_expire(struct e2ee *e, int64_t before_ms,
 			goto out;
 		log_warn("e2ee: gave up waiting for the key of %s in %s from %s",
 			 rows[i].event_id, rows[i].room_id, rows[i].sender);
+		if (first) {
+			first = told_recently(e, rows[i].room_id, rows[i].sender);
+			if (first < 0)
+				goto out;
+			first = !first;
+		}
 		if (first && fn(ud, rows[i].room_id, rows[i].event_id, rows[i].sender))
 			goto out;
 	}

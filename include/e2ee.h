@@ -79,9 +79,11 @@ int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 /*
  * Events still unreadable after waiting since before before_ms: the
  * first of each (room, sender, session) into the callback (to answer that
- * it could not be read); all of them are forgotten.  In the caller's
- * transaction.  0 or -1.
+ * it could not be read), but at most one per sender and room every
+ * E2EE_TELL_EVERY_MS (inventing session IDs does not make the bot post
+ * more); all of them are forgotten.  In the caller's transaction.  0 or -1.
  */
+#define E2EE_TELL_EVERY_MS ((int64_t)15 * 60 * 1000)
 int e2ee_expire(struct e2ee *e, int64_t before_ms,
 		int (*fn)(void *ud, const char *room_id, const char *event_id,
 			  const char *sender),

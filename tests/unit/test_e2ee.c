@@ -315,7 +315,12 @@ static void test_key_never_comes(void **state)
 	struct fx *f = *state;
 	cJSON *a = room_event(f, "$a", PEER, "one", ROOM);
 	cJSON *b = room_event(f, "$b", PEER, "two", ROOM);
+	cJSON *c = room_event(f, "$c", PEER, "three", ROOM);
+	cJSON *cc = cJSON_GetObjectItemCaseSensitive(c, "content");
 
+	/* an invented session ID does not buy another notice */
+	cJSON_ReplaceItemInObjectCaseSensitive(cc, "session_id",
+					       cJSON_CreateString("an-invented-session"));
 	assert_null(decrypt(f, a));
 	assert_null(decrypt(f, b));
 	told = 0;
@@ -325,8 +330,12 @@ static void test_key_never_comes(void **state)
 	assert_int_equal(told, 1);              /* once per sender and session */
 	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
 	assert_int_equal(told, 1);
+	assert_null(decrypt(f, c));
+	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
+	assert_int_equal(told, 1);              /* and at most so often per sender and room */
 	cJSON_Delete(a);
 	cJSON_Delete(b);
+	cJSON_Delete(c);
 }
 
 static void test_forgeries_refused(void **state)
