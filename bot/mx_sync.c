@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -251,9 +252,28 @@ int mx_power_level(const char *content, const char *user_id)
 
 /* ---- applying ---- */
 
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mx_sane_ts(const cJSON *v, int64_t now_ms)
+{
+	/* compared as doubles first: converting 1e300 or NaN to an integer
+	 * is undefined behaviour */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)MX_TS_MIN) ||
+	    !(v->valuedouble <= (double)(now_ms + MX_TS_AHEAD)))
+		return now_ms;
+	return (int64_t)v->valuedouble;
+}
+
 struct apply {
 	struct mx_sync_batch *b;
 	const struct mx_sync_handler *h;
+	int64_t now_ms;         /* when the batch is read: the time of receipt */
 	size_t n_events;
 	int before_join;        /* in a room the bot joins in this batch, before the join */
 };
@@ -295,8 +315,7 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	m.sender = jstr(ev, "sender");
 	m.msgtype = jstr(content, "msgtype");
 	m.in_reply_to = jstr(jget(rel, "m.in_reply_to"), "event_id");
-	if (cJSON_IsNumber(jget(ev, "origin_server_ts")))
-		m.ts_ms = (int64_t)jget(ev, "origin_server_ts")->valuedouble;
+	m.ts_ms = mx_sane_ts(jget(ev, "origin_server_ts"), a->now_ms);
 	if (rel_type && !strcmp(rel_type, "m.replace") && jstr(rel, "event_id")) {
 		/* an edit (spec "Event replacements"): the new text is m.new_content */
 		m.replaces = jstr(rel, "event_id");
@@ -487,7 +506,7 @@ int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id
 			const char *room_id, const char *event)
 {
 	struct mx_sync_batch b = { 0 };
-	struct apply a = { .b = &b, .h = h };
+	struct apply a = { .b = &b, .h = h, .now_ms = clock_ms() };
 	cJSON *ev = cJSON_Parse(event);
 	int rc;
 
@@ -500,7 +519,7 @@ int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)
 {
 	const cJSON *rooms = jget(b->root, "rooms");
-	struct apply a = { .b = b, .h = h };
+	struct apply a = { .b = b, .h = h, .now_ms = clock_ms() };
 	int rc = -1;
 
 	if (apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||

@@ -21,7 +21,7 @@ struct mx_message {
 	const char *room_id;
 	const char *event_id;
 	const char *sender;
-	int64_t ts_ms;
+	int64_t ts_ms;                  /* origin_server_ts when sane, else receipt */
 	const char *msgtype;
 	const char *body;               /* reply fallback stripped */
 	const char *formatted_body;     /* <mx-reply> stripped; NULL when not HTML */
@@ -113,6 +113,16 @@ const struct cJSON *mx_sync_root(const struct mx_sync_batch *b);
  */
 int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
 			const char *room_id, const char *event);
+
+/*
+ * An event's origin_server_ts (a cJSON number, may be NULL) in ms when it
+ * is a sane time: from 2000-01-01 to one day after now_ms.  Anything else
+ * (far future, before 2000, not a number, 1e300) gives now_ms, the time
+ * of receipt: a sender's clock never pins an entry as the latest forever.
+ */
+#define MX_TS_MIN ((int64_t)946684800000)       /* 2000-01-01T00:00:00Z */
+#define MX_TS_AHEAD ((int64_t)86400000)
+int64_t mx_sane_ts(const struct cJSON *v, int64_t now_ms);
 
 /* The power level of user_id under an m.room.power_levels content (JSON
  * text, may be NULL): its users entry, else users_default, else 0. */

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include <cjson/cJSON.h>
+#include <time.h>
 
 #include "mx_sync.h"
 #include "util.h"
@@ -295,6 +296,63 @@ static void test_decrypted_types(void **state)
 	buf_release(&r.log);
 }
 
+static int64_t seen_ts[8];
+static size_t n_seen_ts;
+
+static int h_ts(void *ud, const struct mx_message *m)
+{
+	(void)ud;
+	if (n_seen_ts < ARRAY_LEN(seen_ts))
+		seen_ts[n_seen_ts++] = m->ts_ms;
+	return 0;
+}
+
+/* origin_server_ts is the sender's server's word: only sane times are
+ * taken, anything else is the time of receipt (and 1e300 is no UB). */
+static void test_timestamps(void **state)
+{
+#define MSG(ts) "{\"type\":\"m.room.message\",\"event_id\":\"$t\",\"sender\":\"@a:x\"," \
+		"\"origin_server_ts\":" ts ",\"content\":{\"body\":\"b\"}}"
+	static const char sync[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		MSG("1e300") "," MSG("-1e300") "," MSG("1700000000000") "," MSG("946684799999") ","
+		MSG("4102444800000") "," MSG("\"1700000000000\"") "," MSG("1.7e12") "]}}}}}";
+#undef MSG
+	struct mx_sync_handler h = { .message = h_ts };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+	struct timespec t0, t1;
+	int64_t lo, hi;
+	cJSON *n;
+
+	(void)state;
+	assert_non_null(b);
+	n_seen_ts = 0;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	lo = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	hi = (int64_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000;
+	assert_int_equal(n_seen_ts, 7);
+	for (size_t i = 0; i < 7; i++) {
+		if (i == 2 || i == 6) {
+			assert_int_equal(seen_ts[i], 1700000000000);
+		} else {
+			assert_true(seen_ts[i] >= lo && seen_ts[i] <= hi);
+		}
+	}
+	mx_sync_free(b);
+	/* the bounds themselves */
+	n = cJSON_CreateNumber(946684800000.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 946684800000);
+	cJSON_SetNumberValue(n, 2000000000000.0 + 86400000.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 2000000000000 + 86400000);
+	cJSON_SetNumberValue(n, 2000000000000.0 + 86400001.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 2000000000000);
+	assert_int_equal(mx_sane_ts(NULL, 5), 5);
+	cJSON_Delete(n);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const cases[] = {
@@ -396,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_handler_failure_stops),
 		cmocka_unit_test(test_gap_filled_in_order),
 		cmocka_unit_test(test_decrypted_types),
+		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_fallback),
 		cmocka_unit_test(test_mx_reply),
