@@ -1099,6 +1099,17 @@ int daemon_main(const char *config_path)
 		log_error("caucus: %s", err);
 		goto out;
 	}
+	{
+		/* which file is the daemon's own: the console refuses it, not a copy */
+		char *id = store_file_identity(d.st);
+		int bad = id && store_meta_set(d.st, "daemon.file", id);
+		free(id);
+		if (bad) {
+			log_error("caucus: cannot write to %s: %s", d.cfg->database,
+				  store_errmsg(d.st));
+			goto out;
+		}
+	}
 	d.loop = loop_new();
 	d.api = d.loop ? mx_api_new(d.cfg->homeserver) : NULL;
 	if (!d.api)

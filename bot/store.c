@@ -364,6 +364,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	return store_open_at_version(path, store_schema_version(), err, errlen);
 }
 
+char *store_file_identity(struct store *st)
+{
+	struct stat sb;
+
+	if (!st->path || !strcmp(st->path, ":memory:") || stat(st->path, &sb))
+		return NULL;
+	return xasprintf("%llu:%llu", (unsigned long long)sb.st_dev,
+			 (unsigned long long)sb.st_ino);
+}
+
 void store_close(struct store *st)
 {
 	struct cached_stmt *c, *next;
