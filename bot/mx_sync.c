@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_scan.h"
 #include "log.h"
 #include "util.h"
 
@@ -30,7 +31,34 @@ struct mx_sync_batch {
 	char *own;
 	const char *next_batch;
 	struct gap *gaps;
+	size_t skipped;         /* events (and /messages pages) that could not be read */
 };
+
+/*
+ * cJSON's parse of a server's answer, or when that fails (one event nested
+ * too deep, one broken string), of the answer without the events that
+ * cannot be read on their own (*skipped counts them).  NULL when even that
+ * fails.
+ */
+static cJSON *parse_answer(const char *body, size_t len, size_t *skipped)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	size_t n = 0, flen = 0;
+	char *fixed;
+
+	if (root || !len)
+		return root;
+	fixed = json_drop_bad_events(body, len, JSON_EVENT_MAX_DEPTH, &n, &flen);
+	if (fixed && n)
+		root = cJSON_ParseWithLength(fixed, flen);
+	free(fixed);
+	if (root) {
+		log_warn("sync: %zu event%s of an answer cannot be read (nested too deep or not "
+			 "JSON); skipped, the rest is read", n, n == 1 ? "" : "s");
+		*skipped += n;
+	}
+	return root;
+}
 
 static const cJSON *jget(const cJSON *o, const char *key)
 {
@@ -87,7 +115,7 @@ struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *ow
 {
 	struct mx_sync_batch *b = xcalloc(1, sizeof(*b));
 
-	b->root = cJSON_ParseWithLength(body, len);
+	b->root = parse_answer(body, len, &b->skipped);
 	if (!cJSON_IsObject(b->root)) {
 		snprintf(err, errlen, "the /sync answer is not JSON (%zu bytes)", len);
 		goto fail;
@@ -129,6 +157,11 @@ const char *mx_sync_next_batch(const struct mx_sync_batch *b)
 	return b->next_batch;
 }
 
+size_t mx_sync_skipped(const struct mx_sync_batch *b)
+{
+	return b->skipped;
+}
+
 int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from)
 {
 	for (struct gap *g = b->gaps; g; g = g->next) {
@@ -162,9 +195,21 @@ int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const cha
 
 	if (!g)
 		return -1;
-	page = cJSON_ParseWithLength(body, len);
+	page = parse_answer(body, len, &b->skipped);
 	chunk = cJSON_GetObjectItemCaseSensitive(page, "chunk");
 	if (!cJSON_IsArray(chunk)) {
+		/* skip just this page when it says where the next one starts */
+		char *next = len ? json_top_string(body, len, "end") : NULL;
+		if (next && strcmp(next, g->from)) {
+			log_warn("sync: %s: a /messages page cannot be read; skipped (a gap), "
+				 "reading on from the next one", room_id);
+			b->skipped++;
+			free(g->from);
+			g->from = next;
+			rc = 0;
+			goto out;
+		}
+		free(next);
 		log_warn("sync: %s: a /messages page is not readable", room_id);
 		mx_sync_close_gap(b, room_id);
 		goto out;
@@ -427,12 +472,26 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int t
 	return rc;
 }
 
+/* One event, in its own savepoint when the handlers ask for it: then an
+ * event that fails is set aside by event_end and the rest goes on. */
+static int guarded_event(struct apply *a, const char *room_id, const cJSON *ev, int timeline)
+{
+	int rc;
+
+	if (!a->h->event_begin)
+		return on_event(a, room_id, ev, timeline);
+	if (a->h->event_begin(a->h->ud))
+		return -1;
+	rc = on_event(a, room_id, ev, timeline);
+	return a->h->event_end(a->h->ud, room_id, ev, rc);
+}
+
 static int on_events(struct apply *a, const char *room_id, const cJSON *events, int timeline)
 {
 	const cJSON *ev;
 
 	cJSON_ArrayForEach(ev, events)
-		if (on_event(a, room_id, ev, timeline))
+		if (guarded_event(a, room_id, ev, timeline))
 			return -1;
 	return 0;
 }
@@ -511,7 +570,7 @@ int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id
 	int rc;
 
 	b.own = (char *)(uintptr_t)own_user_id;
-	rc = cJSON_IsObject(ev) ? on_event(&a, room_id, ev, 1) : 0;
+	rc = cJSON_IsObject(ev) ? guarded_event(&a, room_id, ev, 1) : 0;
 	cJSON_Delete(ev);
 	return rc;
 }

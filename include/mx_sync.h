@@ -60,13 +60,24 @@ struct mx_sync_handler {
 	int (*invite)(void *ud, const char *room_id, const char *inviter);
 	/* the bot's membership of room_id ended ("leave" or "ban") by 'by' */
 	int (*left)(void *ud, const char *room_id, const char *membership, const char *by);
+	/*
+	 * Both NULL, or both set: each room event is then handled between
+	 * event_begin (say, a savepoint) and event_end, which gets what the
+	 * handlers returned for it and returns 0 to go on (the event kept, or
+	 * set aside: an event that fails every time must not stop the bot) or
+	 * -1 to abandon the batch.
+	 */
+	int (*event_begin)(void *ud);
+	int (*event_end)(void *ud, const char *room_id, const struct cJSON *ev, int rc);
 };
 
 struct mx_sync_batch;
 
 /*
  * Parse a /sync body.  own_user_id (copied) tells the bot's own membership
- * events apart.  NULL (and a reason in err) when it is not a sync answer.
+ * events apart.  An event that cannot be read (nested too deep, not JSON)
+ * is skipped and counted, the rest read.  NULL (and a reason in err) when
+ * it is not a sync answer.
  * Free with mx_sync_free().
  */
 struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *own_user_id,
@@ -75,6 +86,10 @@ void mx_sync_free(struct mx_sync_batch *b);     /* NULL is a no-op */
 
 /* The batch's next_batch token (owned by the batch). */
 const char *mx_sync_next_batch(const struct mx_sync_batch *b);
+
+/* How many events (or whole /messages pages) of the batch could not be
+ * read and were skipped (logged): gaps to count. */
+size_t mx_sync_skipped(const struct mx_sync_batch *b);
 
 /*
  * A limited timeline (events between the last sync and this one were left
@@ -85,9 +100,11 @@ int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const 
 
 /*
  * Add one /messages page (dir=b, newest first) to room_id's gap.  When the
- * page says there is nothing further, the gap is closed.  -1 when the
- * page is not a /messages answer (the gap is then closed too: what could
- * not be read is skipped, with a log line).
+ * page says there is nothing further, the gap is closed.  A page that
+ * cannot be read but names where the next one starts is skipped (logged,
+ * counted) and the gap stays open.  -1 when the page is not a /messages
+ * answer (the gap is then closed too: what could not be read is skipped,
+ * with a log line).
  */
 int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
 			 size_t len);

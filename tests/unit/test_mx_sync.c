@@ -353,6 +353,144 @@ static void test_timestamps(void **state)
 	cJSON_Delete(n);
 }
 
+/* One event nested 1,000 deep made the whole answer unreadable, and the
+ * bot retried it forever: now that event is skipped (and counted), the
+ * rest of the batch is read. */
+static void test_deep_event_skipped(void **state)
+{
+	struct buf deep;
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_message };
+	char err[128], *doc;
+	struct mx_sync_batch *b;
+
+	(void)state;
+	buf_init(&deep, 0);
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&deep, "[");
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&deep, "]");
+	doc = xasprintf("{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":"
+			"{\"events\":[{\"type\":\"m.room.message\",\"event_id\":\"$d\",\"sender\":"
+			"\"@m:x\",\"content\":{\"body\":\"deep\",\"x\":%s}},"
+			"{\"type\":\"m.room.message\",\"event_id\":\"$ok\",\"sender\":\"@a:x\","
+			"\"content\":{\"msgtype\":\"m.text\",\"body\":\"!issues\"}}]}}}}}", deep.data);
+	buf_init(&r.log, 0);
+	b = mx_sync_parse(doc, strlen(doc), "@bot:x", err, sizeof(err));
+	assert_non_null(b);
+	assert_string_equal(mx_sync_next_batch(b), "s2");
+	assert_int_equal(mx_sync_skipped(b), 1);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_non_null(strstr(r.log.data, "'!issues'"));
+	assert_null(strstr(r.log.data, "'deep'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+	buf_release(&deep);
+	free(doc);
+}
+
+/* A /messages page that cannot be read is skipped as a counted gap when it
+ * says where the next page starts; the gap is read on from there. */
+static void test_unreadable_page_skipped(void **state)
+{
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_message };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err,
+						sizeof(err));
+	const char *room, *from;
+	/* cut short: no event of it can be told from the next */
+	static const char bad[] = "{\"start\":\"p5\",\"end\":\"p3\",\"chunk\":[{\"a\":1},{\"b";
+	static const char page2[] = "{\"end\":\"p1\",\"chunk\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$e2\",\"sender\":\"@a:x\","
+		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"two\"}}]}";
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", bad, strlen(bad)), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from), 0);
+	assert_string_equal(from, "p3");
+	assert_int_equal(mx_sync_skipped(b), 1);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page2, strlen(page2)), 0);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", "{\"chunk\":[]}", 12), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from), 1);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_true(strstr(r.log.data, "'two'") < strstr(r.log.data, "'five'"));
+	assert_non_null(strstr(r.log.data, "'two'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
+struct guard {
+	int begun, kept, set_aside, depth;
+	struct buf log;
+};
+
+static int g_message(void *ud, const struct mx_message *m)
+{
+	struct guard *g = ud;
+
+	buf_printf(&g->log, "%s ", m->body);
+	return strcmp(m->body, "poison") ? 0 : -1;     /* the store fails on it, every time */
+}
+
+static int g_begin(void *ud)
+{
+	struct guard *g = ud;
+
+	g->begun++;
+	g->depth++;
+	return 0;
+}
+
+static int g_end(void *ud, const char *room, const cJSON *ev, int rc)
+{
+	struct guard *g = ud;
+
+	(void)room;
+	(void)ev;
+	g->depth--;
+	if (rc)
+		g->set_aside++;
+	else
+		g->kept++;
+	return 0;
+}
+
+/* With event_begin/event_end, an event that always fails is set aside by
+ * the caller and the batch goes on; without them it stops the batch. */
+static void test_event_isolation(void **state)
+{
+	static const char doc[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$1\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"one\"}},"
+		"{\"type\":\"m.room.message\",\"event_id\":\"$2\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"poison\"}},"
+		"{\"type\":\"m.room.message\",\"event_id\":\"$3\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"three\"}}]}}}}}";
+	struct guard g = { 0 };
+	struct mx_sync_handler h = { .ud = &g, .message = g_message };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(doc, strlen(doc), "@bot:x", err, sizeof(err));
+
+	(void)state;
+	buf_init(&g.log, 0);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), -1);
+	assert_null(strstr(g.log.data, "three"));
+	buf_reset(&g.log);
+	h.event_begin = g_begin;
+	h.event_end = g_end;
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_string_equal(g.log.data, "one poison three ");
+	assert_int_equal(g.begun, 3);
+	assert_int_equal(g.kept, 2);
+	assert_int_equal(g.set_aside, 1);
+	assert_int_equal(g.depth, 0);
+	mx_sync_free(b);
+	buf_release(&g.log);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const cases[] = {
@@ -455,6 +593,9 @@ int main(void)
 		cmocka_unit_test(test_gap_filled_in_order),
 		cmocka_unit_test(test_decrypted_types),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_deep_event_skipped),
+		cmocka_unit_test(test_unreadable_page_skipped),
+		cmocka_unit_test(test_event_isolation),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_fallback),
 		cmocka_unit_test(test_mx_reply),
