@@ -113,7 +113,10 @@ static int scan(struct scan *c)
 				done = 1;
 			continue;
 		} else {
-			while (i < c->len && !is_space(c->s[i]) && !strchr(",:]}[{\"", c->s[i]))
+			/* a literal or number: up to what ends it (a NUL is part of it,
+			 * so at least one byte is always taken) */
+			while (i < c->len && !is_space(c->s[i]) &&
+			       !(c->s[i] && strchr(",:]}[{\"", c->s[i])))
 				i++;
 			value = scalar = 1;
 			i--;    /* the common step below moves past it */
