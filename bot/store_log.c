@@ -113,6 +113,7 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		"DELETE FROM log WHERE ts_ms < ?",
 	};
 	size_t i;
+	int deleted = 0;
 
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
@@ -121,8 +122,11 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		store_bind_i64(s, 1, before_ms);
 		if (store_exec_stmt(st, s))
 			return -1;
+		if (i == ARRAY_LEN(sql) - 1)
+			deleted = sqlite3_changes(sqlite3_db_handle(s)) > 0;
 	}
-	return 0;
+	/* what retention deleted leaves no terms in the index either */
+	return deleted ? fts_forget(st) : 0;
 }
 
 /* ---- log entries ---- */
