@@ -651,7 +651,8 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	(void)sender;       /* the server checked the redacter's power */
 	if (seen)
 		return seen < 0 ? -1 : 0;
-	if (engine_redact(d->eng, room_id, redacts))
+	if (engine_redact(d->eng, room_id, redacts) ||
+	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)))
 		return -1;
 	return store_handled_add(d->st, event_id, wall_ms(NULL));
 }

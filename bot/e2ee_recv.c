@@ -388,6 +388,28 @@ int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 	return store_megolm_out_invalidate(e->st, room_id);
 }
 
+int e2ee_redacted(struct e2ee *e, const char *room_id, const char *event_id)
+{
+	struct pending_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	/* the few events waiting for a key (they wait minutes, not days) */
+	if (store_pending_list(e->st, NULL, NULL, INT64_MAX, &rows, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].event_id, event_id) || strcmp(rows[i].room_id, room_id))
+			continue;
+		rc = store_pending_del(e->st, event_id);
+		if (!rc)
+			log_info("e2ee: %s in %s was redacted while it waited for its key; "
+				 "forgotten", event_id, room_id);
+		break;
+	}
+	store_pending_rows_free(rows, n);
+	return rc;
+}
+
 /* 1 when sender was told in room_id within E2EE_TELL_EVERY_MS (else the
  * time is noted now and 0), -1 on a store failure. */
 static int told_recently(struct e2ee *e, const char *room_id, const char *sender)

@@ -75,6 +75,9 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const struct cJSON *ev, in
 int e2ee_room_encryption(struct e2ee *e, const char *room_id, const char *content);
 int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 		const char *membership);
+/* A redaction in room_id of event_id: if that event of that room still
+ * waits for its key, it is forgotten (so it is never read later).  0/-1. */
+int e2ee_redacted(struct e2ee *e, const char *room_id, const char *event_id);
 
 /*
  * Events still unreadable after waiting since before before_ms: the

@@ -299,6 +299,37 @@ static void test_message_waits_for_key(void **state)
 	cJSON_Delete(ev);
 }
 
+/* A message redacted while it waits for its key is never read later; a
+ * redaction from another room naming it changes nothing. */
+static void test_redacted_while_waiting(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM), *room = NULL, *json = NULL;
+	cJSON *ev = room_event(f, "$gone", PEER, "words to forget", ROOM), *root;
+
+	assert_null(decrypt(f, ev));
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(e2ee_redacted(f->e, "!other:x", "$gone"), 0);
+	assert_int_equal(e2ee_redacted(f->e, ROOM, "$never"), 0);
+	root = to_device(f, pt, NULL);
+	assert_int_equal(e2ee_sync_prepare(f->e, root, 5000), 0);
+	cJSON_Delete(root);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 1);  /* still there */
+	free(room);
+	free(json);
+	assert_int_equal(store_rollback(f->st), 0);
+	e2ee_rollback(f->e);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(e2ee_redacted(f->e, ROOM, "$gone"), 0);
+	root = to_device(f, pt, NULL);
+	assert_int_equal(e2ee_sync_prepare(f->e, root, 5000), 0);
+	cJSON_Delete(root);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	free(pt);
+	cJSON_Delete(ev);
+}
+
 static int told;
 static int tell(void *ud, const char *room_id, const char *event_id, const char *sender)
 {
@@ -653,6 +684,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_then_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_waits_for_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_comes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redacted_while_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forgeries_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plaintext_never_decides_type, setup,
 						teardown),
