@@ -184,8 +184,8 @@ fuzz-build: $(FUZZ)
 # New inputs land in build/fuzz/NAME.work; the committed seeds stay small.
 fuzz: $(FUZZ)
 	@set -e; for f in $(FUZZ); do n=$$(basename $$f); mkdir -p build/fuzz/$$n.work; \
-	  echo "== $$n for $(FUZZ_SECONDS)s"; \
-	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; ml=4096; [ $$n != fuzz_sync ] || ml=16384; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=$$ml -print_final_stats=1 \
 	      build/fuzz/$$n.work tests/fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; then \
 	    tail -40 build/fuzz/$$n.log; echo "$$n: crashed"; exit 1; fi; \
 	  grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$n.log; done

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "toml.h"
 #include "util.h"
 #include "when.h"
@@ -66,6 +67,7 @@ struct loader {
 	struct problem *errs;   /* sorted by line at the end */
 	size_t nerr;
 	int seen[32];           /* line where keys[i] was set; 0 = default */
+	unsigned mode;          /* the file's permission bits (0: not a file) */
 	const char *sections_seen[16];
 	int section_line[16];
 	size_t nsections;
@@ -516,10 +518,18 @@ static char *read_secret(const char *path, char *why, size_t whylen)
 	ssize_t n;
 	int fd = -1;
 
+	struct stat sb;
+
 	buf_init(&b, MAX_SECRET);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot read '%.*s': %s", 200, path, strerror(errno));
+		goto out;
+	}
+	/* as for the pickle key: a secret others can read is no secret */
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077)) {
+		snprintf(why, whylen, "'%.*s' can be read by others (mode %03o); chmod 600 it",
+			 200, path, (unsigned)(sb.st_mode & 0777));
 		goto out;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
@@ -1108,6 +1118,11 @@ static void check_whole(struct loader *ld)
 				 secrets[i].inline_key, secrets[i].file_key);
 		}
 	}
+	for (i = 0; i < ARRAY_LEN(secrets); i++)
+		if (ld->seen[key_index("matrix", secrets[i].inline_key)] && (ld->mode & 044))
+			log_warn("config: %s holds matrix.%s and others can read it (mode %03o); "
+				 "chmod 600 it, or move the secret to matrix.%s", ld->name,
+				 secrets[i].inline_key, ld->mode & 0777, secrets[i].file_key);
 	if (!ld->seen[key_index("matrix", "homeserver")])
 		error_at(ld, mline, "matrix.homeserver", "required key missing");
 	if (!ld->seen[key_index("matrix", "user_id")])
@@ -1152,7 +1167,7 @@ static char *state_base(void)
 }
 
 static int load(const char *name, const char *text, size_t len, const char *base,
-		struct config **out, struct buf *errors)
+		unsigned mode, struct config **out, struct buf *errors)
 {
 	struct loader ld;
 	struct toml_node *root = NULL;
@@ -1165,6 +1180,7 @@ static int load(const char *name, const char *text, size_t len, const char *base
 	ld.cfg = xcalloc(1, sizeof(*ld.cfg));
 	ld.cfg->path = xstrdup(name);
 	ld.name = name;
+	ld.mode = mode;
 	ld.base = state_base();
 	if (!ld.base)
 		ld.base = xstrdup(base);
@@ -1203,7 +1219,7 @@ out:
 int config_load_string(const char *name, const char *text, struct config **out,
 		       struct buf *errors)
 {
-	return load(name, text, strlen(text), "", out, errors);
+	return load(name, text, strlen(text), "", 0, out, errors);
 }
 
 int config_load(const char *path, struct config **out, struct buf *errors)
@@ -1211,6 +1227,7 @@ int config_load(const char *path, struct config **out, struct buf *errors)
 	struct buf text;
 	char chunk[8192], *base = NULL;
 	const char *slash = strrchr(path, '/');
+	struct stat sb;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -1236,7 +1253,8 @@ int config_load(const char *path, struct config **out, struct buf *errors)
 		}
 	}
 	base = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup("");
-	rc = load(path, text.data, text.len, base, out, errors);
+	rc = load(path, text.data, text.len, base, fstat(fd, &sb) ? 0 : (unsigned)sb.st_mode,
+		  out, errors);
 out:
 	if (fd >= 0)
 		close(fd);

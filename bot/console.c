@@ -289,6 +289,34 @@ static char *default_user(const struct config *cfg)
 	return xasprintf("@you:%s", colon ? colon + 1 : "localhost");
 }
 
+/*
+ * 1 (and a message) when the database is a daemon's own: it holds the
+ * daemon's login and is the file the daemon opened (or one from before
+ * daemons said which file they opened).  The console would add its speaker
+ * to the real rooms and rewrite aliases to made-up room IDs.  A copy has
+ * another inode and is fine.
+ */
+static int daemon_database(struct store *st, const char *path)
+{
+	char *token = store_meta_get(st, "access_token");
+	char *device = store_meta_get(st, "device_id");
+	char *theirs = store_meta_get(st, "daemon.file"), *mine = store_file_identity(st);
+	int login = (token && *token) || (device && *device);
+	int live = login && (!theirs || !mine || !strcmp(theirs, mine));
+
+	if (live)
+		fprintf(stderr, "caucus console: %s is the database of a bot that logged in "
+			"to Matrix; the console would change its rooms, members and aliases. "
+			"Run the console on a copy instead, e.g.\n"
+			"  sqlite3 '%s' '.backup /tmp/caucus-console.db'\n"
+			"  caucus console --db /tmp/caucus-console.db\n", path, path);
+	free_secret(token);
+	free(device);
+	free(theirs);
+	free(mine);
+	return live;
+}
+
 int console_main(const struct console_opts *o)
 {
 	struct console c;
@@ -310,6 +338,8 @@ int console_main(const struct console_opts *o)
 		fprintf(stderr, "caucus console: %s\n", err);
 		goto out;
 	}
+	if (daemon_database(c.st, o->db ? o->db : c.cfg->database))
+		goto out;
 	if (now_env) {
 		int y, mo, d, h, mi;
 		char *end;

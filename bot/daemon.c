@@ -19,6 +19,7 @@
 #include "config.h"
 #include "e2ee.h"
 #include "engine.h"
+#include "json_scan.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -46,6 +47,10 @@
 #define SENT_KEEP_MS ((int64_t)7 * 86400 * 1000)
 #define KEY_WAIT_MS (2 * 60 * 1000)     /* an encrypted message waits this long for its key */
 #define KEY_CHECK_MS 15000
+#define BAD_SYNCS_NARROW 2              /* unreadable answers before syncing narrowly */
+#define BAD_SYNCS_SKIP 4                /* ... and before skipping the batch as a gap */
+#define APPLY_FAILURES_ISOLATE 2        /* failed applies before one event at a time */
+#define QUARANTINE_MAX 10               /* events set aside per batch, at most */
 
 enum phase { PH_AUTH, PH_RESOLVE, PH_SYNC };
 
@@ -96,6 +101,11 @@ struct daemon {
 	int failures;
 	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being filled */
 	int gap_pages;
+	int bad_syncs;          /* unreadable /sync answers in a row */
+	int narrow;             /* syncing with a one-event timeline (after bad ones) */
+	int apply_failures;     /* failed applies of the same batch in a row */
+	int isolating;          /* applying one event at a time, setting failures aside */
+	int quarantined;        /* events set aside in the batch being applied */
 	int initial;            /* applying a first sync: history is not replayed */
 	int resolving;          /* alias lookups the first sync waits for */
 	struct power *powers;
@@ -538,13 +548,16 @@ static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out
 {
 	struct daemon *d = ud;
 
+	const cJSON *sender = cJSON_GetObjectItemCaseSensitive(ev, "sender");
+
 	*out = NULL;
 	metrics_count(METRIC_EVENTS, "encrypted");
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "sender")) &&
-	    !strcmp(cJSON_GetObjectItemCaseSensitive(ev, "sender")->valuestring, d->me))
+	if (!cJSON_IsString(sender) || !strcmp(sender->valuestring, d->me))
 		return 0;       /* our own echo: never read, no need to decrypt it */
+	if (!config_user_allowed(d->cfg, sender->valuestring))
+		return 0;       /* SPEC §4: ignored, so not even decrypted, never told */
 	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
 }
 
@@ -656,7 +669,8 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	metrics_count(METRIC_EVENTS, "redaction");
 	if (seen)
 		return seen < 0 ? -1 : 0;
-	if (engine_redact(d->eng, room_id, redacts))
+	if (engine_redact(d->eng, room_id, redacts) ||
+	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)))
 		return -1;
 	return store_handled_add(d->st, event_id, wall_ms(NULL));
 }
@@ -693,6 +707,57 @@ static int h_left(void *ud, const char *room_id, const char *membership, const c
 	if (store_sync_room_left(d->st, room_id))
 		return -1;
 	return engine_member(d->eng, room_id, d->me, NULL, membership, 0);
+}
+
+/* Add n to the counter 'key' of the meta table (in the caller's
+ * transaction): gaps and quarantined events, for the operator. */
+static int count_up(struct daemon *d, const char *key, size_t n)
+{
+	char *v = store_meta_get(d->st, key), num[24];
+	int64_t have = 0;
+	int rc;
+
+	if (v && str_to_i64(v, &have))
+		have = 0;
+	free(v);
+	snprintf(num, sizeof(num), "%lld", (long long)(have + (int64_t)n));
+	rc = store_meta_set(d->st, key, num);
+	return rc;
+}
+
+static int h_event_begin(void *ud)
+{
+	struct daemon *d = ud;
+
+	return store_begin(d->st);
+}
+
+/*
+ * Isolating a batch that failed again and again: an event whose handlers
+ * fail is rolled back alone, recorded (meta "quarantine.<event ID>") and
+ * skipped.  When even the record cannot be written, or too many fail, the
+ * store is what is broken: the batch is abandoned and retried.
+ */
+static int h_event_end(void *ud, const char *room_id, const cJSON *ev, int rc)
+{
+	struct daemon *d = ud;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "event_id");
+	char *key;
+
+	if (rc == 0)
+		return store_commit(d->st);
+	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !cJSON_IsString(id))
+		return -1;
+	key = xasprintf("quarantine.%s", id->valuestring);
+	rc = store_meta_set(d->st, key, room_id) || count_up(d, "sync.quarantined", 1) ||
+	     store_handled_add(d->st, id->valuestring, wall_ms(NULL));
+	free(key);
+	if (rc)
+		return -1;
+	log_error("sync: event %.255s in %s fails every time it is applied; set aside "
+		  "(meta quarantine.%.255s) and skipped", id->valuestring, room_id,
+		  id->valuestring);
+	return 0;
 }
 
 static const struct mx_sync_handler handler = {
@@ -756,10 +821,17 @@ static int apply_txn(struct daemon *d, size_t *n)
 
 	h.ud = d;
 	d->initial = d->since == NULL;
+	d->quarantined = 0;
+	if (d->isolating) {
+		h.event_begin = h_event_begin;
+		h.event_end = h_event_end;
+	}
 	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
 	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
+	    (mx_sync_skipped(d->batch) &&
+	     count_up(d, "sync.gaps", mx_sync_skipped(d->batch))) ||
 	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch)) ||
 	    observe_batch(d->obs, mx_sync_root(d->batch), wall_ms(NULL))) {
 		store_rollback(d->st);
@@ -789,6 +861,13 @@ static void apply_batch(struct daemon *d)
 		/* nothing of the batch was kept: the same sync comes again */
 		mx_sync_free(d->batch);
 		d->batch = NULL;
+		/* the same batch failing again and again: next time one event at a
+		 * time, so one that always fails is set aside instead of stopping all */
+		if (++d->apply_failures >= APPLY_FAILURES_ISOLATE && !d->isolating) {
+			log_warn("sync: the batch failed %d times; applying it one event at a time",
+				 d->apply_failures);
+			d->isolating = 1;
+		}
 		retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
 		return;
 	}
@@ -799,9 +878,17 @@ static void apply_batch(struct daemon *d)
 	d->since = xstrdup(mx_sync_next_batch(d->batch));
 	if (n)
 		log_info("sync: %zu events applied in %lld ms", n, (long long)(loop_now() - t0));
+	if (mx_sync_skipped(d->batch))
+		log_warn("sync: %zu unreadable event%s or page%s skipped in this batch (counted "
+			 "in meta sync.gaps)", mx_sync_skipped(d->batch),
+			 mx_sync_skipped(d->batch) == 1 ? "" : "s",
+			 mx_sync_skipped(d->batch) == 1 ? "" : "s");
 	mx_sync_free(d->batch);
 	d->batch = NULL;
 	d->failures = 0;
+	d->apply_failures = 0;
+	d->isolating = 0;
+	d->narrow = 0;
 	outbox_kick(d->ob);
 	roomwork_kick(d->rw);
 	while (d->new_ops) {
@@ -890,6 +977,60 @@ static void fill_gaps(struct daemon *d)
 	apply_batch(d);
 }
 
+/* Past a batch that cannot be read at all: its next_batch, read by the
+ * flat scanner, becomes the position; what it held is a counted gap. */
+static int skip_batch(struct daemon *d, const char *next)
+{
+	if (store_begin(d->st))
+		return -1;
+	if (count_up(d, "sync.gaps", 1) || store_meta_set(d->st, "since", next) ||
+	    store_commit(d->st)) {
+		store_rollback(d->st);
+		return -1;
+	}
+	free(d->since);
+	d->since = xstrdup(next);
+	return 0;
+}
+
+/*
+ * An answer that does not parse.  The same one again and again would stop
+ * every room: first the stretch is synced again with one timeline event
+ * per room (the rest read page by page from /messages, where an unreadable
+ * page is skipped as a gap); if even that cannot be read, the batch is
+ * skipped as a logged, counted gap.
+ */
+static void bad_sync(struct daemon *d, const struct mx_result *r, const char *err)
+{
+	char *next;
+
+	d->bad_syncs++;
+	if (!d->since || d->bad_syncs < BAD_SYNCS_NARROW) {
+		retry_later(d, again_sync, "sync", err);
+		return;
+	}
+	if (!d->narrow) {
+		log_warn("sync: %s, %d times; syncing that stretch again with one event per room "
+			 "and reading the rest page by page", err, d->bad_syncs);
+		d->narrow = 1;
+		retry_later(d, again_sync, "sync", err);
+		return;
+	}
+	next = d->bad_syncs >= BAD_SYNCS_SKIP ? json_top_string(r->body, r->len, "next_batch")
+					      : NULL;
+	if (next && *next && !skip_batch(d, next)) {
+		log_error("sync: %s, even with one event per room; skipped that batch (a gap, "
+			  "counted in meta sync.gaps)", err);
+		d->bad_syncs = 0;
+		d->narrow = 0;
+		free(next);
+		start_sync(d);
+		return;
+	}
+	free(next);
+	retry_later(d, again_sync, "sync", err);
+}
+
 static void on_sync(void *ud, const struct mx_result *r)
 {
 	struct daemon *d = ud;
@@ -906,9 +1047,10 @@ static void on_sync(void *ud, const struct mx_result *r)
 	}
 	d->batch = mx_sync_parse(r->body, r->len, d->me, err, sizeof(err));
 	if (!d->batch) {
-		retry_later(d, again_sync, "sync", err);
+		bad_sync(d, r, err);
 		return;
 	}
+	d->bad_syncs = 0;
 	if (d->failures) {
 		log_info("sync: the server answers again");
 		outbox_wake(d->ob);
@@ -930,8 +1072,11 @@ static void start_sync(struct daemon *d)
 	}
 	if (d->e2ee)
 		e2ee_sync_started(d->e2ee);
-	d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP, on_sync,
-			     d);
+	if (d->narrow && d->since)
+		d->req = mx_api_sync_narrow(d->api, d->since, SYNC_CAP, on_sync, d);
+	else
+		d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP,
+				     on_sync, d);
 	if (!d->req)
 		retry_later(d, again_sync, "sync", "could not start the request");
 }
@@ -954,17 +1099,22 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 			   const char *sender)
 {
 	struct daemon *d = ud;
-	char *mention[1] = { xstrdup(sender) };
+	char *mention[1];
 	struct mx_notice n = {
 		.body = "I could not decrypt your message; please send it again.",
 		.html = "I could not decrypt your message; please send it again.",
 		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
 	};
-	char *content = mx_content_notice(&n);
-	char *txn = xasprintf("caucus.utd.%s", event_id);
-	int rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
+	char *content, *txn;
+	int rc;
 
+	if (!config_user_allowed(d->cfg, sender))
+		return 0;       /* kept from before it was ignored: still never told */
 	metrics_count(METRIC_DECRYPT_FAILURES, NULL);   /* its key never came */
+	mention[0] = xstrdup(sender);
+	content = mx_content_notice(&n);
+	txn = xasprintf("caucus.utd.%s", event_id);
+	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
 	free(mention[0]);
 	free(content);
 	free(txn);
@@ -1226,6 +1376,17 @@ int daemon_main(const char *config_path)
 	if (!d.st) {
 		log_error("caucus: %s", err);
 		goto out;
+	}
+	{
+		/* which file is the daemon's own: the console refuses it, not a copy */
+		char *id = store_file_identity(d.st);
+		int bad = id && store_meta_set(d.st, "daemon.file", id);
+		free(id);
+		if (bad) {
+			log_error("caucus: cannot write to %s: %s", d.cfg->database,
+				  store_errmsg(d.st));
+			goto out;
+		}
 	}
 	d.loop = loop_new();
 	d.api = d.loop ? mx_api_new(d.cfg->homeserver) : NULL;

@@ -1172,8 +1172,9 @@ int engine_edit_reply(struct engine *eng, const char *room_id, const char *event
 	if (rc <= 0)
 		return rc;
 	/* only the author may rewrite what the log keeps (SPEC §3: an edit
-	 * replaces the text; a forged m.replace from another member must not) */
-	return store_log_edit(eng->st, event_id, sender, edit_text(eng, new_body),
+	 * replaces the text; a forged m.replace from another member must not),
+	 * and only in the room the edit was sent in */
+	return store_log_edit(eng->st, room_id, event_id, sender, edit_text(eng, new_body),
 			      engine_now_ms(eng));
 }
 
@@ -1189,8 +1190,7 @@ int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id)
 {
-	(void)room_id;
-	return store_log_redact(eng->st, event_id);
+	return store_log_redact(eng->st, room_id, event_id);
 }
 
 int engine_purge(struct engine *eng)

@@ -359,15 +359,12 @@ struct mx_http_req *mx_api_space_parent(struct mx_api *a, const char *child_id,
 	return put_link(a, child_id, "m.space.parent", space_id, via_server, 1, cb, ud);
 }
 
-struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
-				size_t cap, mx_api_cb cb, void *ud)
+static struct mx_http_req *sync_with(struct mx_api *a, const char *filter, const char *since,
+				     int timeout_ms, size_t cap, mx_api_cb cb, void *ud)
 {
-	static char *filter;
 	char *s = since ? mx_http_escape(since) : NULL, *path;
 	struct mx_http_req *req;
 
-	if (!filter)
-		filter = mx_http_escape(sync_filter);
 	path = xasprintf(API "/sync?timeout=%d&set_presence=offline&filter=%s%s%s", timeout_ms,
 			 filter, s ? "&since=" : "", s ? s : "");
 	/* a first sync can take the server a long while to assemble */
@@ -376,6 +373,33 @@ struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout
 	free(s);
 	free(path);
 	return req;
+}
+
+struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
+				size_t cap, mx_api_cb cb, void *ud)
+{
+	static char *filter;
+
+	if (!filter)
+		filter = mx_http_escape(sync_filter);
+	return sync_with(a, filter, since, timeout_ms, cap, cb, ud);
+}
+
+struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size_t cap,
+				       mx_api_cb cb, void *ud)
+{
+	static char *filter;
+
+	if (!filter) {
+		/* the same filter, one timeline event per room: the rest comes
+		 * page by page from /messages */
+		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":100");
+		if (lim)
+			memcpy(lim, "\"limit\":  1", strlen("\"limit\":100"));
+		filter = mx_http_escape(f);
+		free(f);
+	}
+	return sync_with(a, filter, since, 0, cap, cb, ud);
 }
 
 struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,

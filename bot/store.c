@@ -7,9 +7,13 @@
  */
 #include "store_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -446,10 +450,46 @@ out:
 	return rc;
 }
 
+/* The file at path (created if missing) made 0600 when group or others
+ * could use it, and said so: it keeps the access token and the log. */
+static void private_file(const char *path, int create)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+	struct stat sb;
+
+	if (fd < 0)
+		return;         /* sqlite says why, if it matters */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077)) {
+		if (fchmod(fd, 0600) == 0)
+			log_warn("store: %s could be read by others (mode %03o); it is now 0600",
+				 path, (unsigned)(sb.st_mode & 0777));
+		else
+			log_error("store: %s can be read by others (mode %03o) and cannot be "
+				  "made 0600: %s", path, (unsigned)(sb.st_mode & 0777),
+				  strerror(errno));
+	}
+	close(fd);
+}
+
+static void private_files(const char *path)
+{
+	static const char *const side[] = { "-wal", "-shm", "-journal" };
+
+	if (!*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+		return;
+	private_file(path, 1);
+	for (size_t i = 0; i < ARRAY_LEN(side); i++) {
+		char *p = xasprintf("%s%s", path, side[i]);
+		private_file(p, 0);
+		free(p);
+	}
+}
+
 struct store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 
+	private_files(path);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
@@ -460,8 +500,10 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 	st->next_open = open_stores;
 	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
+	/* secure_delete: what is deleted (a redacted message, its index terms)
+	 * is overwritten, not left in free pages of the file */
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
-	    exec(st, "PRAGMA synchronous = NORMAL")) {
+	    exec(st, "PRAGMA synchronous = NORMAL") || exec(st, "PRAGMA secure_delete = ON")) {
 		snprintf(err, errlen, "cannot set up '%s': %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -476,6 +518,16 @@ fail:
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	return store_open_at_version(path, store_schema_version(), err, errlen);
+}
+
+char *store_file_identity(struct store *st)
+{
+	struct stat sb;
+
+	if (!st->path || !strcmp(st->path, ":memory:") || stat(st->path, &sb))
+		return NULL;
+	return xasprintf("%llu:%llu", (unsigned long long)sb.st_dev,
+			 (unsigned long long)sb.st_ino);
 }
 
 void store_close(struct store *st)

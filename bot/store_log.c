@@ -50,11 +50,11 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 	return 0;
 }
 
-int store_log_edit(struct store *st, const char *event_id, const char *sender,
-		   const char *body, int64_t ts_ms)
+int store_log_edit(struct store *st, const char *room_id, const char *event_id,
+		   const char *sender, const char *body, int64_t ts_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE log SET body = ?, edited_ms = ? "
-					 "WHERE event_id = ? AND sender = ?");
+					 "WHERE event_id = ? AND sender = ? AND room_id = ?");
 
 	if (!s)
 		return -1;
@@ -62,6 +62,7 @@ int store_log_edit(struct store *st, const char *event_id, const char *sender,
 	store_bind_i64(s, 2, ts_ms);
 	store_bind_text(s, 3, event_id);
 	store_bind_text(s, 4, sender);
+	store_bind_text(s, 5, room_id);
 	return store_exec_stmt(st, s);
 }
 
@@ -91,26 +92,43 @@ int store_log_recorded(struct store *st, const char *room_id, const char *event_
 	return rc == SQLITE_ROW && *kind ? 0 : rc == SQLITE_DONE || rc == SQLITE_ROW ? 1 : -1;
 }
 
-int store_log_redact(struct store *st, const char *event_id)
+/* Rewrite the full-text index without what was deleted from it: FTS5
+ * keeps deleted terms in old segments until they are merged, and with
+ * secure_delete the pages freed by the merge are zeroed. */
+static int fts_forget(struct store *st)
+{
+	return store_exec_text(st, "INSERT INTO log_fts(log_fts) VALUES ('optimize')", NULL) ?
+	       -1 : 0;
+}
+
+int store_log_redact(struct store *st, const char *room_id, const char *event_id)
 {
 	/* actions and positions would only lose their log_id (ON DELETE SET
-	 * NULL); the room deleted the message, so the record goes too */
+	 * NULL); the room deleted the message, so the record goes too.  Only
+	 * an entry of the room the redaction came from: a redaction in one
+	 * room names no event of another. */
 	static const char *const sql[] = {
-		"DELETE FROM actions WHERE log_id IN (SELECT id FROM log WHERE event_id = ?)",
-		"DELETE FROM positions WHERE log_id IN (SELECT id FROM log WHERE event_id = ?)",
-		"DELETE FROM log WHERE event_id = ?",
+		"DELETE FROM actions WHERE log_id IN "
+		"(SELECT id FROM log WHERE event_id = ?1 AND room_id = ?2)",
+		"DELETE FROM positions WHERE log_id IN "
+		"(SELECT id FROM log WHERE event_id = ?1 AND room_id = ?2)",
+		"DELETE FROM log WHERE event_id = ?1 AND room_id = ?2",
 	};
 	size_t i;
+	int deleted = 0;
 
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
 		if (!s)
 			return -1;
 		store_bind_text(s, 1, event_id);
+		store_bind_text(s, 2, room_id);
 		if (store_exec_stmt(st, s))
 			return -1;
+		if (i == ARRAY_LEN(sql) - 1)
+			deleted = sqlite3_changes(sqlite3_db_handle(s)) > 0;
 	}
-	return 0;
+	return deleted ? fts_forget(st) : 0;
 }
 
 int store_log_purge(struct store *st, int64_t before_ms)
@@ -121,6 +139,7 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		"DELETE FROM log WHERE ts_ms < ?",
 	};
 	size_t i;
+	int deleted = 0;
 
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
@@ -129,8 +148,11 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		store_bind_i64(s, 1, before_ms);
 		if (store_exec_stmt(st, s))
 			return -1;
+		if (i == ARRAY_LEN(sql) - 1)
+			deleted = sqlite3_changes(sqlite3_db_handle(s)) > 0;
 	}
-	return 0;
+	/* what retention deleted leaves no terms in the index either */
+	return deleted ? fts_forget(st) : 0;
 }
 
 /* ---- log entries ---- */

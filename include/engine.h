@@ -96,7 +96,8 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg,
 
 /* An edit (m.replace) of event_id by sender: the log entry takes the new
  * text when sender wrote it; an edit by anyone else changes nothing.
- * A command is never run again.  Returns 0 or -1 (store). */
+ * A command is never run again.  Only an entry of room_id changes.
+ * Returns 0 or -1 (store). */
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 		const char *sender, const char *new_body);
 
@@ -106,7 +107,8 @@ int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 int engine_edit_reply(struct engine *eng, const char *room_id, const char *event_id,
 		      const char *sender, const char *new_body, struct engine_replies *out);
 
-/* A redaction of event_id: its log entry is deleted. */
+/* A redaction of event_id in room_id: its log entry there is deleted (an
+ * entry of another room is not touched). */
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id);
 
 /*

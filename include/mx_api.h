@@ -110,6 +110,12 @@ struct mx_http_req *mx_api_space_parent(struct mx_api *a, const char *child_id,
 struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
 				size_t cap, mx_api_cb cb, void *ud);
 
+/* The same without waiting, and with one timeline event per room (so each
+ * room's timeline is limited, and read from /messages page by page): to
+ * get past an answer that cannot be read. */
+struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size_t cap,
+				       mx_api_cb cb, void *ud);
+
 /*
  * GET /rooms/{room_id}/messages backwards from 'from' down to 'to' (a
  * sync token, may be NULL), up to 'limit' events.  Result: body.

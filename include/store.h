@@ -20,7 +20,9 @@ int store_schema_version(void);
 
 /*
  * Open (creating if missing) the database at 'path' (":memory:" works),
- * turn on WAL and foreign keys, and migrate it to the current schema.
+ * made 0600 (an existing file others could read is fixed, with a log
+ * line), turn on WAL, foreign keys and secure_delete, and migrate it to
+ * the current schema.
  * Returns NULL and writes a reason into err on failure.  Free with
  * store_close().
  */
@@ -30,6 +32,10 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 struct store *store_open_at_version(const char *path, int version, char *err,
 				    size_t errlen);
 void store_close(struct store *st);     /* NULL is a no-op */
+
+/* The identity of the database file ("device:inode"), which a copy of it
+ * does not share; NULL for an in-memory one.  Caller frees. */
+char *store_file_identity(struct store *st);
 
 /* The current PRAGMA user_version. */
 int store_version(struct store *st);

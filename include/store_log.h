@@ -26,10 +26,11 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 		  const char *event_id, const char *sender, const char *kind,
 		  const char *body, int64_t ts_ms, int64_t *id_out);
 
-/* An edit by sender: the entry kept for event_id, if sender wrote it, takes 'body' and edited_ms = ts_ms.
+/* An edit by sender in room_id: the entry kept for event_id, if sender
+ * wrote it in that room, takes 'body' and edited_ms = ts_ms.
  * No entry for event_id is not an error.  Returns 0 or -1. */
-int store_log_edit(struct store *st, const char *event_id, const char *sender,
-		   const char *body, int64_t ts_ms);
+int store_log_edit(struct store *st, const char *room_id, const char *event_id,
+		   const char *sender, const char *body, int64_t ts_ms);
 
 /* The entry sender kept for event_id in room_id: 0 with its kind (caller
  * frees) and the action item it made (0: none) in *action_id; 1 when
@@ -37,10 +38,11 @@ int store_log_edit(struct store *st, const char *event_id, const char *sender,
 int store_log_recorded(struct store *st, const char *room_id, const char *event_id,
 		       const char *sender, char **kind, int64_t *action_id);
 
-/* A redaction: the entry kept for event_id is deleted, with the action
- * item or position it recorded (the full-text index follows by trigger).
+/* A redaction in room_id: the entry kept for event_id in that room is
+ * deleted, with the action item or position it recorded; the full-text
+ * index follows by trigger and is merged so no deleted term stays in it.
  * No entry for event_id is not an error.  Returns 0 or -1. */
-int store_log_redact(struct store *st, const char *event_id);
+int store_log_redact(struct store *st, const char *room_id, const char *event_id);
 
 /* Retention: delete entries older than before_ms, with the positions and
  * closed action items recorded before then; open action items stay (they

@@ -8,10 +8,12 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "util.h"
 
 #define BASE \
@@ -504,6 +506,86 @@ static void test_unreadable_secret(void **state)
 	free(conf);
 }
 
+/* What the code under test writes to stderr while fn runs; caller frees. */
+static char *stderr_of(void (*fn)(void *), void *arg)
+{
+	char *path = xasprintf("%s/stderr", tmpdir), buf[4096];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	free(path);
+	buf[n > 0 ? n : 0] = '\0';
+	return xstrdup(buf);
+}
+
+static void load_file(void *path)
+{
+	struct config *cfg = NULL;
+	struct buf errs;
+
+	buf_init(&errs, 0);
+	assert_int_equal(config_load(path, &cfg, &errs), 0);
+	config_free(cfg);
+	buf_release(&errs);
+}
+
+/* Secret files others can read are refused (as the pickle key is); a
+ * configuration file holding a password that others can read is loaded
+ * with a warning. */
+static void test_secret_file_modes(void **state)
+{
+	static const mode_t loose[] = { 0640, 0604, 0660, 0620 };
+	struct config *cfg = NULL;
+	struct buf errs;
+	char *conf, *want, *got;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(loose); i++) {
+		const char *key = i % 2 ? "access_token_file" : "password_file";
+		char *text = xasprintf("[matrix]\nhomeserver = \"https://m.example.org\"\n"
+				       "user_id = \"@caucus:example.org\"\n%s = \"secret\"\n", key);
+		char *secret = write_file("secret", "s3cret\n", loose[i]);
+		conf = write_file("modes.toml", text, 0600);
+		buf_init(&errs, 0);
+		assert_int_equal(config_load(conf, &cfg, &errs), -1);
+		assert_null(cfg);
+		want = xasprintf("%s:4: matrix.%s: '%s' can be read by others (mode %03o); "
+				 "chmod 600 it\n", conf, key, secret, (unsigned)loose[i]);
+		assert_string_equal(errs.data, want);
+		free(want);
+		buf_release(&errs);
+		/* 0600 is fine, and no warning about it */
+		assert_int_equal(chmod(secret, 0600), 0);
+		got = stderr_of(load_file, conf);
+		assert_string_equal(got, "");
+		free(got);
+		free(text);
+		free(secret);
+		free(conf);
+	}
+	conf = write_file("inline.toml", "[matrix]\nhomeserver = \"https://m.example.org\"\n"
+			  "user_id = \"@caucus:example.org\"\npassword = \"hunter2\"\n", 0644);
+	got = stderr_of(load_file, conf);
+	assert_non_null(strstr(got, "holds matrix.password and others can read it (mode 644)"));
+	assert_null(strstr(got, "hunter2"));
+	free(got);
+	assert_int_equal(chmod(conf, 0600), 0);
+	got = stderr_of(load_file, conf);
+	assert_string_equal(got, "");
+	free(got);
+	free(conf);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config *cfg = NULL;
@@ -704,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_systemd_dirs),
 		cmocka_unit_test(test_unreadable_secret),
+		cmocka_unit_test(test_secret_file_modes),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_describe),
