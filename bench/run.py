@@ -144,7 +144,7 @@ def main():
     ap.add_argument("--no-latency", action="store_true")
     a = ap.parse_args()
     if a.check:
-        a.sizes, a.runs = "4x120", 1
+        a.sizes, a.runs = "250x102", 1   # more rooms to page than one batch once took
     rows = []
     with tempfile.TemporaryDirectory(prefix="caucus-bench-") as td:
         tmp = Path(td)

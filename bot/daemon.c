@@ -38,7 +38,8 @@
 #define SYNC_TIMEOUT_MS 30000
 #define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
 #define GAP_PAGE 500
-#define GAP_MAX_PAGES 200               /* 100 000 missed events per batch at most */
+#define GAP_MAX_EVENTS 100000           /* missed events one batch holds at most */
+#define GAP_MAX_PAGES 2000              /* pages, however small, per batch */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 15000
 #define INVITE_TRIES 8
@@ -966,7 +967,9 @@ static void fill_gaps(struct daemon *d)
 	const char *room, *from;
 
 	while (mx_sync_next_gap(d->batch, &room, &from) == 0) {
-		if (d->gap_pages < GAP_MAX_PAGES) {
+		/* bounded by events, not pages: 300 rooms a page each are one backlog */
+		if (d->gap_pages < GAP_MAX_PAGES &&
+		    mx_sync_gap_events(d->batch) < GAP_MAX_EVENTS) {
 			d->req = mx_api_messages(d->api, room, from, d->since, GAP_PAGE, SYNC_CAP,
 						 on_messages, d);
 			if (d->req)

@@ -32,6 +32,7 @@ struct mx_sync_batch {
 	const char *next_batch;
 	struct gap *gaps;
 	size_t skipped;         /* events (and /messages pages) that could not be read */
+	size_t gap_events;      /* events read from /messages pages so far */
 };
 
 /*
@@ -157,6 +158,11 @@ const char *mx_sync_next_batch(const struct mx_sync_batch *b)
 	return b->next_batch;
 }
 
+size_t mx_sync_gap_events(const struct mx_sync_batch *b)
+{
+	return b->gap_events;
+}
+
 size_t mx_sync_skipped(const struct mx_sync_batch *b)
 {
 	return b->skipped;
@@ -180,6 +186,7 @@ void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id)
 
 	if (g && g->open) {
 		g->open = 0;
+		b->skipped++;   /* what was older is a counted gap, not a silent one */
 		log_warn("sync: %s: %d missed events recovered, older ones skipped", room_id,
 			 cJSON_GetArraySize(g->events));
 	}
@@ -216,6 +223,7 @@ int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const cha
 	}
 	/* newest first on the page: prepending each keeps 'events' oldest first */
 	n = cJSON_GetArraySize(chunk);
+	b->gap_events += (size_t)n;
 	while ((ev = cJSON_DetachItemFromArray(chunk, 0)))
 		cJSON_InsertItemInArray(g->events, 0, ev);
 	end = jstr(page, "end");

@@ -87,9 +87,12 @@ void mx_sync_free(struct mx_sync_batch *b);     /* NULL is a no-op */
 /* The batch's next_batch token (owned by the batch). */
 const char *mx_sync_next_batch(const struct mx_sync_batch *b);
 
-/* How many events (or whole /messages pages) of the batch could not be
- * read and were skipped (logged): gaps to count. */
+/* How many events, whole /messages pages or older parts of a timeline
+ * of the batch could not be read and were skipped (logged): gaps to count. */
 size_t mx_sync_skipped(const struct mx_sync_batch *b);
+
+/* How many events the batch's /messages pages have brought so far. */
+size_t mx_sync_gap_events(const struct mx_sync_batch *b);
 
 /*
  * A limited timeline (events between the last sync and this one were left
