@@ -587,9 +587,14 @@ static int cmd_search(struct cmd_ctx *ctx)
 				 said);
 		goto out;
 	}
-	doc_heading(ctx->doc, "%zu %s for '%s'%s%s%s", total, total == 1 ? "match" : "matches",
-		    said, is.id ? " in " : "", is.id ? is.name : "",
-		    total > l.n ? " — the best ones:" : "");
+	if (total > SEARCH_COUNT_MAX)
+		doc_heading(ctx->doc, "More than %d matches for '%s'%s%s — the best recent ones "
+			    "(more words narrow it):", SEARCH_COUNT_MAX, said, is.id ? " in " : "",
+			    is.id ? is.name : "");
+	else
+		doc_heading(ctx->doc, "%zu %s for '%s'%s%s%s", total,
+			    total == 1 ? "match" : "matches", said, is.id ? " in " : "",
+			    is.id ? is.name : "", total > l.n ? " — the best ones:" : "");
 	for (size_t i = 0; i < l.n; i++)
 		entry_item(ctx, &l.v[i], is.id == 0, 1);
 out:

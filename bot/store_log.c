@@ -338,12 +338,15 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 	if (bad_query)
 		*bad_query = 0;
 	if (total) {
-		s = store_stmt(st, "SELECT count(*) " SEARCH_FROM);
+		/* counted only so far: a common word in a big log is "more than" */
+		s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 " SEARCH_FROM
+			       " ORDER BY log_fts.rowid DESC LIMIT ?4)");
 		if (!s)
 			return -1;
 		store_bind_text(s, 1, match);
 		store_bind_i64(s, 2, issue_id);
 		store_bind_text(s, 3, viewer);
+		store_bind_i64(s, 4, SEARCH_COUNT_MAX + 1);
 		rc = sqlite3_step(s);
 		*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
 		sqlite3_reset(s);
@@ -351,15 +354,20 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 			goto refused;
 	}
 	s = store_stmt(st,
+		/* FTS5 walks its matches newest first and stops at the pool;
+		 * ranking every match of a common word would read the whole index */
+		"SELECT id, issue_id, slug, room_id, sender, kind, snip, ts_ms, edited FROM ("
 		"SELECT l.id, l.issue_id, i.slug, l.room_id, l.sender, l.kind, "
-		"snippet(log_fts, 0, char(2), char(3), '…', 24), l.ts_ms, "
-		"COALESCE(l.edited_ms, 0) " SEARCH_FROM " ORDER BY rank, l.ts_ms DESC LIMIT ?4");
+		"snippet(log_fts, 0, char(2), char(3), '…', 24) AS snip, l.ts_ms, "
+		"COALESCE(l.edited_ms, 0) AS edited, bm25(log_fts) AS score " SEARCH_FROM
+		" ORDER BY log_fts.rowid DESC LIMIT ?5) ORDER BY score, ts_ms DESC LIMIT ?4");
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, match);
 	store_bind_i64(s, 2, issue_id);
 	store_bind_text(s, 3, viewer);
 	store_bind_i64(s, 4, (int64_t)limit);
+	store_bind_i64(s, 5, SEARCH_POOL);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		read_entry(s, out);
 	sqlite3_reset(s);

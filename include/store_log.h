@@ -103,11 +103,17 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
 		       const char *viewer, int64_t since_ms, int64_t until_ms,
 		       int64_t *messages, int64_t *entries, struct strv *people);
 
+/* A search ranks the newest SEARCH_POOL matches and counts up to
+ * SEARCH_COUNT_MAX + 1, so its cost does not grow with the log. */
+#define SEARCH_POOL 300
+#define SEARCH_COUNT_MAX 1000
+
 /*
  * Full-text search.  'match' is an FTS5 query the caller built safely
  * (never raw user text).  Entries of issue_id (0: every issue) that viewer
- * may see, best match first, at most 'limit'; *total (may be NULL) gets
- * how many matched in all.  Each body is a snippet in which the matches
+ * may see: of the newest SEARCH_POOL that match, the best first, at most
+ * 'limit'; *total (may be NULL) gets how many matched in all, or
+ * SEARCH_COUNT_MAX + 1 when there are more than SEARCH_COUNT_MAX.  Each body is a snippet in which the matches
  * sit between the bytes 0x02 and 0x03, so a caller can highlight them
  * after escaping.  Returns 0, or -1 when the store failed or FTS5 refused
  * the query: then *bad_query (may be NULL) is 1 for a refused query.
