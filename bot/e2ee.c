@@ -226,6 +226,7 @@ void e2ee_free(struct e2ee *e)
 		free(k);
 	}
 	ready_clear(e);
+	withheld_clear(e);
 	strv_release(&e->q_users);
 	free(e->q_gens);
 	free(e->me);
@@ -364,12 +365,8 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 			if (to_device_encrypted(e, ev))
 				return -1;
 		} else if (str_is(type, "m.room_key.withheld")) {
-			log_info("e2ee: %s withheld the key of session %.43s: %.100s",
-				 jstr(ev, "sender") ? jstr(ev, "sender") : "?",
-				 jstr(jget(ev, "content"), "session_id") ?
-				 jstr(jget(ev, "content"), "session_id") : "?",
-				 jstr(jget(ev, "content"), "code") ?
-				 jstr(jget(ev, "content"), "code") : "?");
+			if (withheld_event(e, ev))
+				return -1;
 		}
 	}
 	cJSON_ArrayForEach(u, jget(dl, "changed"))

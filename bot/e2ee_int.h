@@ -79,6 +79,13 @@ struct e2ee {
 	struct ready *ready;
 	struct pending_row *ready_rows;
 	size_t n_ready_rows, i_ready_row;
+
+	/* withheld room keys (e2ee_withheld.c) */
+	struct withheld *withheld;
+	size_t n_withheld;
+	int (*withheld_fn)(void *ud, const char *room_id, const char *event_id,
+			   const char *sender, const char *text);
+	void *withheld_ud;
 };
 
 static inline const cJSON *jget(const cJSON *o, const char *key)
@@ -158,6 +165,20 @@ void start_query(struct e2ee *e);
  * room keys are kept, what cannot be read is logged.  -1 only on a store
  * failure. */
 int to_device_encrypted(struct e2ee *e, const cJSON *ev);
+
+/* ---------- e2ee_withheld.c ---------- */
+
+/* An m.room_key.withheld to-device event, in the sync batch's transaction:
+ * remembered, and a waiting message of that session answered.  -1 only
+ * on a store failure. */
+int withheld_event(struct e2ee *e, const cJSON *ev);
+/* A message of (room, session) from sender starts waiting for its key:
+ * answered at once when its key was withheld.  0 or -1. */
+int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
+		   const char *event_id, const char *sender);
+void withheld_clear(struct e2ee *e);
+/* The answer for a withheld code (caller frees); device is the bot's. */
+char *withheld_text(const char *code, const char *device);
 
 /* ---------- e2ee_send.c ---------- */
 

@@ -37,6 +37,14 @@ void e2ee_free(struct e2ee *e);        /* cancels its calls; NULL is a no-op */
 
 /* Called when sharing keys made progress (a room may now be sealed). */
 void e2ee_on_progress(struct e2ee *e, void (*fn)(void *ud), void *ud);
+/* Called, inside the sync batch's transaction, once per sender and session
+ * whose room key the sender's client withheld (m.room_key.withheld), with
+ * the message to answer and what to tell the sender; returns 0 or -1 (the
+ * batch is then rolled back). */
+void e2ee_on_withheld(struct e2ee *e,
+		      int (*fn)(void *ud, const char *room_id, const char *event_id,
+				const char *sender, const char *text),
+		      void *ud);
 
 /* Do whatever network work is due: publish keys, top up one-time keys,
  * cross-sign, refresh outdated device lists, send queued to-device

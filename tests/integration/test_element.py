@@ -2,6 +2,9 @@
 its Rust crypto, tests/js/): a room made as Element makes a private room,
 the strictest device isolation Element offers, withheld keys explained,
 and an account whose cross-signing identity was made by Element."""
+import asyncio
+import re
+import time
 import uuid
 
 from conftest import PASSWORD, run
@@ -61,4 +64,53 @@ def test_element_private_room_strict_isolation(homeserver, bot_factory, tmp_path
             print("js-sdk crypto:", js.version)
         finally:
             await js.close()
+    run(go(), 180)
+
+
+def test_withheld_key_explained_at_once(homeserver, bot_factory, tmp_path):
+    """A sender whose client sends keys to verified devices only
+    (globalBlacklistUnverifiedDevices) withholds the key from the bot's
+    device, which it has not verified: the bot says so within seconds, once
+    per session, and says nothing to a sender outside allowed_users."""
+    js = person(homeserver, tmp_path)
+    outsider = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,)).start()
+
+    async def go():
+        await js.start()
+        await outsider.start()
+        try:
+            await js.login(strict=False, blacklist_unverified=True)
+            await outsider.login(strict=False, blacklist_unverified=True)
+            room = await element_room(js, bot)
+            await js.call("invite", room_id=room, user_id=outsider.user_id)
+            await outsider.call("join", room_id=room)
+            await js.call("wait_member", room_id=room, user_id=outsider.user_id)
+            bot.wait_log(r"device \S+ cross-signed", timeout=60)
+            dev = bot.meta("device_id")
+            other = (await outsider.call("send", room_id=room, body="!issues"))["event_id"]
+            t0 = time.monotonic()
+            first = (await js.call("send", room_id=room, body="!issues"))["event_id"]
+            r = await js.call("wait_reply", room_id=room, sender=bot.user_id,
+                              event_id=first, timeout=20000)
+            took = time.monotonic() - t0
+            body = r["events"][0]["content"]["body"]
+            assert "verified devices only" in body and dev in body, body
+            assert r["events"][0]["encrypted"], "the explanation came in the clear"
+            assert took < 20, took
+            # the same session again: no second explanation
+            again = (await js.call("send", room_id=room, body="!issues"))["event_id"]
+            bot.wait_log(re.escape(again) + r" in \S+ waits for the key", timeout=20)
+            await asyncio.sleep(3)
+            assert not (await js.call("replies", room_id=room, sender=bot.user_id,
+                                      event_id=again))["events"]
+            assert not (await js.call("replies", room_id=room, sender=bot.user_id,
+                                      event_id=other))["events"], \
+                "a sender outside allowed_users was answered"
+            withheld = (await js.call("withheld"))["events"]
+            print("withheld seen by js-sdk:", withheld)
+            assert bot.log().count("why ") >= 1
+        finally:
+            await js.close()
+            await outsider.close()
     run(go(), 180)

@@ -156,6 +156,27 @@ const ops = {
         return { room_id: r.room_id };
     },
 
+    async invite({ room_id, user_id }) {
+        await client.invite(room_id, user_id);
+        return {};
+    },
+
+    async join({ room_id }) {
+        await client.joinRoom(room_id);
+        await waitFor("the joined room", 30000, () => {
+            const room = client.getRoom(room_id);
+            return room && room.getMyMembership() === "join";
+        });
+        return {};
+    },
+
+    // Messages from 'sender' that reply to event_id (none yet: empty).
+    async replies({ room_id, sender, event_id }) {
+        const all = await timeline(room_id);
+        return { events: all.filter((e) => e.sender === sender && e.type === "m.room.message" &&
+            ((e.content["m.relates_to"] || {})["m.in_reply_to"] || {}).event_id === event_id) };
+    },
+
     async wait_member({ room_id, user_id, timeout }) {
         await waitFor(`${user_id} joining`, timeout || 30000, () => {
             const room = client.getRoom(room_id);
