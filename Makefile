@@ -8,6 +8,7 @@
 
 CC       ?= gcc
 PKGS     := libcurl libcjson sqlite3 olm
+PKGS += libcrypto
 WERROR   ?= -Werror
 WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith -Wcast-qual -Wundef \
