@@ -106,6 +106,8 @@ static const struct key_def keys[] = {
 	{ "encryption", "enabled", TOML_BOOL, "true", set_bool, F(encryption), NULL },
 	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_path,
 	  F(pickle_key_file), NULL },
+	{ "encryption", "recovery_key_file", TOML_STRING, NULL, set_path,
+	  F(recovery_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
 	{ "sessions", "default_length", TOML_STRING, "\"1h\"", set_duration, F(default_length),
 	  NULL },
@@ -1170,6 +1172,7 @@ void config_free(struct config *cfg)
 	strv_release(&cfg->admins);
 	strv_release(&cfg->allowed_users);
 	free(cfg->pickle_key_file);
+	free(cfg->recovery_key_file);
 	free(cfg->remind_before);
 	for (i = 0; i < cfg->n_issues; i++)
 		issue_release(&cfg->issues[i]);
@@ -1245,6 +1248,8 @@ void config_describe(const struct config *cfg, struct buf *out)
 	if (cfg->encryption)
 		buf_printf(out, "pickle key file:   %s (created when missing)\n",
 			   cfg->pickle_key_file);
+	if (cfg->encryption && cfg->recovery_key_file)
+		buf_printf(out, "recovery key file: %s\n", cfg->recovery_key_file);
 	buf_puts(out, "reminders:         ");
 	if (!cfg->n_remind_before)
 		buf_puts(out, "none");

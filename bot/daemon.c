@@ -300,6 +300,8 @@ static void on_whoami(void *ud, const struct mx_result *r)
 		}
 		outbox_set_e2ee(d->ob, d->e2ee);
 		e2ee_on_withheld(d->e2ee, tell_withheld, d);
+		if (d->cfg->recovery_key_file)
+			e2ee_set_recovery_key_file(d->e2ee, d->cfg->recovery_key_file);
 		e2ee_kick(d->e2ee);
 	}
 	d->phase = PH_RESOLVE;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ssss.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
@@ -195,6 +196,47 @@ fail:
 	return NULL;
 }
 
+void e2ee_set_recovery_key_file(struct e2ee *e, const char *path)
+{
+	char buf[512], err[200];
+	char *state = NULL;
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("e2ee: cannot open the recovery key file %s: %s; the device stays "
+			  "as it is", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077)) {
+		log_error("e2ee: the recovery key file %s can be read by others (mode %03o); "
+			  "chmod 600 it.  Not used: the device stays as it is", path,
+			  (unsigned)(sb.st_mode & 0777));
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		log_error("e2ee: cannot read the recovery key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf[n] = '\0';
+	if (ssss_recovery_key(buf, e->rk, err, sizeof(err))) {
+		log_error("e2ee: %s: %s; the device stays as it is", path, err);
+		goto out;
+	}
+	e->rk_ok = 1;
+	/* an identity found foreign at an earlier start may now be opened */
+	state = store_meta_get(e->st, "e2ee.xsign");
+	if (state && !strcmp(state, "foreign"))
+		e->xsign_step = 0;
+	free(state);
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+}
+
 static void ready_clear(struct e2ee *e)
 {
 	while (e->ready) {
@@ -227,6 +269,7 @@ void e2ee_free(struct e2ee *e)
 	}
 	ready_clear(e);
 	withheld_clear(e);
+	xsign_forget_secrets(e);
 	strv_release(&e->q_users);
 	free(e->q_gens);
 	free(e->me);

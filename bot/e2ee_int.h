@@ -70,8 +70,16 @@ struct e2ee {
 	struct strv q_users;
 	int64_t *q_gens;
 
-	int xsign_step;         /* 0 look, 1 upload keys, 2 sign device, 3 done */
+	int xsign_step;         /* 0 look, 1 upload keys, 2 sign device, 3 done; 10-12
+				 * read the self-signing key from secret storage */
 	int xsign_uia;          /* the password was offered once */
+	/* an identity made elsewhere, opened with the recovery key (secrets) */
+	unsigned char rk[CRYPTO_SSSS_KEY_LEN];
+	int rk_ok;
+	char *ssss_key_id;
+	char ssk_pub[CRYPTO_KEY_LEN + 1];       /* the published self-signing key */
+	unsigned char ssk_seed[CRYPTO_SEED_LEN];
+	int ssk_have;
 
 	int64_t todevice_id;    /* the queued to-device send in flight */
 	struct nokey *nokeys;
@@ -150,6 +158,8 @@ int upload_due(struct e2ee *e);
 void start_upload(struct e2ee *e);
 /* The next step of cross-signing this device (J_XSIGN, e->xsign_step). */
 void start_xsign(struct e2ee *e);
+/* Forget the recovery key and what it opened. */
+void xsign_forget_secrets(struct e2ee *e);
 
 /* ---------- e2ee_devices.c ---------- */
 

@@ -114,3 +114,103 @@ def test_withheld_key_explained_at_once(homeserver, bot_factory, tmp_path):
             await js.close()
             await outsider.close()
     run(go(), 180)
+
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def recovery_key_text(key):
+    """The recovery key people are shown for a 32-byte key (spec "Key
+    representation"): base58 of 0x8B 0x01, the key and a parity byte."""
+    raw = bytes([0x8B, 0x01]) + key
+    parity = 0
+    for b in raw:
+        parity ^= b
+    raw += bytes([parity])
+    n = int.from_bytes(raw, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = B58[r] + out
+    return " ".join(out[i:i + 4] for i in range(0, len(out), 4))
+
+
+async def element_made_identity(hs, bot, tmp_path):
+    """The bot account logged in once with js-sdk, which set up
+    cross-signing and secret storage as Element does at first login (its
+    device then logs out); returns the recovery key it showed."""
+    first = JsUser(hs, bot.local, tmp_path, PASSWORD)
+    await first.start()
+    try:
+        await first.login(strict=False)
+        r = await first.call("bootstrap", secretStorage=True)
+    finally:
+        await first.close()
+    return r["recovery_key"]
+
+
+def recovery_file(bot, text):
+    p = bot.dir / "recovery.key"
+    p.write_text(text + "\n")
+    p.chmod(0o600)
+    with open(bot.config, "a") as f:
+        f.write(f'\n[encryption]\nrecovery_key_file = "{p}"\n')
+    return p
+
+
+def test_identity_made_by_element_opened_with_recovery_key(homeserver, bot_factory,
+                                                           tmp_path):
+    """The account's cross-signing identity was made by Element: with the
+    recovery key, caucus reads the self-signing key from secret storage,
+    signs its device, and a strict js-sdk talks to it."""
+    js = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,))
+
+    async def go():
+        key = await element_made_identity(homeserver, bot, tmp_path)
+        assert key and len(key.replace(" ", "")) >= 40, key
+        recovery_file(bot, key)
+        bot.start()
+        bot.wait_log(r"device \S+ cross-signed with the account's self-signing key "
+                     r"from secret storage", timeout=60)
+        log = bot.log()
+        assert key not in log and key.replace(" ", "") not in log, "the recovery key was logged"
+        await js.start()
+        try:
+            await js.login(strict=True)
+            await js.call("bootstrap", secretStorage=False)
+            room = await element_room(js, bot)
+            st = await js.call("device_status", user_id=bot.user_id,
+                               device_id=bot.meta("device_id"))
+            assert st["known"] and st["signed_by_owner"], st
+            a = await ask(js, room, bot, "!issues")
+            assert a["encrypted"] and "cybersecurity" in a["content"]["body"].lower(), a
+        finally:
+            await js.close()
+    run(go(), 240)
+
+
+def test_wrong_recovery_key_leaves_device_unsigned(homeserver, bot_factory, tmp_path):
+    """A recovery key that is well formed but not the account's: a clear
+    error naming the cause, and the device left unsigned."""
+    js = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,))
+
+    async def go():
+        await element_made_identity(homeserver, bot, tmp_path)
+        recovery_file(bot, recovery_key_text(bytes(range(32))))
+        bot.start()
+        bot.wait_log(r"cannot sign this device with the account's cross-signing identity: "
+                     r"the recovery key is not the key of the account's secret storage",
+                     timeout=60)
+        assert "cross-signed" not in bot.log()
+        await js.start()
+        try:
+            await js.login(strict=False)
+            await element_room(js, bot)     # js-sdk tracks the devices of room members
+            st = await js.call("device_status", user_id=bot.user_id,
+                               device_id=bot.meta("device_id"))
+            assert st["known"] and not st["signed_by_owner"], st
+        finally:
+            await js.close()
+    run(go(), 240)

@@ -16,7 +16,7 @@ for (const m of ["log", "info", "debug", "trace"]) console[m] = console.error;
 
 let client = null;
 let password = null;
-let ssssKey = null;               // [key ID, private key] once secret storage is set up
+let ssssKey = null;               // the secret storage key made by bootstrap
 const withheld = [];              // m.room_key.withheld to-device events seen
 
 function sleep(ms) {
@@ -95,9 +95,10 @@ const ops = {
             deviceId: r.device_id,
             accessToken: r.access_token,
             cryptoCallbacks: {
+                // asked while bootstrapSecretStorage stores the secrets
                 getSecretStorageKey: async ({ keys }) => {
-                    if (ssssKey && keys[ssssKey[0]]) return ssssKey;
-                    return null;
+                    const ids = Object.keys(keys);
+                    return ssssKey && ids.length ? [ids[0], ssssKey] : null;
                 },
             },
         });
@@ -125,11 +126,11 @@ const ops = {
             setupNewSecretStorage: true,
             createSecretStorageKey: async () => {
                 made = await crypto.createRecoveryKeyFromPassphrase();
+                ssssKey = made.privateKey;
                 return made;
             },
         });
         const keyId = await client.secretStorage.getDefaultKeyId();
-        ssssKey = [keyId, made.privateKey];
         // bootstrapSecretStorage stores the cross-signing secrets itself now
         // that it has the key; check that the self-signing key is there
         const stored = await client.secretStorage.isStored("m.cross_signing.self_signing");
