@@ -270,6 +270,8 @@ void e2ee_free(struct e2ee *e)
 	ready_clear(e);
 	withheld_clear(e);
 	xsign_forget_secrets(e);
+	unwedge_clear(e);
+	strv_release(&e->unwedge_ids);
 	strv_release(&e->q_users);
 	free(e->q_gens);
 	free(e->me);
@@ -372,6 +374,9 @@ void kick_job(struct e2ee *e, enum job j)
 		if (e->xsign_step < 3 && meta_int(e, "e2ee.published"))
 			start_xsign(e);
 		break;
+	case J_UNWEDGE:
+		start_unwedge(e);
+		break;
 	case J_CLAIM:
 	case J_COUNT:
 		progress(e);    /* claims start from e2ee_prepare */
@@ -385,6 +390,7 @@ void e2ee_kick(struct e2ee *e)
 	kick_job(e, J_XSIGN);
 	kick_job(e, J_QUERY);
 	kick_job(e, J_TODEVICE);
+	kick_job(e, J_UNWEDGE);
 }
 
 void e2ee_sync_started(struct e2ee *e)

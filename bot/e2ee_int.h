@@ -21,7 +21,7 @@
 #define ROTATION_MS_DEFAULT ((int64_t)7 * 86400 * 1000)
 #define ROTATION_MSGS_DEFAULT 100
 
-enum job { J_UPLOAD, J_QUERY, J_CLAIM, J_TODEVICE, J_XSIGN, J_COUNT };
+enum job { J_UPLOAD, J_QUERY, J_CLAIM, J_TODEVICE, J_XSIGN, J_UNWEDGE, J_COUNT };
 
 /* A device we could not get a one-time key for: skipped until 'until'. */
 struct nokey {
@@ -94,6 +94,11 @@ struct e2ee {
 	int (*withheld_fn)(void *ud, const char *room_id, const char *event_id,
 			   const char *sender, const char *text);
 	void *withheld_ud;
+
+	/* broken Olm channels (e2ee_unwedge.c) */
+	struct unwedge *unwedge;
+	size_t n_unwedge;
+	struct strv unwedge_ids;        /* the claim in flight: "user\ndevice" */
 };
 
 static inline const cJSON *jget(const cJSON *o, const char *key)
@@ -195,5 +200,33 @@ char *withheld_text(const char *code, const char *device);
 /* Send the head of the to-device queue (J_TODEVICE): 1 started, 0 the
  * queue is empty, -1 error (retried by the job's timer). */
 int start_todevice(struct e2ee *e);
+
+/* A /keys/claim answer made into Olm sessions (the newest for each
+ * device), in the caller's transaction; got lists "user\ndevice" of the
+ * devices that have one now (caller releases).  0 or -1. */
+struct claim_apply {
+	const cJSON *resp;
+	int made;
+	struct strv got;
+};
+int apply_claim(struct e2ee *e, void *arg);
+struct device_row;
+/* The to-device plaintext plain_tmpl (JSON text, recipient fields added)
+ * Olm-encrypted for device d over its newest session: the message, or
+ * NULL when it has no session (*fail = -1 on store failure). */
+cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
+		   int *fail);
+/* Queue the batch of m.room.encrypted messages (emptied; *n reset). */
+int queue_to_device(struct e2ee *e, cJSON *messages, int *n);
+
+/* ---------- e2ee_unwedge.c ---------- */
+
+/* An Olm message from sender's device sender_key that no session reads:
+ * heal the channel (at most once an hour per device).  In the sync
+ * batch's transaction; -1 only on a store failure. */
+int unwedge_note(struct e2ee *e, const char *sender, const char *sender_key);
+/* POST /keys/claim for the devices to heal, then an m.dummy (J_UNWEDGE). */
+void start_unwedge(struct e2ee *e);
+void unwedge_clear(struct e2ee *e);
 
 #endif

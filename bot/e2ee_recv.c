@@ -196,7 +196,7 @@ int to_device_encrypted(struct e2ee *e, const cJSON *ev)
 	if (!pt) {
 		log_warn("e2ee: cannot decrypt a to-device message from %s: %s", sender,
 			 why ? why : "?");
-		return 0;
+		return unwedge_note(e, sender, skey);
 	}
 	p = cJSON_Parse(pt);
 	free_secret(pt);

@@ -4,6 +4,7 @@ the strictest device isolation Element offers, withheld keys explained,
 and an account whose cross-signing identity was made by Element."""
 import asyncio
 import re
+import sqlite3
 import time
 import uuid
 
@@ -211,6 +212,44 @@ def test_wrong_recovery_key_leaves_device_unsigned(homeserver, bot_factory, tmp_
             st = await js.call("device_status", user_id=bot.user_id,
                                device_id=bot.meta("device_id"))
             assert st["known"] and not st["signed_by_owner"], st
+        finally:
+            await js.close()
+    run(go(), 240)
+
+
+def test_wedged_olm_session_heals(homeserver, bot_factory, tmp_path):
+    """The bot loses its Olm sessions (as after restoring an old backup):
+    the peer's next room key, sent over the old session, cannot be read;
+    the bot makes a new Olm session with that device and sends it an
+    m.dummy, and the peer's next message is read again."""
+    js = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,)).start()
+
+    async def go():
+        await js.start()
+        try:
+            await js.login(strict=False)
+            room = await element_room(js, bot)
+            await ask(js, room, bot, "!issues")
+            assert bot.stop() == 0
+            db = sqlite3.connect(bot.dir / "caucus.db")
+            with db:
+                n = db.execute("DELETE FROM olm_sessions").rowcount
+            db.close()
+            assert n >= 1, "the bot had no Olm session to lose"
+            mark = len(bot.log())
+            bot.start()
+            await js.call("discard_session", room_id=room)
+            await js.call("send", room_id=room, body="!issues")
+            bot.wait_log(r"the Olm channel with \S+ \S+ is broken", timeout=30, after=mark)
+            bot.wait_log(r"new Olm session and m.dummy sent to 1 device", timeout=30,
+                         after=mark)
+            await asyncio.sleep(2)      # js-sdk receives the m.dummy
+            await js.call("discard_session", room_id=room)
+            a = await ask(js, room, bot, "!issues", timeout=60)
+            assert a["encrypted"] and "cybersecurity" in a["content"]["body"].lower(), a
+            # at most once an hour per device
+            assert bot.log()[mark:].count("m.dummy sent") == 1
         finally:
             await js.close()
     run(go(), 240)

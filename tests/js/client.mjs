@@ -192,6 +192,12 @@ const ops = {
         return { event_id: r.event_id };
     },
 
+    // the next message starts a new Megolm session, whose key goes out anew
+    async discard_session({ room_id }) {
+        await client.getCrypto().forceDiscardSession(room_id);
+        return {};
+    },
+
     async timeline({ room_id }) {
         return { events: await timeline(room_id) };
     },
