@@ -260,6 +260,7 @@ void e2ee_free(struct e2ee *e)
 		loop_timer_cancel(e->loop, e->timer[j]);
 	}
 	loop_timer_cancel(e->loop, e->progress_timer);
+	loop_timer_cancel(e->loop, e->fallback_timer);
 	strv_release(&e->claim_ids);
 	while (e->nokeys) {
 		struct nokey *k = e->nokeys;

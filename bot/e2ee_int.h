@@ -59,6 +59,7 @@ struct e2ee {
 		enum job j;
 	} refs[J_COUNT];
 	struct loop_timer *progress_timer;
+	struct loop_timer *fallback_timer;      /* the fallback key's rotation */
 
 	int64_t otk_count;      /* on the server, -1 unknown */
 	int fallback_ok;        /* the server has an unused fallback key */

@@ -9,14 +9,61 @@
 #include "e2ee_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
+#include "loop.h"
 #include "mx_api.h"
 #include "signjson.h"
 #include "ssss.h"
 #include "store.h"
 
 /* ---------- publishing keys ---------- */
+
+/* A fallback key is replaced after this long even when nobody used it
+ * (spec: clients should rotate it periodically), so that a key leaked or
+ * claimed in bulk does not stay valid for ever.  CAUCUS_FALLBACK_ROTATE_MS
+ * (tests only) shortens it. */
+#define FALLBACK_ROTATE_MS ((int64_t)7 * 86400 * 1000)
+
+static int64_t fallback_period(void)
+{
+	const char *v = getenv("CAUCUS_FALLBACK_ROTATE_MS");
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+
+	return n > 0 ? (int64_t)n : FALLBACK_ROTATE_MS;
+}
+
+/* 1 when the fallback key is older than its period (or of unknown age). */
+static int fallback_old(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	long long made = v ? strtoll(v, NULL, 10) : 0;
+
+	free(v);
+	return made <= 0 || wall_ms() - made >= fallback_period();
+}
+
+static void on_fallback_timer(void *ud)
+{
+	struct e2ee *e = ud;
+
+	e->fallback_timer = NULL;
+	kick_job(e, J_UPLOAD);
+}
+
+/* Wake up when the fallback key's period is over (syncs may be far apart). */
+static void arm_fallback_timer(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	long long made = v ? strtoll(v, NULL, 10) : 0;
+	int64_t left = made > 0 ? made + fallback_period() - wall_ms() : 0;
+
+	free(v);
+	loop_timer_cancel(e->loop, e->fallback_timer);
+	e->fallback_timer = loop_timer_add(e->loop, left > 0 ? left + 100 : 1000,
+					   on_fallback_timer, e);
+}
 
 /* The device_keys object, signed by the account (caller frees). */
 static cJSON *device_keys(struct e2ee *e, struct crypto_account *a)
@@ -112,9 +159,14 @@ static int plan_upload(struct e2ee *e, void *arg)
 		if (n && crypto_account_generate_otks(a, n))
 			goto out;
 	}
-	if (!e->fallback_ok) {
+	if (!e->fallback_ok || fallback_old(e)) {
+		char made[24];
+		/* the one before stays until the next: a peer may have just claimed it */
 		crypto_account_forget_old_fallback(a);
 		if (crypto_account_generate_fallback(a))
+			goto out;
+		snprintf(made, sizeof(made), "%lld", (long long)wall_ms());
+		if (store_meta_set(e->st, "e2ee.fallback_ms", made))
 			goto out;
 	}
 	body = cJSON_CreateObject();
@@ -194,6 +246,7 @@ static void on_upload(void *ud, const struct mx_result *r)
 	cJSON_Delete(j);
 	log_debug("e2ee: keys published; %lld one-time keys on the server",
 		 (long long)e->otk_count);
+	arm_fallback_timer(e);
 	e2ee_kick(e);
 }
 
@@ -222,7 +275,7 @@ int upload_due(struct e2ee *e)
 		return 1;
 	if (e->otk_count >= 0 && e->otk_count < ROTATION_MSGS_DEFAULT / 2)
 		return 1;       /* below half of the 100 libolm keeps */
-	return !e->fallback_ok;
+	return !e->fallback_ok || fallback_old(e);
 }
 
 /* ---------- cross-signing ---------- */

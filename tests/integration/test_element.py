@@ -8,7 +8,7 @@ import sqlite3
 import time
 import uuid
 
-from conftest import PASSWORD, run
+from conftest import PASSWORD, api, run
 from jsclient import JsUser
 
 CS = "/_matrix/client/v3"
@@ -253,3 +253,34 @@ def test_wedged_olm_session_heals(homeserver, bot_factory, tmp_path):
         finally:
             await js.close()
     run(go(), 240)
+
+
+def test_fallback_key_rotated_on_a_timer(homeserver, bot_factory, tmp_path, monkeypatch):
+    """The fallback key is replaced when its period is over, used or not
+    (CAUCUS_FALLBACK_ROTATE_MS shortens the week), and the bot still
+    talks to a new device afterwards."""
+    monkeypatch.setenv("CAUCUS_FALLBACK_ROTATE_MS", "3000")
+    js = person(homeserver, tmp_path)
+    bot = bot_factory(homeserver, allowed=(js.user_id,)).start()
+
+    async def go():
+        bot.wait_log(r"device \S+ cross-signed", timeout=60)
+        await js.start()
+        try:
+            await js.login(strict=False)
+            dev = bot.meta("device_id")
+            # the first key, then two rotations 3 s apart, without syncs
+            # (a sync waits 30 s when nothing happens)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and len(re.findall(
+                    r"publishing .*and a fallback key", bot.log())) < 3:
+                await asyncio.sleep(0.5)
+            n = len(re.findall(r"publishing .*and a fallback key", bot.log()))
+            assert n >= 3, bot.log()[-2000:]
+            room = await element_room(js, bot)
+            a = await ask(js, room, bot, "!issues")
+            assert a["encrypted"], a
+            assert dev == bot.meta("device_id")
+        finally:
+            await js.close()
+    run(go(), 180)
