@@ -417,6 +417,9 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 		} else if (str_is(type, "m.room_key.withheld")) {
 			if (withheld_event(e, ev))
 				return -1;
+		} else if (str_is(type, "m.room_key_request")) {
+			if (key_request(e, ev))
+				return -1;
 		}
 	}
 	cJSON_ArrayForEach(u, jget(dl, "changed"))

@@ -95,6 +95,7 @@ struct e2ee {
 	int (*withheld_fn)(void *ud, const char *room_id, const char *event_id,
 			   const char *sender, const char *text);
 	void *withheld_ud;
+	unsigned n_key_requests;        /* refused so far (for the log) */
 
 	/* broken Olm channels (e2ee_unwedge.c) */
 	struct unwedge *unwedge;
@@ -193,6 +194,10 @@ int withheld_event(struct e2ee *e, const cJSON *ev);
 int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
 		   const char *event_id, const char *sender);
 void withheld_clear(struct e2ee *e);
+/* An m.room_key_request to-device event, in the sync batch's transaction:
+ * refused with an m.room_key.withheld to the requesting device (ours
+ * only).  -1 only on a store failure. */
+int key_request(struct e2ee *e, const cJSON *ev);
 /* The answer for a withheld code (caller frees); device is the bot's. */
 char *withheld_text(const char *code, const char *device);
 

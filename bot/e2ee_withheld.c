@@ -10,6 +10,13 @@
  * in memory, bounded; after a restart a message whose withheld notice was
  * lost gets the generic answer instead.  Whether a sender may be answered
  * at all is the daemon's decision (its callback).
+ *
+ * The other way round, room key requests (m.room_key_request) are refused,
+ * even from the bot account's own verified devices: forwarding would hand
+ * every room's history the bot has seen to whoever logs in to its
+ * account and verifies a device, for no use the bot needs.  The
+ * requesting device gets m.room_key.withheld (m.unauthorised) at once
+ * instead of waiting.
  */
 #include "e2ee_int.h"
 #include "log.h"
@@ -194,4 +201,54 @@ int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
 	struct withheld *w = withheld_find(e, room_id, session_id, sender, 1);
 
 	return w ? tell(e, w, session_id, event_id) : 0;
+}
+
+/* ---------- room key requests ---------- */
+
+#define KEY_REQUESTS_LOGGED 20          /* then only at debug level */
+
+int key_request(struct e2ee *e, const cJSON *ev)
+{
+	const cJSON *c = jget(ev, "content"), *b = jget(c, "body");
+	const char *sender = jstr(ev, "sender"), *dev = jstr(c, "requesting_device_id");
+	const char *rid = jstr(c, "request_id"), *room = jstr(b, "room_id");
+	const char *sid = jstr(b, "session_id");
+	cJSON *body, *msg;
+	char *json, *txn;
+	unsigned char rnd[6];
+	int rc;
+
+	if (!str_is(jstr(c, "action"), "request") || !short_str(dev) || !short_str(rid) ||
+	    !short_str(room) || !short_str(sid) || !str_is(jstr(b, "algorithm"), MEGOLM_ALGO))
+		return 0;
+	if (!str_is(sender, e->me)) {
+		/* only one's own devices may ask; others get nothing at all */
+		log_debug("e2ee: ignoring a room key request from %s", sender ? sender : "?");
+		return 0;
+	}
+	if (!strcmp(dev, e->device))
+		return 0;
+	log_msg(e->n_key_requests++ < KEY_REQUESTS_LOGGED ? LOG_INFO : LOG_DEBUG,
+		"e2ee: device %s of this account asked for the key of session %.43s in %s; "
+		"refused (caucus forwards no room keys)", dev, sid, room);
+	body = cJSON_CreateObject();
+	msg = cJSON_AddObjectToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(
+		body, "messages"), e->me), dev);
+	cJSON_AddStringToObject(msg, "algorithm", MEGOLM_ALGO);
+	cJSON_AddStringToObject(msg, "room_id", room);
+	cJSON_AddStringToObject(msg, "session_id", sid);
+	if (short_str(jstr(b, "sender_key")))
+		cJSON_AddStringToObject(msg, "sender_key", jstr(b, "sender_key"));
+	cJSON_AddStringToObject(msg, "code", "m.unauthorised");
+	cJSON_AddStringToObject(msg, "reason", "caucus does not forward room keys");
+	json = print(body);
+	cJSON_Delete(body);
+	/* a batch retried was rolled back with what it queued: a fresh ID */
+	crypto_random(rnd, sizeof(rnd));
+	txn = xasprintf("caucus.refuse.%lld.%02x%02x%02x%02x%02x%02x", (long long)wall_ms(),
+			rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	rc = store_to_device_add(e->st, txn, "m.room_key.withheld", json);
+	free(txn);
+	free(json);
+	return rc;
 }

@@ -284,3 +284,53 @@ def test_fallback_key_rotated_on_a_timer(homeserver, bot_factory, tmp_path, monk
         finally:
             await js.close()
     run(go(), 180)
+
+
+def test_room_key_requests_refused(homeserver, bot_factory):
+    """A room key request from another device of the bot's own account is
+    refused with m.room_key.withheld (m.unauthorised) at once; one from
+    another user gets nothing."""
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        bot.wait_log(r"device \S+ cross-signed", timeout=60)
+        dev = bot.meta("device_id")
+        st, me = await api(homeserver.base, "", "POST", f"{CS}/login", {
+            "type": "m.login.password", "password": PASSWORD,
+            "identifier": {"type": "m.id.user", "user": bot.local}})
+        assert st == 200, me
+        st, alice = await api(homeserver.base, "", "POST", f"{CS}/login", {
+            "type": "m.login.password", "password": PASSWORD,
+            "identifier": {"type": "m.id.user", "user": "alice"}})
+        assert st == 200, alice
+        for who, n in ((alice, 1), (me, 2)):
+            st, r = await api(homeserver.base, who["access_token"], "PUT",
+                              f"{CS}/sendToDevice/m.room_key_request/t{n}",
+                              {"messages": {bot.user_id: {dev: {
+                                  "action": "request",
+                                  "requesting_device_id": who["device_id"],
+                                  "request_id": f"req{n}",
+                                  "body": {"algorithm": "m.megolm.v1.aes-sha2",
+                                           "room_id": "!room:localhost",
+                                           "session_id": f"session{n}",
+                                           "sender_key": "k" * 43}}}}})
+            assert st == 200, r
+        bot.wait_log(r"device \S+ of this account asked for the key of session session2 "
+                     r"in !room:localhost; refused", timeout=30)
+        got, since = [], None
+        deadline = time.monotonic() + 30
+        while not got and time.monotonic() < deadline:
+            q = "?timeout=1000" + (f"&since={since}" if since else "")
+            st, r = await api(homeserver.base, me["access_token"], "GET", f"{CS}/sync{q}")
+            assert st == 200, r
+            since = r["next_batch"]
+            got = [e for e in r.get("to_device", {}).get("events", [])
+                   if e["type"] == "m.room_key.withheld"]
+        assert got, "no m.room_key.withheld came to the requesting device"
+        c = got[0]["content"]
+        assert c["code"] == "m.unauthorised" and c["session_id"] == "session2", c
+        assert got[0]["sender"] == bot.user_id
+        assert "session1" not in bot.log()
+        for who in (me, alice):
+            await api(homeserver.base, who["access_token"], "POST", f"{CS}/logout", {})
+    run(go(), 120)
