@@ -15,6 +15,24 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 JS_DIR = REPO / "tests" / "js"
 _installed = None
+_version = None                 # what the js-sdk devices reported
+_results = []                   # (test, outcome) of the tests that used one
+
+
+def pytest_runtest_logreport(report):
+    """Plugin hook (conftest.py loads this module as a plugin)."""
+    if report.when == "call" and report.nodeid.split("::")[0].endswith("test_element.py"):
+        _results.append((report.nodeid.split("::")[-1], report.outcome))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The js-sdk tests by name, next to the nio ones' count."""
+    if not _results:
+        return
+    tr = terminalreporter
+    tr.write_sep("-", f"with Element's crypto stack: {_version or 'js-sdk not started'}")
+    for name, outcome in _results:
+        tr.write_line(f"{outcome:8} {name}")
 
 
 def ensure_installed():
@@ -80,8 +98,10 @@ class JsUser:
         r = await self.call("login", base=self.hs.base, user=self.local,
                             password=self.password, strict=strict,
                             blacklistUnverified=blacklist_unverified)
+        global _version
         self.device_id = r["device_id"]
         self.version = r["version"]
+        _version = f"matrix-js-sdk {r.get('sdk', '?')}, {r['version']}"
         return self
 
     async def close(self):

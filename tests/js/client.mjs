@@ -8,6 +8,11 @@ import * as sdk from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import { decodeRecoveryKey, OnlySignedDevicesIsolationMode } from "matrix-js-sdk/lib/crypto-api/index.js";
 import readline from "node:readline";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const sdkVersion = JSON.parse(readFileSync(
+    createRequire(import.meta.url).resolve("matrix-js-sdk/package.json"), "utf8")).version;
 
 logger.setLevel(process.env.CAUCUS_JS_LOG || "warn");
 // the Rust crypto's tracing writes to console.log: keep standard output
@@ -111,7 +116,8 @@ const ops = {
         });
         await client.startClient({ initialSyncLimit: 20 });
         await waitFor("the first sync", 30000, () => client.isInitialSyncComplete());
-        return { user_id: r.user_id, device_id: r.device_id, version: crypto.getVersion() };
+        return { user_id: r.user_id, device_id: r.device_id, version: crypto.getVersion(),
+                 sdk: sdkVersion };
     },
 
     // Cross-signing and secret storage as Element sets them up at first
