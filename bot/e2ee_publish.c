@@ -384,6 +384,13 @@ static void on_ssss(struct e2ee *e, const struct mx_result *r, const cJSON *j)
 			     "self-signing key (m.cross_signing.self_signing)");
 		return;
 	}
+	if (r->outcome == MX_REFUSED) {
+		char why[200];
+		snprintf(why, sizeof(why), "the server refused to read the account's secret "
+			 "storage (%.120s)", r->error ? r->error : "?");
+		ssss_give_up(e, why);
+		return;
+	}
 	if (r->outcome != MX_OK) {
 		job_failed(e, J_XSIGN, "reading secret storage", r->error);
 		return;
@@ -539,6 +546,8 @@ static void on_xsign(void *ud, const struct mx_result *r)
 	}
 	}
 	cJSON_Delete(j);
+	if (e->xsign_step == 3)
+		xsign_forget_secrets(e);        /* settled: the recovery key is not needed */
 	return;
 failed:
 	cJSON_Delete(j);

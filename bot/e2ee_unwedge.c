@@ -74,8 +74,8 @@ int unwedge_note(struct e2ee *e, const char *sender, const char *sender_key)
 
 	if (known < 0)
 		return -1;
-	if (!known)     /* a device we do not know: look it up, heal it next time */
-		return store_tracked_ensure(e->st, sender) || store_tracked_changed(e->st, sender);
+	if (!known)     /* not a device of anyone we share a room with: nothing to heal */
+		return 0;
 	id = xasprintf("%s\n%s", dev.user_id, dev.device_id);
 	u = find(e, id);
 	if (u && (!u->at || now - u->at < UNWEDGE_EVERY_MS)) {
