@@ -74,6 +74,8 @@ class JsUser:
         return self
 
     async def call(self, op, timeout=60, **args):
+        """op with args (client.mjs takes its own waits as timeout_ms);
+        timeout bounds the whole call, in seconds."""
         rid = next(self.ids)
         self.proc.stdin.write((json.dumps({"id": rid, "op": op, "args": args}) + "\n").encode())
         await self.proc.stdin.drain()

@@ -24,14 +24,15 @@ def person(hs, tmp_path):
 
 async def element_room(js, bot):
     room = (await js.call("create_room", invite=[bot.user_id], name="delegation"))["room_id"]
-    await js.call("wait_member", room_id=room, user_id=bot.user_id, timeout=30000)
+    await js.call("wait_member", room_id=room, user_id=bot.user_id, timeout_ms=30000)
     return room
 
 
 async def ask(js, room, bot, command, timeout=60):
     eid = (await js.call("send", room_id=room, body=command, timeout=timeout))["event_id"]
+    # timeout: the reply's wait in client.mjs; the call's own a little longer
     r = await js.call("wait_reply", room_id=room, sender=bot.user_id, event_id=eid,
-                      timeout=timeout * 1000, **{})
+                      timeout_ms=timeout * 1000, timeout=timeout + 10)
     return r["events"][0]
 
 
@@ -93,7 +94,7 @@ def test_withheld_key_explained_at_once(homeserver, bot_factory, tmp_path):
             t0 = time.monotonic()
             first = (await js.call("send", room_id=room, body="!issues"))["event_id"]
             r = await js.call("wait_reply", room_id=room, sender=bot.user_id,
-                              event_id=first, timeout=20000)
+                              event_id=first, timeout_ms=20000)
             took = time.monotonic() - t0
             body = r["events"][0]["content"]["body"]
             assert "verified devices only" in body and dev in body, body

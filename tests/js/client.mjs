@@ -184,8 +184,8 @@ const ops = {
             ((e.content["m.relates_to"] || {})["m.in_reply_to"] || {}).event_id === event_id) };
     },
 
-    async wait_member({ room_id, user_id, timeout }) {
-        await waitFor(`${user_id} joining`, timeout || 30000, () => {
+    async wait_member({ room_id, user_id, timeout_ms }) {
+        await waitFor(`${user_id} joining`, timeout_ms || 30000, () => {
             const room = client.getRoom(room_id);
             const m = room && room.getMember(user_id);
             return m && m.membership === "join";
@@ -209,8 +209,8 @@ const ops = {
     },
 
     // The answers from 'sender' that reply to event_id, once there is one.
-    async wait_reply({ room_id, sender, event_id, timeout }) {
-        const evs = await waitFor(`an answer to ${event_id}`, timeout || 30000, async () => {
+    async wait_reply({ room_id, sender, event_id, timeout_ms }) {
+        const evs = await waitFor(`an answer to ${event_id}`, timeout_ms || 30000, async () => {
             const all = await timeline(room_id);
             const got = all.filter((e) => e.sender === sender && !e.utd && e.type === "m.room.message" &&
                 ((e.content["m.relates_to"] || {})["m.in_reply_to"] || {}).event_id === event_id);
