@@ -1044,3 +1044,18 @@ out:
 	free(m);
 	return rc;
 }
+
+int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
+			 unsigned char *out, size_t len)
+{
+	if (!pass || !salt || iterations < 1 || len > 64) {
+		set_error("bad input");
+		return -1;
+	}
+	if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), (const unsigned char *)salt,
+			      (int)strlen(salt), iterations, EVP_sha512(), (int)len, out) != 1) {
+		set_error("PBKDF2 failed");
+		return -1;
+	}
+	return 0;
+}

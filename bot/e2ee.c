@@ -223,8 +223,15 @@ void e2ee_set_recovery_key_file(struct e2ee *e, const char *path)
 	}
 	buf[n] = '\0';
 	if (ssss_recovery_key(buf, e->rk, err, sizeof(err))) {
-		log_error("e2ee: %s: %s; the device stays as it is", path, err);
-		goto out;
+		/* maybe a security phrase: only the key description can tell */
+		char *t = str_trim(buf);
+		if (!*t || strchr(t, '\n') || ssss_looks_like_recovery_key(t)) {
+			log_error("e2ee: %s: %s; the device stays as it is", path, err);
+			goto out;
+		}
+		free_secret(e->rk_phrase);
+		e->rk_phrase = xstrdup(t);
+		e->rk_phrase_err = xstrdup(err);
 	}
 	e->rk_ok = 1;
 	/* an identity found foreign at an earlier start may now be opened */

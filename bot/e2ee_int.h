@@ -76,7 +76,9 @@ struct e2ee {
 	int xsign_uia;          /* the password was offered once */
 	/* an identity made elsewhere, opened with the recovery key (secrets) */
 	unsigned char rk[CRYPTO_SSSS_KEY_LEN];
-	int rk_ok;
+	int rk_ok;              /* rk holds the key; or a phrase waits in rk_phrase */
+	char *rk_phrase;        /* a security phrase, until its key is derived */
+	char *rk_phrase_err;    /* why it is no recovery key */
 	char *ssss_key_id;
 	char ssk_pub[CRYPTO_KEY_LEN + 1];       /* the published self-signing key */
 	unsigned char ssk_seed[CRYPTO_SEED_LEN];

@@ -343,6 +343,11 @@ void xsign_forget_secrets(struct e2ee *e)
 	explicit_bzero(e->rk, sizeof(e->rk));
 	explicit_bzero(e->ssk_seed, sizeof(e->ssk_seed));
 	e->rk_ok = e->ssk_have = 0;
+	if (e->rk_phrase)
+		free_secret(e->rk_phrase);
+	e->rk_phrase = NULL;
+	free(e->rk_phrase_err);
+	e->rk_phrase_err = NULL;
 	free(e->ssss_key_id);
 	e->ssss_key_id = NULL;
 }
@@ -408,6 +413,20 @@ static void on_ssss(struct e2ee *e, const struct mx_result *r, const cJSON *j)
 		return;
 	}
 	case 11:
+		if (e->rk_phrase) {
+			if (!cJSON_IsObject(jget(j, "passphrase"))) {
+				snprintf(err, sizeof(err), "the recovery key file: %s",
+					 e->rk_phrase_err ? e->rk_phrase_err : "not a recovery key");
+				ssss_give_up(e, err);
+				return;
+			}
+			if (ssss_phrase_key(e->rk_phrase, j, e->rk, err, sizeof(err))) {
+				ssss_give_up(e, err);
+				return;
+			}
+			free_secret(e->rk_phrase);
+			e->rk_phrase = NULL;
+		}
 		if (ssss_check_key(e->rk, e->ssss_key_id, j, err, sizeof(err))) {
 			ssss_give_up(e, err);
 			return;

@@ -114,6 +114,21 @@ out:
 	return rc;
 }
 
+int ssss_looks_like_recovery_key(const char *text)
+{
+	static const char abc[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	size_t n = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			continue;
+		if (!strchr(abc, *p))
+			return 0;
+		n++;
+	}
+	return n >= 44 && n <= 52;      /* 35 bytes are 48 digits */
+}
+
 char *ssss_recovery_key_text(const unsigned char key[CRYPTO_SSSS_KEY_LEN])
 {
 	static const char abc[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -150,6 +165,32 @@ char *ssss_recovery_key_text(const unsigned char key[CRYPTO_SSSS_KEY_LEN])
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(digits, sizeof(digits));
 	return out;
+}
+
+#define PHRASE_ITERATIONS_MAX 10000000        /* 10 M: some seconds, not hours */
+
+static const cJSON *get(const cJSON *o, const char *k);
+static const char *str(const cJSON *o, const char *k);
+
+int ssss_phrase_key(const char *phrase, const cJSON *desc, unsigned char key[CRYPTO_SSSS_KEY_LEN],
+		    char *err, size_t errlen)
+{
+	const cJSON *pp = get(desc, "passphrase"), *it = get(pp, "iterations");
+	const char *algo = str(pp, "algorithm"), *salt = str(pp, "salt");
+	const cJSON *bits = get(pp, "bits");
+
+	if (!cJSON_IsObject(pp))
+		return fail(err, errlen, "the file holds no recovery key, and the account's "
+			    "secret storage key has no security phrase");
+	if (!algo || strcmp(algo, "m.pbkdf2") || !salt || !cJSON_IsNumber(it) ||
+	    it->valuedouble < 1 || it->valuedouble > PHRASE_ITERATIONS_MAX ||
+	    (bits && (!cJSON_IsNumber(bits) || bits->valuedouble != 256)))
+		return fail(err, errlen, "the account's security phrase uses settings caucus "
+			    "does not read (%.40s)", algo ? algo : "no algorithm");
+	if (crypto_pbkdf2_sha512(phrase, salt, (int)it->valuedouble, key, CRYPTO_SSSS_KEY_LEN))
+		return fail(err, errlen, "cannot derive the key of the security phrase: %s",
+			    crypto_error());
+	return 0;
 }
 
 static const cJSON *get(const cJSON *o, const char *k)

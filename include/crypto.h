@@ -176,5 +176,9 @@ char *crypto_ssss_decrypt(const unsigned char *key, const char *name, const char
  * zero bytes under the empty name, 1 when not (a wrong key), -1 when
  * malformed. */
 int crypto_ssss_check_key(const unsigned char *key, const char *iv_b64, const char *mac_b64);
+/* PBKDF2-HMAC-SHA-512 of pass with salt (both text) into out[0..len),
+ * len at most 64 (a security phrase's key, m.pbkdf2).  0 or -1. */
+int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
+			 unsigned char *out, size_t len);
 
 #endif

@@ -137,15 +137,18 @@ def recovery_key_text(key):
     return " ".join(out[i:i + 4] for i in range(0, len(out), 4))
 
 
-async def element_made_identity(hs, bot, tmp_path):
+async def element_made_identity(hs, bot, tmp_path, passphrase=None):
     """The bot account logged in once with js-sdk, which set up
     cross-signing and secret storage as Element does at first login (its
-    device then logs out); returns the recovery key it showed."""
+    device then logs out); returns the recovery key it showed.  With a
+    passphrase, the key is derived from it (an older Element's security
+    phrase)."""
     first = JsUser(hs, bot.local, tmp_path, PASSWORD)
     await first.start()
     try:
         await first.login(strict=False)
-        r = await first.call("bootstrap", secretStorage=True)
+        args = {"passphrase": passphrase} if passphrase else {}
+        r = await first.call("bootstrap", secretStorage=True, timeout=120, **args)
     finally:
         await first.close()
     return r["recovery_key"]
@@ -189,6 +192,22 @@ def test_identity_made_by_element_opened_with_recovery_key(homeserver, bot_facto
             assert a["encrypted"] and "cybersecurity" in a["content"]["body"].lower(), a
         finally:
             await js.close()
+    run(go(), 240)
+
+
+def test_security_phrase_instead_of_recovery_key(homeserver, bot_factory, tmp_path):
+    """An account whose secret storage key comes from a security phrase
+    (m.pbkdf2): the phrase in the file opens it as well."""
+    bot = bot_factory(homeserver)
+
+    async def go():
+        phrase = "delegates meet at nine in room four"
+        await element_made_identity(homeserver, bot, tmp_path, passphrase=phrase)
+        recovery_file(bot, phrase)
+        bot.start()
+        bot.wait_log(r"device \S+ cross-signed with the account's self-signing key "
+                     r"from secret storage", timeout=90)
+        assert phrase not in bot.log(), "the security phrase was logged"
     run(go(), 240)
 
 

@@ -123,7 +123,7 @@ const ops = {
     // Cross-signing and secret storage as Element sets them up at first
     // login: a new recovery key, the private cross-signing keys stored in
     // secret storage.  Returns the recovery key as shown to people.
-    async bootstrap({ secretStorage }) {
+    async bootstrap({ secretStorage, passphrase }) {
         const crypto = client.getCrypto();
         await crypto.bootstrapCrossSigning({ authUploadDeviceSigningKeys: authCallback() });
         if (!secretStorage) return {};
@@ -131,7 +131,7 @@ const ops = {
         await crypto.bootstrapSecretStorage({
             setupNewSecretStorage: true,
             createSecretStorageKey: async () => {
-                made = await crypto.createRecoveryKeyFromPassphrase();
+                made = await crypto.createRecoveryKeyFromPassphrase(passphrase);
                 ssssKey = made.privateKey;
                 return made;
             },

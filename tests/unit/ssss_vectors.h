@@ -7,3 +7,7 @@
 #define SSSS_SECRET_IV "AAsWISw3Qk1YY255hI+apQ=="
 #define SSSS_SECRET_CT "DNeM1im/k0tysw3O/OZIlFlEfB7xJEpz2hFhNXt3EBpbgxVrafHbg21FLw=="
 #define SSSS_SECRET_MAC "miy9RQd67EYLPge5uUHUkN33nN1yuUfCwiCREjBtI1s="
+#define SSSS_PHRASE "correct horse battery staple"
+#define SSSS_PHRASE_SALT "pepper and salt"
+#define SSSS_PHRASE_ITERATIONS 1000
+#define SSSS_PHRASE_KEY_HEX "5e15130838518f7df7fe9cd7b2f52dc25d958010d1ed66c95fb9ab3902e64d19"

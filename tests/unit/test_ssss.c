@@ -75,6 +75,12 @@ static void test_recovery_key_mistakes(void **state)
 	assert_int_equal(ssss_recovery_key(bad, key, err, sizeof(err)), -1);
 	assert_int_equal(ssss_recovery_key("", key, err, sizeof(err)), -1);
 	assert_int_equal(ssss_recovery_key(NULL, key, err, sizeof(err)), -1);
+	/* a mistyped key still looks like one; a phrase does not */
+	snprintf(bad, sizeof(bad), "%s", SSSS_RECOVERY_KEY);
+	bad[6] = bad[6] == 'a' ? 'b' : 'a';
+	assert_true(ssss_looks_like_recovery_key(bad));
+	assert_true(ssss_looks_like_recovery_key(SSSS_RECOVERY_KEY));
+	assert_false(ssss_looks_like_recovery_key(SSSS_PHRASE));
 	/* a security phrase is no recovery key */
 	assert_int_equal(ssss_recovery_key("correct horse battery staple", key, err,
 					   sizeof(err)), -1);
@@ -176,6 +182,36 @@ static void test_secret(void **state)
 	}
 }
 
+static void test_phrase(void **state)
+{
+	unsigned char key[32], want[32];
+	char err[200];
+	cJSON *d = desc(NULL, NULL), *pp = cJSON_AddObjectToObject(d, "passphrase");
+
+	(void)state;
+	hex(SSSS_PHRASE_KEY_HEX, want, sizeof(want));
+	/* no passphrase settings: a clear error */
+	{
+		cJSON *none = desc(NULL, NULL);
+		assert_int_equal(ssss_phrase_key(SSSS_PHRASE, none, key, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "no security phrase"));
+		cJSON_Delete(none);
+	}
+	cJSON_AddStringToObject(pp, "algorithm", "m.pbkdf2");
+	cJSON_AddStringToObject(pp, "salt", SSSS_PHRASE_SALT);
+	cJSON_AddNumberToObject(pp, "iterations", SSSS_PHRASE_ITERATIONS);
+	assert_int_equal(ssss_phrase_key(SSSS_PHRASE, d, key, err, sizeof(err)), 0);
+	assert_memory_equal(key, want, 32);
+	assert_int_equal(ssss_phrase_key("correct horse battery stapler", d, key, err,
+					 sizeof(err)), 0);
+	assert_memory_not_equal(key, want, 32);
+	/* absurd settings are refused before any work */
+	cJSON_ReplaceItemInObjectCaseSensitive(pp, "iterations", cJSON_CreateNumber(1e12));
+	assert_int_equal(ssss_phrase_key(SSSS_PHRASE, d, key, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "settings"));
+	cJSON_Delete(d);
+}
+
 static void test_base64(void **state)
 {
 	unsigned char out[8];
@@ -197,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_key_mistakes),
 		cmocka_unit_test(test_key_check),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_phrase),
 		cmocka_unit_test(test_base64),
 	};
 
