@@ -119,6 +119,8 @@ static const struct key_def keys[] = {
 	{ "encryption", "enabled", TOML_BOOL, "true", set_bool, F(encryption), NULL },
 	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_key_path,
 	  F(pickle_key_file), NULL },
+	{ "encryption", "recovery_key_file", TOML_STRING, NULL, set_path,
+	  F(recovery_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
 	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
 	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
@@ -1284,6 +1286,7 @@ void config_free(struct config *cfg)
 	strv_release(&cfg->admins);
 	strv_release(&cfg->allowed_users);
 	free(cfg->pickle_key_file);
+	free(cfg->recovery_key_file);
 	free(cfg->remind_before);
 	free(cfg->http_listen);
 	free(cfg->http_public_url);
@@ -1361,6 +1364,8 @@ void config_describe(const struct config *cfg, struct buf *out)
 	if (cfg->encryption)
 		buf_printf(out, "pickle key file:   %s (created when missing)\n",
 			   cfg->pickle_key_file);
+	if (cfg->encryption && cfg->recovery_key_file)
+		buf_printf(out, "recovery key file: %s\n", cfg->recovery_key_file);
 	buf_puts(out, "reminders:         ");
 	if (!cfg->n_remind_before)
 		buf_puts(out, "none");

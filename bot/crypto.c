@@ -1,6 +1,8 @@
 /*
  * crypto.c - the bot's encryption primitives (crypto.h) over libolm 3.2,
- * and the one file that includes libolm: upstream deprecated it for
+ * and the one file that includes libolm (and OpenSSL's libcrypto, for
+ * the HKDF, AES-CTR and HMAC of secret storage, which libolm does not
+ * export): upstream deprecated libolm for
  * vodozemac, so a swap should touch only this file.  libolm's habits stay
  * here: outputs sized by their *_length() companion and without a NUL,
  * inputs decoded in place (each call gets a private copy), '=' padding
@@ -20,6 +22,11 @@
 #include <olm/olm.h>
 #include <olm/outbound_group_session.h>
 #include <olm/pk.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
 #include "util.h"
 
@@ -823,4 +830,232 @@ out:
 	olm_clear_utility(u);
 	wipe_free(mem, olm_utility_size());
 	return rc;
+}
+
+/* --- base64 --------------------------------------------------------------- */
+
+static int b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long crypto_base64_decode(const char *in, unsigned char *out, size_t max)
+{
+	size_t n = 0, len = in ? unpadded_len(in) : 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (!in || len % 4 == 1) {
+		set_error("INVALID_BASE64");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		int v = b64_value((unsigned char)in[i]);
+		if (v < 0) {
+			set_error("INVALID_BASE64");
+			return -1;
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= max) {
+				set_error("too long");
+				return -1;
+			}
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return (long)n;
+}
+
+char *crypto_base64_encode(const unsigned char *in, size_t len)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc(len / 3 * 4 + 5), *o = out;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			*o++ = abc[(acc >> bits) & 63];
+		}
+	}
+	if (bits)
+		*o++ = abc[(acc << (6 - bits)) & 63];
+	*o = '\0';
+	return out;
+}
+
+/* --- secret storage: m.secret_storage.v1.aes-hmac-sha2 --------------------- */
+
+/* HKDF-SHA-256 of key (salt: 32 zero bytes, info: name) into the AES key
+ * (out[0..32)) and the HMAC key (out[32..64)).  0 or -1. */
+static int ssss_keys(const unsigned char *key, const char *name, unsigned char out[64])
+{
+	unsigned char k[CRYPTO_SSSS_KEY_LEN], salt[32] = { 0 };
+	char digest[] = "SHA256";
+	char *info = xstrdup(name);
+	OSSL_PARAM params[5], *p = params;
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	int rc = -1;
+
+	memcpy(k, key, sizeof(k));
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, k, sizeof(k));
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt, sizeof(salt));
+	if (*info)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
+							 strlen(info));
+	*p = OSSL_PARAM_construct_end();
+	if (!ctx || EVP_KDF_derive(ctx, out, 64, params) != 1)
+		set_error("HKDF failed");
+	else
+		rc = 0;
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	explicit_bzero(k, sizeof(k));
+	free(info);
+	return rc;
+}
+
+/* AES-256-CTR of in[0..len) into out (same length); 0 or -1. */
+static int aes_ctr(const unsigned char *key, const unsigned char *iv, const unsigned char *in,
+		   size_t len, unsigned char *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0, m = 0, rc = -1;
+
+	if (len > (size_t)1 << 30) {
+		set_error("too long");
+		goto out;
+	}
+	if (c && EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), NULL, key, iv) == 1 &&
+	    EVP_EncryptUpdate(c, out, &n, in, (int)len) == 1 &&
+	    EVP_EncryptFinal_ex(c, out + n, &m) == 1 && (size_t)(n + m) == len)
+		rc = 0;
+	else
+		set_error("AES-CTR failed");
+out:
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+static int hmac_sha256(const unsigned char *key, const unsigned char *in, size_t len,
+		       unsigned char mac[32])
+{
+	unsigned int n = 0;
+
+	if (!HMAC(EVP_sha256(), key, 32, in, len, mac, &n) || n != 32) {
+		set_error("HMAC failed");
+		return -1;
+	}
+	return 0;
+}
+
+int crypto_ssss_encrypt(const unsigned char *key, const char *name, const unsigned char *iv,
+			const void *plaintext, size_t len, char **ct_b64, char **mac_b64)
+{
+	unsigned char keys[64], mac[32], *ct = xmalloc(len ? len : 1);
+	int rc = -1;
+
+	*ct_b64 = *mac_b64 = NULL;
+	if (ssss_keys(key, name, keys) || aes_ctr(keys, iv, plaintext, len, ct) ||
+	    hmac_sha256(keys + 32, ct, len, mac))
+		goto out;
+	*ct_b64 = crypto_base64_encode(ct, len);
+	*mac_b64 = crypto_base64_encode(mac, sizeof(mac));
+	rc = 0;
+out:
+	explicit_bzero(keys, sizeof(keys));
+	free(ct);
+	return rc;
+}
+
+char *crypto_ssss_decrypt(const unsigned char *key, const char *name, const char *iv_b64,
+			  const char *ct_b64, const char *mac_b64, size_t *len)
+{
+	unsigned char keys[64], iv[16], mac[32], want[32];
+	size_t max = ct_b64 ? strlen(ct_b64) : 0;
+	unsigned char *ct = xmalloc(max + 1);
+	char *pt = NULL;
+	long n;
+
+	if (!name || crypto_base64_decode(iv_b64, iv, sizeof(iv)) != (long)sizeof(iv) ||
+	    crypto_base64_decode(mac_b64, mac, sizeof(mac)) != (long)sizeof(mac) ||
+	    (n = crypto_base64_decode(ct_b64, ct, max)) < 0) {
+		set_error("malformed iv, mac or ciphertext");
+		goto out;
+	}
+	if (ssss_keys(key, name, keys) || hmac_sha256(keys + 32, ct, (size_t)n, want))
+		goto out;
+	if (CRYPTO_memcmp(mac, want, sizeof(mac))) {
+		set_error("BAD_MAC");
+		goto out;
+	}
+	pt = xmalloc((size_t)n + 1);
+	if (aes_ctr(keys, iv, ct, (size_t)n, (unsigned char *)pt)) {
+		wipe_free(pt, (size_t)n + 1);
+		pt = NULL;
+		goto out;
+	}
+	pt[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+out:
+	explicit_bzero(keys, sizeof(keys));
+	free(ct);
+	return pt;
+}
+
+int crypto_ssss_check_key(const unsigned char *key, const char *iv_b64, const char *mac_b64)
+{
+	static const unsigned char zeros[32];
+	unsigned char iv[16], mac[32], want[32];
+	char *ct = NULL, *m = NULL;
+	int rc = -1;
+
+	if (crypto_base64_decode(iv_b64, iv, sizeof(iv)) != (long)sizeof(iv) ||
+	    crypto_base64_decode(mac_b64, mac, sizeof(mac)) != (long)sizeof(mac)) {
+		set_error("malformed iv or mac");
+		return -1;
+	}
+	if (crypto_ssss_encrypt(key, "", iv, zeros, sizeof(zeros), &ct, &m) ||
+	    crypto_base64_decode(m, want, sizeof(want)) != (long)sizeof(want))
+		goto out;
+	rc = CRYPTO_memcmp(mac, want, sizeof(mac)) ? 1 : 0;
+out:
+	free(ct);
+	free(m);
+	return rc;
+}
+
+int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
+			 unsigned char *out, size_t len)
+{
+	if (!pass || !salt || iterations < 1 || len > 64) {
+		set_error("bad input");
+		return -1;
+	}
+	if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), (const unsigned char *)salt,
+			      (int)strlen(salt), iterations, EVP_sha512(), (int)len, out) != 1) {
+		set_error("PBKDF2 failed");
+		return -1;
+	}
+	return 0;
 }

@@ -247,6 +247,30 @@ static void start_login(struct daemon *d)
 
 static void resolve_all(struct daemon *d);
 
+/* A sender's client withheld the key of their message: tell them why at
+ * once (people outside access.allowed_users get nothing). */
+static int tell_withheld(void *ud, const char *room_id, const char *event_id,
+			 const char *sender, const char *text)
+{
+	struct daemon *d = ud;
+	char *mention[1];
+	struct mx_notice n = { .body = text, .html = text, .mentions = mention,
+			       .n_mentions = 1, .reply_to = event_id };
+	char *content, *txn;
+	int rc;
+
+	if (!config_user_allowed(d->cfg, sender))
+		return 0;
+	mention[0] = xstrdup(sender);
+	content = mx_content_notice(&n);
+	txn = xasprintf("caucus.withheld.%s", event_id);
+	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
+	free(mention[0]);
+	free(content);
+	free(txn);
+	return rc;
+}
+
 static void on_whoami(void *ud, const struct mx_result *r)
 {
 	struct daemon *d = ud;
@@ -293,6 +317,9 @@ static void on_whoami(void *ud, const struct mx_result *r)
 			return;
 		}
 		outbox_set_e2ee(d->ob, d->e2ee);
+		e2ee_on_withheld(d->e2ee, tell_withheld, d);
+		if (d->cfg->recovery_key_file)
+			e2ee_set_recovery_key_file(d->e2ee, d->cfg->recovery_key_file);
 		e2ee_kick(d->e2ee);
 	}
 	d->phase = PH_RESOLVE;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ssss.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
@@ -195,6 +196,54 @@ fail:
 	return NULL;
 }
 
+void e2ee_set_recovery_key_file(struct e2ee *e, const char *path)
+{
+	char buf[512], err[200];
+	char *state = NULL;
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("e2ee: cannot open the recovery key file %s: %s; the device stays "
+			  "as it is", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077)) {
+		log_error("e2ee: the recovery key file %s can be read by others (mode %03o); "
+			  "chmod 600 it.  Not used: the device stays as it is", path,
+			  (unsigned)(sb.st_mode & 0777));
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		log_error("e2ee: cannot read the recovery key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf[n] = '\0';
+	if (ssss_recovery_key(buf, e->rk, err, sizeof(err))) {
+		/* maybe a security phrase: only the key description can tell */
+		char *t = str_trim(buf);
+		if (!*t || strchr(t, '\n') || ssss_looks_like_recovery_key(t)) {
+			log_error("e2ee: %s: %s; the device stays as it is", path, err);
+			goto out;
+		}
+		free_secret(e->rk_phrase);
+		e->rk_phrase = xstrdup(t);
+		e->rk_phrase_err = xstrdup(err);
+	}
+	e->rk_ok = 1;
+	/* an identity found foreign at an earlier start may now be opened */
+	state = store_meta_get(e->st, "e2ee.xsign");
+	if (state && !strcmp(state, "foreign"))
+		e->xsign_step = 0;
+	free(state);
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+}
+
 static void ready_clear(struct e2ee *e)
 {
 	while (e->ready) {
@@ -218,6 +267,7 @@ void e2ee_free(struct e2ee *e)
 		loop_timer_cancel(e->loop, e->timer[j]);
 	}
 	loop_timer_cancel(e->loop, e->progress_timer);
+	loop_timer_cancel(e->loop, e->fallback_timer);
 	strv_release(&e->claim_ids);
 	while (e->nokeys) {
 		struct nokey *k = e->nokeys;
@@ -226,6 +276,10 @@ void e2ee_free(struct e2ee *e)
 		free(k);
 	}
 	ready_clear(e);
+	withheld_clear(e);
+	xsign_forget_secrets(e);
+	unwedge_clear(e);
+	strv_release(&e->unwedge_ids);
 	strv_release(&e->q_users);
 	free(e->q_gens);
 	free(e->me);
@@ -328,6 +382,9 @@ void kick_job(struct e2ee *e, enum job j)
 		if (e->xsign_step < 3 && meta_int(e, "e2ee.published"))
 			start_xsign(e);
 		break;
+	case J_UNWEDGE:
+		start_unwedge(e);
+		break;
 	case J_CLAIM:
 	case J_COUNT:
 		progress(e);    /* claims start from e2ee_prepare */
@@ -341,6 +398,7 @@ void e2ee_kick(struct e2ee *e)
 	kick_job(e, J_XSIGN);
 	kick_job(e, J_QUERY);
 	kick_job(e, J_TODEVICE);
+	kick_job(e, J_UNWEDGE);
 }
 
 void e2ee_sync_started(struct e2ee *e)
@@ -364,12 +422,11 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 			if (to_device_encrypted(e, ev))
 				return -1;
 		} else if (str_is(type, "m.room_key.withheld")) {
-			log_info("e2ee: %s withheld the key of session %.43s: %.100s",
-				 jstr(ev, "sender") ? jstr(ev, "sender") : "?",
-				 jstr(jget(ev, "content"), "session_id") ?
-				 jstr(jget(ev, "content"), "session_id") : "?",
-				 jstr(jget(ev, "content"), "code") ?
-				 jstr(jget(ev, "content"), "code") : "?");
+			if (withheld_event(e, ev))
+				return -1;
+		} else if (str_is(type, "m.room_key_request")) {
+			if (key_request(e, ev))
+				return -1;
 		}
 	}
 	cJSON_ArrayForEach(u, jget(dl, "changed"))

@@ -21,7 +21,7 @@
 #define ROTATION_MS_DEFAULT ((int64_t)7 * 86400 * 1000)
 #define ROTATION_MSGS_DEFAULT 100
 
-enum job { J_UPLOAD, J_QUERY, J_CLAIM, J_TODEVICE, J_XSIGN, J_COUNT };
+enum job { J_UPLOAD, J_QUERY, J_CLAIM, J_TODEVICE, J_XSIGN, J_UNWEDGE, J_COUNT };
 
 /* A device we could not get a one-time key for: skipped until 'until'. */
 struct nokey {
@@ -59,6 +59,7 @@ struct e2ee {
 		enum job j;
 	} refs[J_COUNT];
 	struct loop_timer *progress_timer;
+	struct loop_timer *fallback_timer;      /* the fallback key's rotation */
 
 	int64_t otk_count;      /* on the server, -1 unknown */
 	int fallback_ok;        /* the server has an unused fallback key */
@@ -70,8 +71,18 @@ struct e2ee {
 	struct strv q_users;
 	int64_t *q_gens;
 
-	int xsign_step;         /* 0 look, 1 upload keys, 2 sign device, 3 done */
+	int xsign_step;         /* 0 look, 1 upload keys, 2 sign device, 3 done; 10-12
+				 * read the self-signing key from secret storage */
 	int xsign_uia;          /* the password was offered once */
+	/* an identity made elsewhere, opened with the recovery key (secrets) */
+	unsigned char rk[CRYPTO_SSSS_KEY_LEN];
+	int rk_ok;              /* rk holds the key; or a phrase waits in rk_phrase */
+	char *rk_phrase;        /* a security phrase, until its key is derived */
+	char *rk_phrase_err;    /* why it is no recovery key */
+	char *ssss_key_id;
+	char ssk_pub[CRYPTO_KEY_LEN + 1];       /* the published self-signing key */
+	unsigned char ssk_seed[CRYPTO_SEED_LEN];
+	int ssk_have;
 
 	int64_t todevice_id;    /* the queued to-device send in flight */
 	struct nokey *nokeys;
@@ -79,6 +90,19 @@ struct e2ee {
 	struct ready *ready;
 	struct pending_row *ready_rows;
 	size_t n_ready_rows, i_ready_row;
+
+	/* withheld room keys (e2ee_withheld.c) */
+	struct withheld *withheld;
+	size_t n_withheld;
+	int (*withheld_fn)(void *ud, const char *room_id, const char *event_id,
+			   const char *sender, const char *text);
+	void *withheld_ud;
+	unsigned n_key_requests;        /* refused so far (for the log) */
+
+	/* broken Olm channels (e2ee_unwedge.c) */
+	struct unwedge *unwedge;
+	size_t n_unwedge;
+	struct strv unwedge_ids;        /* the claim in flight: "user\ndevice" */
 };
 
 static inline const cJSON *jget(const cJSON *o, const char *key)
@@ -151,6 +175,8 @@ int upload_due(struct e2ee *e);
 void start_upload(struct e2ee *e);
 /* The next step of cross-signing this device (J_XSIGN, e->xsign_step). */
 void start_xsign(struct e2ee *e);
+/* Forget the recovery key and what it opened. */
+void xsign_forget_secrets(struct e2ee *e);
 
 /* ---------- e2ee_devices.c ---------- */
 
@@ -167,10 +193,56 @@ void start_query(struct e2ee *e);
  * failure. */
 int to_device_encrypted(struct e2ee *e, const cJSON *ev);
 
+/* ---------- e2ee_withheld.c ---------- */
+
+/* An m.room_key.withheld to-device event, in the sync batch's transaction:
+ * remembered, and a waiting message of that session answered.  -1 only
+ * on a store failure. */
+int withheld_event(struct e2ee *e, const cJSON *ev);
+/* A message of (room, session) from sender starts waiting for its key:
+ * answered at once when its key was withheld.  0 or -1. */
+int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
+		   const char *event_id, const char *sender);
+void withheld_clear(struct e2ee *e);
+/* An m.room_key_request to-device event, in the sync batch's transaction:
+ * refused with an m.room_key.withheld to the requesting device (ours
+ * only).  -1 only on a store failure. */
+int key_request(struct e2ee *e, const cJSON *ev);
+/* The answer for a withheld code (caller frees); device is the bot's. */
+char *withheld_text(const char *code, const char *device);
+
 /* ---------- e2ee_send.c ---------- */
 
 /* Send the head of the to-device queue (J_TODEVICE): 1 started, 0 the
  * queue is empty, -1 error (retried by the job's timer). */
 int start_todevice(struct e2ee *e);
+
+/* A /keys/claim answer made into Olm sessions (the newest for each
+ * device), in the caller's transaction; got lists "user\ndevice" of the
+ * devices that have one now (caller releases).  0 or -1. */
+struct claim_apply {
+	const cJSON *resp;
+	int made;
+	struct strv got;
+};
+int apply_claim(struct e2ee *e, void *arg);
+struct device_row;
+/* The to-device plaintext plain_tmpl (JSON text, recipient fields added)
+ * Olm-encrypted for device d over its newest session: the message, or
+ * NULL when it has no session (*fail = -1 on store failure). */
+cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
+		   int *fail);
+/* Queue the batch of m.room.encrypted messages (emptied; *n reset). */
+int queue_to_device(struct e2ee *e, cJSON *messages, int *n);
+
+/* ---------- e2ee_unwedge.c ---------- */
+
+/* An Olm message from sender's device sender_key that no session reads:
+ * heal the channel (at most once an hour per device).  In the sync
+ * batch's transaction; -1 only on a store failure. */
+int unwedge_note(struct e2ee *e, const char *sender, const char *sender_key);
+/* POST /keys/claim for the devices to heal, then an m.dummy (J_UNWEDGE). */
+void start_unwedge(struct e2ee *e);
+void unwedge_clear(struct e2ee *e);
 
 #endif

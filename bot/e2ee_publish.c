@@ -9,13 +9,61 @@
 #include "e2ee_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
+#include "loop.h"
 #include "mx_api.h"
 #include "signjson.h"
+#include "ssss.h"
 #include "store.h"
 
 /* ---------- publishing keys ---------- */
+
+/* A fallback key is replaced after this long even when nobody used it
+ * (spec: clients should rotate it periodically), so that a key leaked or
+ * claimed in bulk does not stay valid for ever.  CAUCUS_FALLBACK_ROTATE_MS
+ * (tests only) shortens it. */
+#define FALLBACK_ROTATE_MS ((int64_t)7 * 86400 * 1000)
+
+static int64_t fallback_period(void)
+{
+	const char *v = getenv("CAUCUS_FALLBACK_ROTATE_MS");
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+
+	return n > 0 ? (int64_t)n : FALLBACK_ROTATE_MS;
+}
+
+/* 1 when the fallback key is older than its period (or of unknown age). */
+static int fallback_old(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	long long made = v ? strtoll(v, NULL, 10) : 0;
+
+	free(v);
+	return made <= 0 || wall_ms() - made >= fallback_period();
+}
+
+static void on_fallback_timer(void *ud)
+{
+	struct e2ee *e = ud;
+
+	e->fallback_timer = NULL;
+	kick_job(e, J_UPLOAD);
+}
+
+/* Wake up when the fallback key's period is over (syncs may be far apart). */
+static void arm_fallback_timer(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	long long made = v ? strtoll(v, NULL, 10) : 0;
+	int64_t left = made > 0 ? made + fallback_period() - wall_ms() : 0;
+
+	free(v);
+	loop_timer_cancel(e->loop, e->fallback_timer);
+	e->fallback_timer = loop_timer_add(e->loop, left > 0 ? left + 100 : 1000,
+					   on_fallback_timer, e);
+}
 
 /* The device_keys object, signed by the account (caller frees). */
 static cJSON *device_keys(struct e2ee *e, struct crypto_account *a)
@@ -111,9 +159,14 @@ static int plan_upload(struct e2ee *e, void *arg)
 		if (n && crypto_account_generate_otks(a, n))
 			goto out;
 	}
-	if (!e->fallback_ok) {
+	if (!e->fallback_ok || fallback_old(e)) {
+		char made[24];
+		/* the one before stays until the next: a peer may have just claimed it */
 		crypto_account_forget_old_fallback(a);
 		if (crypto_account_generate_fallback(a))
+			goto out;
+		snprintf(made, sizeof(made), "%lld", (long long)wall_ms());
+		if (store_meta_set(e->st, "e2ee.fallback_ms", made))
 			goto out;
 	}
 	body = cJSON_CreateObject();
@@ -193,6 +246,7 @@ static void on_upload(void *ud, const struct mx_result *r)
 	cJSON_Delete(j);
 	log_debug("e2ee: keys published; %lld one-time keys on the server",
 		 (long long)e->otk_count);
+	arm_fallback_timer(e);
 	e2ee_kick(e);
 }
 
@@ -221,7 +275,7 @@ int upload_due(struct e2ee *e)
 		return 1;
 	if (e->otk_count >= 0 && e->otk_count < ROTATION_MSGS_DEFAULT / 2)
 		return 1;       /* below half of the 100 libolm keeps */
-	return !e->fallback_ok;
+	return !e->fallback_ok || fallback_old(e);
 }
 
 /* ---------- cross-signing ---------- */
@@ -282,6 +336,129 @@ static cJSON *xsign_object(struct e2ee *e, int i, const char *pub)
 	return o;
 }
 
+static void xsign_next(struct e2ee *e, int step);
+
+void xsign_forget_secrets(struct e2ee *e)
+{
+	explicit_bzero(e->rk, sizeof(e->rk));
+	explicit_bzero(e->ssk_seed, sizeof(e->ssk_seed));
+	e->rk_ok = e->ssk_have = 0;
+	if (e->rk_phrase)
+		free_secret(e->rk_phrase);
+	e->rk_phrase = NULL;
+	free(e->rk_phrase_err);
+	e->rk_phrase_err = NULL;
+	free(e->ssss_key_id);
+	e->ssss_key_id = NULL;
+}
+
+/* The account's identity cannot be opened: say why, leave the device. */
+static void ssss_give_up(struct e2ee *e, const char *why)
+{
+	log_error("e2ee: cannot sign this device with the account's cross-signing "
+		  "identity: %s.  The device stays unsigned: clients that exclude unsigned "
+		  "devices will not talk to it", why);
+	xsign_forget_secrets(e);
+	e->xsign_step = 3;
+}
+
+/* The only key of a published cross-signing key object into pub; 0 or -1. */
+static int published_key(const cJSON *o, char *pub)
+{
+	const cJSON *k = jget(o, "keys"), *first = k ? k->child : NULL;
+
+	if (!first || first->next || !cJSON_IsString(first) ||
+	    strlen(first->valuestring) != CRYPTO_KEY_LEN ||
+	    strncmp(first->string, "ed25519:", 8) || strcmp(first->string + 8,
+							     first->valuestring))
+		return -1;
+	memcpy(pub, first->valuestring, CRYPTO_KEY_LEN + 1);
+	return 0;
+}
+
+/* Steps 10-12: an account-data answer of the secret storage walk. */
+static void on_ssss(struct e2ee *e, const struct mx_result *r, const cJSON *j)
+{
+	char err[300];
+
+	if (r->http == 404) {
+		ssss_give_up(e, e->xsign_step == 10 ? "the account has no secret storage "
+			     "(no m.secret_storage.default_key): set up recovery in Element" :
+			     e->xsign_step == 11 ? "the account's default secret storage key "
+			     "has no description" : "the account's secret storage holds no "
+			     "self-signing key (m.cross_signing.self_signing)");
+		return;
+	}
+	if (r->outcome == MX_REFUSED) {
+		char why[200];
+		snprintf(why, sizeof(why), "the server refused to read the account's secret "
+			 "storage (%.120s)", r->error ? r->error : "?");
+		ssss_give_up(e, why);
+		return;
+	}
+	if (r->outcome != MX_OK) {
+		job_failed(e, J_XSIGN, "reading secret storage", r->error);
+		return;
+	}
+	switch (e->xsign_step) {
+	case 10: {
+		const char *id = jstr(j, "key");
+		if (!id || !*id || strlen(id) > 200 || strchr(id, '/')) {
+			ssss_give_up(e, "the account's m.secret_storage.default_key names no key");
+			return;
+		}
+		free(e->ssss_key_id);
+		e->ssss_key_id = xstrdup(id);
+		xsign_next(e, 11);
+		return;
+	}
+	case 11:
+		if (e->rk_phrase) {
+			if (!cJSON_IsObject(jget(j, "passphrase"))) {
+				snprintf(err, sizeof(err), "the recovery key file: %s",
+					 e->rk_phrase_err ? e->rk_phrase_err : "not a recovery key");
+				ssss_give_up(e, err);
+				return;
+			}
+			if (ssss_phrase_key(e->rk_phrase, j, e->rk, err, sizeof(err))) {
+				ssss_give_up(e, err);
+				return;
+			}
+			free_secret(e->rk_phrase);
+			e->rk_phrase = NULL;
+		}
+		if (ssss_check_key(e->rk, e->ssss_key_id, j, err, sizeof(err))) {
+			ssss_give_up(e, err);
+			return;
+		}
+		xsign_next(e, 12);
+		return;
+	case 12: {
+		char pub[CRYPTO_KEY_LEN + 1];
+		struct crypto_signer *s;
+		if (ssss_secret_seed(e->rk, e->ssss_key_id, "m.cross_signing.self_signing", j,
+				     e->ssk_seed, err, sizeof(err))) {
+			ssss_give_up(e, err);
+			return;
+		}
+		s = crypto_signer_new(e->ssk_seed, pub);
+		crypto_signer_free(s);
+		if (!s || strcmp(pub, e->ssk_pub)) {
+			ssss_give_up(e, "the self-signing key in secret storage is not the one "
+				     "the account publishes (secret storage out of date?)");
+			return;
+		}
+		e->ssk_have = 1;
+		explicit_bzero(e->rk, sizeof(e->rk));
+		e->rk_ok = 0;
+		log_info("e2ee: opened the account's self-signing key %s from secret storage",
+			 pub);
+		xsign_next(e, 2);
+		return;
+	}
+	}
+}
+
 static void xsign_next(struct e2ee *e, int step)
 {
 	e->xsign_step = step;
@@ -296,6 +473,11 @@ static void on_xsign(void *ud, const struct mx_result *r)
 	char pub[CRYPTO_KEY_LEN + 1];
 
 	e->req[J_XSIGN] = NULL;
+	if (e->xsign_step >= 10) {
+		on_ssss(e, r, j);
+		cJSON_Delete(j);
+		return;
+	}
 	switch (e->xsign_step) {
 	case 0: {       /* what the server has for us */
 		const cJSON *mk = jget(jget(j, "master_keys"), e->me);
@@ -304,6 +486,17 @@ static void on_xsign(void *ud, const struct mx_result *r)
 			goto failed;
 		s = xsign_key(e, 0, pub);
 		crypto_signer_free(s);
+		if (mk && !s && e->rk_ok) {
+			/* made by another client: open it with the recovery key */
+			if (published_key(jget(jget(j, "self_signing_keys"), e->me),
+					  e->ssk_pub)) {
+				ssss_give_up(e, "the account has a master key but no valid "
+					     "self-signing key");
+				break;
+			}
+			xsign_next(e, 10);
+			break;
+		}
 		if (mk && !s) {
 			log_warn("e2ee: the account %s already has a cross-signing master key that "
 				 "this install does not hold; not replacing it.  This device stays "
@@ -359,16 +552,21 @@ static void on_xsign(void *ud, const struct mx_result *r)
 			char *f = print(fail);
 			log_warn("e2ee: the server refused the device's cross-signature: %.300s", f);
 			free(f);
+			xsign_forget_secrets(e);
 			e->xsign_step = 3;
 			break;
 		}
 		store_meta_set(e->st, "e2ee.xsign", "signed");
-		log_info("e2ee: device %s cross-signed", e->device);
+		log_info("e2ee: device %s cross-signed%s", e->device, e->ssk_have ?
+			 " with the account's self-signing key from secret storage" : "");
+		xsign_forget_secrets(e);
 		e->xsign_step = 3;
 		break;
 	}
 	}
 	cJSON_Delete(j);
+	if (e->xsign_step == 3)
+		xsign_forget_secrets(e);        /* settled: the recovery key is not needed */
 	return;
 failed:
 	cJSON_Delete(j);
@@ -428,7 +626,11 @@ void start_xsign(struct e2ee *e)
 		struct crypto_account *a = account_load(e);
 		cJSON *dk = a ? device_keys(e, a) : NULL, *u;
 		crypto_account_free(a);
-		if (!dk || !(s[1] = xsign_key(e, 1, pub[1]))) {
+		if (e->ssk_have)
+			s[1] = crypto_signer_new(e->ssk_seed, pub[1]);
+		else if (dk)
+			s[1] = xsign_key(e, 1, pub[1]);
+		if (!dk || !s[1]) {
 			cJSON_Delete(dk);
 			goto fail;
 		}
@@ -441,6 +643,27 @@ void start_xsign(struct e2ee *e)
 		cJSON_AddItemToObject(u, e->device, dk);
 		path = "/keys/signatures/upload";
 		break;
+	}
+	case 10: case 11: case 12: {
+		char *me = mx_api_escape(e->me), *type;
+		char *p = NULL;
+		if (e->xsign_step == 10)
+			type = xstrdup("m.secret_storage.default_key");
+		else if (e->xsign_step == 11)
+			type = xasprintf("m.secret_storage.key.%s", e->ssss_key_id);
+		else
+			type = xstrdup("m.cross_signing.self_signing");
+		p = mx_api_escape(type);
+		free(type);
+		type = xasprintf("/user/%s/account_data/%s", me, p);
+		free(me);
+		free(p);
+		e->req[J_XSIGN] = mx_api_call(e->api, "GET", type, NULL, on_xsign, e);
+		free(type);
+		if (!e->req[J_XSIGN])
+			job_failed(e, J_XSIGN, "reading secret storage",
+				   "cannot start the request");
+		goto out;
 	}
 	default:
 		cJSON_Delete(body);

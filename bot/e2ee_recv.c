@@ -199,7 +199,7 @@ int to_device_encrypted(struct e2ee *e, const cJSON *ev)
 	if (!pt) {
 		log_warn("e2ee: cannot decrypt a to-device message from %s: %s", sender,
 			 why ? why : "?");
-		return 0;
+		return unwedge_note(e, sender, skey);
 	}
 	p = cJSON_Parse(pt);
 	free_secret(pt);
@@ -295,7 +295,8 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 		/* the key has not come yet (or only from a later index): wait for it */
 		json = print(ev);
 		if (store_pending_add(e->st, event_id, room_id, sid, sender, json, now_ms) ||
-		    store_tracked_ensure(e->st, sender))
+		    store_tracked_ensure(e->st, sender) ||
+		    withheld_check(e, room_id, sid, event_id, sender))
 			rc = -1;
 		else
 			log_info("e2ee: %s in %s waits for the key of session %.43s", event_id,

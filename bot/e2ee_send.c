@@ -69,13 +69,7 @@ int start_todevice(struct e2ee *e)
 
 /* ---------- claiming one-time keys, making Olm sessions ---------- */
 
-struct claim_apply {
-	const cJSON *resp;
-	int made;
-	struct strv got;        /* "user\ndevice" that have a session now */
-};
-
-static int apply_claim(struct e2ee *e, void *arg)
+int apply_claim(struct e2ee *e, void *arg)
 {
 	struct claim_apply *ca = arg;
 	const cJSON *users = jget(ca->resp, "one_time_keys"), *u, *d, *k;
@@ -351,8 +345,8 @@ static int current_outbound(struct e2ee *e, const char *room_id, const struct sh
 
 /* The m.room_key for one device, Olm-encrypted; NULL when it has no
  * session yet (*fail = -1 on store failure). */
-static cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
-			  int *fail)
+cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
+		   int *fail)
 {
 	struct olm_row *rows = NULL;
 	size_t n = 0;
@@ -402,7 +396,7 @@ out:
 	return msg;
 }
 
-static int queue_to_device(struct e2ee *e, cJSON *messages, int *n)
+int queue_to_device(struct e2ee *e, cJSON *messages, int *n)
 {
 	char txn[64], rnd[8], *body;
 	cJSON *o;

@@ -38,6 +38,7 @@ struct config {
 	/* [encryption] */
 	int encryption;         /* default 1 */
 	char *pickle_key_file;  /* default "caucus.key"; see config_load */
+	char *recovery_key_file;/* the account's recovery key, or NULL; see config_load */
 	/* [reminders] */
 	int64_t *remind_before; /* seconds, sorted largest first; default 30m, 5m */
 	size_t n_remind_before;

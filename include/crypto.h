@@ -151,4 +151,34 @@ int crypto_unseal(const char *sealed, const struct crypto_pickle_key *k,
 /* 0 when sig is key's ed25519 signature of msg[0..len), -1 otherwise. */
 int crypto_verify(const char *key, const void *msg, size_t len, const char *sig);
 
+/* --- base64 (standard alphabet; padding optional on input, none out) --- */
+
+/* Decode in into out (at most max bytes): the length, or -1. */
+long crypto_base64_decode(const char *in, unsigned char *out, size_t max);
+char *crypto_base64_encode(const unsigned char *in, size_t len);
+
+/*
+ * --- secret storage (spec "Secret Storage", m.secret_storage.v1.aes-hmac-
+ * sha2): HKDF-SHA-256 of the 32-byte key with the secret's name, AES-256-
+ * CTR, HMAC-SHA-256 of the ciphertext.  iv, ciphertext and mac in base64.
+ */
+#define CRYPTO_SSSS_KEY_LEN 32
+/* Encrypt plaintext[0..len) under name with the 16-byte iv given; *ct_b64
+ * and *mac_b64 are the caller's to free.  0 or -1. */
+int crypto_ssss_encrypt(const unsigned char *key, const char *name, const unsigned char *iv,
+			const void *plaintext, size_t len, char **ct_b64, char **mac_b64);
+/* The plaintext (NUL-terminated, *len its length; caller frees with
+ * free_secret), or NULL: crypto_error() is "BAD_MAC" when the MAC does
+ * not match (a wrong key, or a damaged secret). */
+char *crypto_ssss_decrypt(const unsigned char *key, const char *name, const char *iv_b64,
+			  const char *ct_b64, const char *mac_b64, size_t *len);
+/* A key description's check: 0 when iv and mac are what key gives for 32
+ * zero bytes under the empty name, 1 when not (a wrong key), -1 when
+ * malformed. */
+int crypto_ssss_check_key(const unsigned char *key, const char *iv_b64, const char *mac_b64);
+/* PBKDF2-HMAC-SHA-512 of pass with salt (both text) into out[0..len),
+ * len at most 64 (a security phrase's key, m.pbkdf2).  0 or -1. */
+int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
+			 unsigned char *out, size_t len);
+
 #endif

@@ -34,9 +34,25 @@ struct e2ee *e2ee_new(struct store *st, struct mx_api *api, struct loop *loop,
 		      const char *key_file, const char *user_id, const char *device_id,
 		      const char *password, char *err, size_t errlen);
 void e2ee_free(struct e2ee *e);        /* cancels its calls; NULL is a no-op */
+/*
+ * The account's recovery key, from path (mode 0600, as Element shows it),
+ * for an account whose cross-signing identity another client made: the
+ * self-signing key is read from secret storage and signs this device.  A
+ * bad file is logged with its cause and the device stays as it is.  Call
+ * before the first e2ee_kick().
+ */
+void e2ee_set_recovery_key_file(struct e2ee *e, const char *path);
 
 /* Called when sharing keys made progress (a room may now be sealed). */
 void e2ee_on_progress(struct e2ee *e, void (*fn)(void *ud), void *ud);
+/* Called, inside the sync batch's transaction, once per sender and session
+ * whose room key the sender's client withheld (m.room_key.withheld), with
+ * the message to answer and what to tell the sender; returns 0 or -1 (the
+ * batch is then rolled back). */
+void e2ee_on_withheld(struct e2ee *e,
+		      int (*fn)(void *ud, const char *room_id, const char *event_id,
+				const char *sender, const char *text),
+		      void *ud);
 
 /* Do whatever network work is due: publish keys, top up one-time keys,
  * cross-sign, refresh outdated device lists, send queued to-device

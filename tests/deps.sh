@@ -11,6 +11,8 @@ PKGS="$PKGS mandoc python3-tomli systemd dpkg-dev debhelper lintian mmdebstrap"
 PKGS="$PKGS libmicrohttpd-dev"
 PKGS="$PKGS libsystemd-dev"
 PKGS="$PKGS python3-prometheus-client prometheus"
+PKGS="$PKGS nodejs"
+PKGS="$PKGS libssl-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -25,6 +25,8 @@ import aiohttp
 import pytest
 from nio import AsyncClient, AsyncClientConfig, MessageDirection
 
+pytest_plugins = ["jsclient"]   # the js-sdk tests' summary lines
+
 REPO = Path(__file__).resolve().parents[2]
 HS_DIR = REPO / "tests" / "homeserver"
 CAUCUS = os.environ.get("CAUCUS_BIN", str(REPO / "caucus"))

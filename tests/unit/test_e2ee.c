@@ -678,6 +678,166 @@ static void test_key_file_rules(void **state)
 	assert_non_null(strstr(err, "chmod 600"));
 }
 
+/* A sync answer with one plain to-device event (caller frees). */
+static cJSON *plain_to_device(const char *type, const char *sender, const char *content)
+{
+	cJSON *root = cJSON_CreateObject(), *ev = cJSON_CreateObject();
+
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "to_device"),
+						    "events"), ev);
+	cJSON_AddStringToObject(ev, "type", type);
+	cJSON_AddStringToObject(ev, "sender", sender);
+	cJSON_AddItemToObject(ev, "content", cJSON_Parse(content));
+	return root;
+}
+
+static int n_explained;
+static char explained_event[64];
+
+static int explain(void *ud, const char *room_id, const char *event_id, const char *sender,
+		   const char *text)
+{
+	(void)ud;
+	assert_string_equal(room_id, ROOM);
+	assert_string_equal(sender, PEER);
+	assert_non_null(strstr(text, "verified devices only"));
+	assert_non_null(strstr(text, "BOTDEV"));
+	snprintf(explained_event, sizeof(explained_event), "%s", event_id);
+	n_explained++;
+	return 0;
+}
+
+static void test_withheld_explained(void **state)
+{
+	struct fx *f = *state;
+	char *w = xasprintf("{\"algorithm\":\"m.megolm.v1.aes-sha2\",\"room_id\":\"" ROOM
+			    "\",\"session_id\":\"%s\",\"sender_key\":\"%s\",\"code\":"
+			    "\"m.unverified\",\"reason\":\"Device not verified\"}", f->sid,
+			    f->peer_curve);
+	cJSON *a = room_event(f, "$a", PEER, "!issues", ROOM);
+	cJSON *b = room_event(f, "$b", PEER, "!issues", ROOM);
+	cJSON *c = room_event(f, "$c", "@other:x", "!issues", ROOM);
+
+	e2ee_on_withheld(f->e, explain, NULL);
+	n_explained = 0;
+	/* the message first, then the withheld notice: answered at once */
+	assert_int_equal(store_begin(f->st), 0);
+	assert_null(decrypt(f, a));
+	assert_int_equal(n_explained, 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(apply_sync(f, plain_to_device("m.room_key.withheld", PEER, w)), 0);
+	assert_int_equal(n_explained, 1);
+	assert_string_equal(explained_event, "$a");
+	/* the same session again, and the notice redelivered: nothing more */
+	assert_null(decrypt(f, b));
+	assert_int_equal(apply_sync(f, plain_to_device("m.room_key.withheld", PEER, w)), 0);
+	assert_int_equal(n_explained, 1);
+	/* someone else's message in that session is not the sender's notice */
+	assert_null(decrypt(f, c));
+	assert_int_equal(n_explained, 1);
+	free(w);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	cJSON_Delete(c);
+}
+
+static void test_withheld_first(void **state)
+{
+	struct fx *f = *state;
+	char *w = xasprintf("{\"algorithm\":\"m.megolm.v1.aes-sha2\",\"room_id\":\"" ROOM
+			    "\",\"session_id\":\"%s\",\"code\":\"m.unverified\"}", f->sid);
+	cJSON *a = room_event(f, "$a", PEER, "!issues", ROOM);
+	char *text;
+
+	e2ee_on_withheld(f->e, explain, NULL);
+	n_explained = 0;
+	assert_int_equal(apply_sync(f, plain_to_device("m.room_key.withheld", PEER, w)), 0);
+	assert_int_equal(n_explained, 0);
+	assert_null(decrypt(f, a));
+	assert_int_equal(n_explained, 1);
+	assert_string_equal(explained_event, "$a");
+	/* every code has its own advice, naming the device where it helps */
+	text = withheld_text("m.blacklisted", "DEV1");
+	assert_non_null(strstr(text, "blocked"));
+	assert_non_null(strstr(text, "DEV1"));
+	free(text);
+	text = withheld_text("m.no_olm", "DEV1");
+	assert_non_null(strstr(text, "secure channel"));
+	free(text);
+	text = withheld_text("m.something_new", "DEV1");
+	assert_non_null(strstr(text, "withheld"));
+	free(text);
+	free(w);
+	cJSON_Delete(a);
+}
+
+static void test_key_request_refused(void **state)
+{
+	struct fx *f = *state;
+	const char *req = "{\"action\":\"request\",\"requesting_device_id\":\"OTHERDEV\","
+			  "\"request_id\":\"r1\",\"body\":{\"algorithm\":"
+			  "\"m.megolm.v1.aes-sha2\",\"room_id\":\"" ROOM "\",\"session_id\":"
+			  "\"S1\",\"sender_key\":\"K\"}}";
+	char *txn = NULL, *type = NULL, *body = NULL;
+	int64_t id;
+	cJSON *j, *m;
+
+	/* from someone else: nothing queued */
+	assert_int_equal(apply_sync(f, plain_to_device("m.room_key_request", PEER, req)), 0);
+	assert_int_equal(store_to_device_waiting(f->st), 0);
+	/* from another device of the bot's own account: refused, and told so */
+	assert_int_equal(apply_sync(f, plain_to_device("m.room_key_request", BOT, req)), 0);
+	assert_int_equal(store_to_device_head(f->st, &id, &txn, &type, &body), 1);
+	assert_string_equal(type, "m.room_key.withheld");
+	j = cJSON_Parse(body);
+	m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "messages"), BOT), "OTHERDEV");
+	assert_non_null(m);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(m, "code")->valuestring,
+			    "m.unauthorised");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(m, "session_id")->valuestring,
+			    "S1");
+	/* no key material in the answer */
+	assert_null(cJSON_GetObjectItemCaseSensitive(m, "session_key"));
+	cJSON_Delete(j);
+	free(txn);
+	free(type);
+	free(body);
+}
+
+static void test_recovery_key_file_rules(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/recovery", f->dir);
+	/* a well-formed key (tests/unit/ssss_vectors.h), readable by others:
+	 * refused */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("EsT1 HT7u 2D8e RJ5J Xpm5 QiQG RLzx hTZJ mA5Y F4nN CHD4 4593\n", fp);
+	fclose(fp);
+	chmod(path, 0644);
+	e2ee_set_recovery_key_file(f->e, path);
+	assert_false(f->e->rk_ok);
+	chmod(path, 0600);
+	e2ee_set_recovery_key_file(f->e, path);
+	assert_true(f->e->rk_ok);
+	xsign_forget_secrets(f->e);
+	assert_false(f->e->rk_ok);
+	/* a mistyped key: refused */
+	fp = fopen(path, "w");
+	fputs("EsT1 HT7u 2D8e RJ5J Xpm5 QiQG RLzx hTZJ mA5Y F4nN CHD4 4594\n", fp);
+	fclose(fp);
+	e2ee_set_recovery_key_file(f->e, path);
+	assert_false(f->e->rk_ok);
+	/* a missing file: logged, nothing else */
+	unlink(path);
+	e2ee_set_recovery_key_file(f->e, path);
+	assert_false(f->e->rk_ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +852,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbled_olm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_lists_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_file_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withheld_explained, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withheld_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_request_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recovery_key_file_rules, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
