@@ -1446,8 +1446,14 @@ int daemon_main(const char *config_path)
 	arm_due(&d);
 	d.purge_timer = loop_timer_add(d.loop, 60000, on_purge, &d);
 	d.key_wait_ms = KEY_WAIT_MS;
-	if (getenv("CAUCUS_KEY_WAIT_MS"))
-		d.key_wait_ms = atoll(getenv("CAUCUS_KEY_WAIT_MS"));
+	if (getenv("CAUCUS_KEY_WAIT_MS")) {
+		/* tests only; a value that is not a sane number of ms is ignored */
+		int64_t v;
+		if (!str_to_i64(getenv("CAUCUS_KEY_WAIT_MS"), &v) && v >= 100 && v <= KEY_WAIT_MS)
+			d.key_wait_ms = v;
+		else
+			log_warn("caucus: CAUCUS_KEY_WAIT_MS is not 100..%d ms; ignored", KEY_WAIT_MS);
+	}
 	d.key_timer = loop_timer_add(d.loop, d.key_wait_ms < KEY_CHECK_MS ? d.key_wait_ms :
 				     KEY_CHECK_MS, on_key_timer, &d);
 	if (loop_run(d.loop, poll_fn, &d))

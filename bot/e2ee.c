@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,10 +118,13 @@ int account_save(struct e2ee *e, struct crypto_account *a)
 int meta_int(struct e2ee *e, const char *key)
 {
 	char *v = store_meta_get(e->st, key);
-	int n = v ? atoi(v) : 0;
+	int64_t n = 0;
 
+	/* our own counters, but a damaged value reads as 0, never as UB */
+	if (v && (str_to_i64(v, &n) || n < 0 || n > INT_MAX))
+		n = 0;
 	free(v);
-	return n;
+	return (int)n;
 }
 
 struct e2ee *e2ee_new(struct store *st, struct mx_api *api, struct loop *loop,
