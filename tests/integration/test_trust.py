@@ -151,7 +151,7 @@ def test_refused_answer_is_followed_by_a_notice(homeserver, bot_factory):
         bot.wait_log(r"dropping message caucus\.refused\.caucus\.re\.", 30, mark)
         # the outbox goes on: nothing more about it
         other = await room_with_bot(alice, bot)
-        assert "caucus" in await ask(alice, other, bot, "!help")
+        assert "!who-covers" in await ask(alice, other, bot, "!help")
         assert "caucus.refused.caucus.refused" not in bot.log()
         await alice.close()
     run(go(), 90)
