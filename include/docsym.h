@@ -21,9 +21,9 @@ struct docsym {
 	int corr;               /* Corr.N, 0 when none */
 	int rev;                /* Rev.N, 0 when none (the original text) */
 	int un_style;           /* parts written /Rev.1 (UN) rather than (Rev.1) (ITU) */
-	char doc[DOCSYM_MAX + 24];  /* base with its Add./Corr.: the document a
+	char doc[DOCSYM_MAX + 32];  /* base with its Add./Corr.: the document a
 				     * revision belongs to, "PP-18/1(Add.3)" */
-	char text[DOCSYM_MAX + 36]; /* the whole symbol, spelt canonically:
+	char text[DOCSYM_MAX + 48]; /* the whole symbol, spelt canonically:
 				     * "DT/64(Rev.2)", "A/HRC/35/L.15/Rev.1" */
 	char key[DOCSYM_MAX + 24];  /* what spellings of one document share:
 				     * "PP-18/64", "PP18/64" and "pp 18/64"
