@@ -118,6 +118,12 @@ static void finish(struct docsym *out)
 		snprintf(out->key + n, sizeof(out->key) - n, "+C%d", out->corr);
 }
 
+void docsym_set_rev(struct docsym *d, int rev)
+{
+	d->rev = rev;
+	finish(d);
+}
+
 /* A part's number at *p (after "Rev", "Rev.", "Rev. "): 1..DOCSYM_PART_MAX. */
 static int part_number(const char **p, enum part_kind k, char *why, size_t whylen)
 {

@@ -32,11 +32,11 @@ struct engine {
 };
 
 static const struct cmd_entry *const tables[] = {
-	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
+	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
 };
 /* The short heading of each table's commands in !help (NULL: none). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
 };
 
 struct engine *engine_new(const struct config *cfg, struct store *st, struct engine_clock clock)
@@ -805,7 +805,11 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 	room_issue = store_lookup_room_issue(eng->st, msg->room_id);
 	if (room_issue < 0)
 		goto fail;
-	if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
+	if (msg->file) {
+		/* a file's caption is never a command */
+		if (room_issue > 0 && cmd_doc_file(eng, msg, room_issue, ts, out))
+			goto fail;
+	} else if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
 		if (run_command(eng, msg, msg->body + plen, room_issue, now_ms, out))
 			goto fail;
 	} else if (room_issue > 0) {

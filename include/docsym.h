@@ -46,6 +46,9 @@ int docsym_parse(const char *s, struct docsym *out, char *why, size_t whylen);
  */
 int docsym_parse_name(const char *name, struct docsym *out);
 
+/* Give d revision rev (0: the original) and spell text anew. */
+void docsym_set_rev(struct docsym *d, int rev);
+
 /* 1 when s (one argument) is a part of a symbol on its own: "Rev.2",
  * "(Rev.2)", "Add.1" — "!doc DT/64 Rev.2" is one symbol. */
 int docsym_is_part(const char *s);
