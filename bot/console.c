@@ -32,6 +32,7 @@ struct console {
 	int fixed;              /* clock fixed by CAUCUS_NOW */
 	int64_t fixed_ms;
 	int seq;
+	int file_seq;             /* the last file shared (/redact file) */
 };
 
 static int64_t console_clock(void *ud)
@@ -215,6 +216,7 @@ static void share_file(struct console *c, char *arg)
 		*caption++ = '\0';
 	snprintf(event_id, sizeof(event_id), "$console%d", ++c->seq);
 	snprintf(url, sizeof(url), "mxc://console/file%d", c->seq);
+	c->file_seq = c->seq;
 	memset(&f, 0, sizeof(f));
 	f.msgtype = "m.file";
 	f.name = arg;
@@ -267,15 +269,15 @@ static void handle_line(struct console *c, char *line)
 			}
 		} else if (!strcmp(line, "/file") && arg && *arg) {
 			share_file(c, arg);
-		} else if (!strcmp(line, "/redact") && arg && !strcmp(arg, "last") && c->seq) {
-			snprintf(event_id, sizeof(event_id), "$console%d", c->seq);
+		} else if (!strcmp(line, "/redact") && arg && !strcmp(arg, "file") && c->file_seq) {
+			snprintf(event_id, sizeof(event_id), "$console%d", c->file_seq);
 			if (engine_redact(c->eng, c->room, event_id))
 				fprintf(stderr, "caucus console: the database failed\n");
 			else
 				printf("(redacted %s)\n", event_id);
 		} else {
 			printf("(console: /room ISSUE | /as @user:server | /file NAME [caption] | "
-			       "/redact last%s)\n", c->fixed ? " | /advance DURATION" : "");
+			       "/redact file%s)\n", c->fixed ? " | /advance DURATION" : "");
 		}
 		fflush(stdout);
 		return;
