@@ -2,7 +2,10 @@
  * test_digest.c - the daily digest (digest.c): what an issue's digest and
  * the coordination overview say, that a quiet issue gets none, and when
  * they fall due: once at digest time (conference time zone) until
- * acknowledged, late the same day when the bot was down, dropped the next.
+ * acknowledged, late (once, for its own period) when the bot was down.
+ * A digest covers the conference day as lived: from the previous digest
+ * time to this one, for digest.time 23:00, 00:30, 03:30 and 07:00, and
+ * across a change of daylight-saving time.
  */
 #include "testengine.h"
 
@@ -82,7 +85,7 @@ static void test_issue_digest_content(void **state)
 	assert_int_equal(r->mentions.n, 0);
 	assert_int_equal(r->due_keys.n, 1);
 	assert_string_equal(r->due_keys.v[0], "digest:cybersecurity:2018-11-05");
-	assert_contains(r->body, "Cybersecurity — digest for Mon 5 Nov\n");
+	assert_contains(r->body, "Cybersecurity — digest, Sun 4 Nov 23:00 – Mon 5 Nov 23:00\n");
 	assert_contains(r->body, "2 messages, 2 people active; 1 decision, 1 note, "
 				 "2 actions opened, 1 closed, 2 positions, 2 session changes.");
 	assert_contains(r->body, "Decisions\n• 09:00 Bob: we back the CEPT text on Res 130");
@@ -91,17 +94,16 @@ static void test_issue_digest_content(void **state)
 	assert_contains(r->body, "new #2 for Alice: call the CITEL chair (already done)");
 	assert_contains(r->body, "CEPT support (first recorded)");
 	assert_contains(r->body, "CEPT oppose (was support) — after the ad hoc group");
-	assert_contains(r->body, "Active today: Bob, Carol Smith.");
-	assert_not_contains(r->body, "Active today: Bob, Carol Smith, Alice");
-	assert_contains(r->body, "Tomorrow, Tue 6 Nov");
-	assert_contains(r->body, "• 10:00-11:30 #1 Ad hoc group 1 @ Room B: Bob, Carol Smith\n");
-	assert_contains(r->body, "• 15:00-16:00 #2 WG-PL drafting: nobody attending\n");
-	assert_contains(r->body, "Nobody attending yet (next 24 h)\n• #2 WG-PL drafting, "
-				 "Tue 6 Nov 15:00-16:00");
+	assert_contains(r->body, "Active: Bob, Carol Smith.");
+	assert_not_contains(r->body, "Active: Bob, Carol Smith, Alice");
+	assert_contains(r->body, "Next 24 hours\n");
+	assert_contains(r->body, "• Tue 6 Nov 10:00-11:30 #1 Ad hoc group 1 @ Room B: Bob, "
+				 "Carol Smith\n");
+	assert_contains(r->body, "• Tue 6 Nov 15:00-16:00 #2 WG-PL drafting: nobody attending");
 	assert_not_contains(r->body, "Sent late");
 	/* ordinary messages count, but their text is the log's, not the digest's */
 	assert_not_contains(r->body, "encryption");
-	assert_contains(r->html, "<li><b>10:00-11:30</b> #1 Ad hoc group 1 @ Room B: ");
+	assert_contains(r->html, "<li><b>Tue 6 Nov 10:00-11:30</b> #1 Ad hoc group 1 @ Room B: ");
 	assert_not_contains(r->html, "<table");
 }
 
@@ -116,7 +118,8 @@ static void test_nobody_attending_tomorrow_flagged(void **state)
 	r = due_reply(t, "digest:cybersecurity:2018-11-05");
 	assert_non_null(r);
 	assert_contains(r->body, "0 messages, 0 people active; 1 session change.");
-	assert_contains(r->body, "• 09:00-10:00 #1 Com 5 <plenary> & more: nobody attending");
+	assert_contains(r->body, "• Tue 6 Nov 09:00-10:00 #1 Com 5 <plenary> & more: nobody "
+				 "attending");
 	assert_contains(r->html, "<b>nobody attending</b>");
 	assert_contains(r->html, "#1 Com 5 &lt;plenary&gt; &amp; more");
 	assert_not_contains(r->html, "<plenary>");
@@ -174,6 +177,8 @@ static void test_late_same_day(void **state)
 	struct te *t = *state;
 	const struct engine_reply *r;
 
+	/* running since Monday morning: Sunday's digest time was before it */
+	assert_int_equal(digests_due(t), 0);
 	te_say(t, CYBER, BOB, "!note kept before the outage");
 	/* the bot was down from 22:00 to 23:40 */
 	te_at(t, 0, 23, 40);
@@ -190,26 +195,36 @@ static void test_late_same_day(void **state)
 	assert_int_equal(digests_due(t), 0);
 }
 
-static void test_dropped_next_day(void **state)
+static void test_missed_goes_out_late_once(void **state)
 {
 	struct te *t = *state;
 	const struct engine_reply *r;
 
-	te_say(t, CYBER, BOB, "!note Monday's note");
-	/* down from before 23:00 Monday until Tuesday 08:00 */
-	te_at(t, 1, 8, 0);
 	assert_int_equal(digests_due(t), 0);
-	assert_int_equal(store_due_done(t->st, "digest:cybersecurity:2018-11-05"), 1);
-	assert_int_equal(store_due_done(t->st, "digest:coordination:2018-11-05"), 1);
-	/* Tuesday has its own digest, which does not carry Monday's news */
+	te_say(t, CYBER, BOB, "!note Monday's note");
+	/* down from before 23:00 Monday until Tuesday 08:00: Monday's digest
+	 * still goes out, late, covering its own period */
+	te_at(t, 1, 8, 0);
+	assert_int_equal(digests_due(t), 2);
+	r = due_reply(t, "digest:cybersecurity:2018-11-05");
+	assert_non_null(r);
+	assert_contains(r->body, "digest, Sun 4 Nov 23:00 – Mon 5 Nov 23:00");
+	assert_contains(r->body, "(Sent late: I was offline at 23:00.)");
+	assert_contains(r->body, "Monday's note");
+	te_ack_all(t);
+	te_at(t, 1, 8, 1);
+	assert_int_equal(digests_due(t), 0);
+	/* Tuesday's covers from Monday's digest time on, not Monday's news again */
+	te_at(t, 1, 9, 0);
 	te_say(t, CYBER, BOB, "!note Tuesday's note");
 	te_at(t, 1, 23, 0);
 	assert_int_equal(digests_due(t), 2);
 	r = due_reply(t, "digest:cybersecurity:2018-11-06");
 	assert_non_null(r);
-	assert_contains(r->body, "digest for Tue 6 Nov");
+	assert_contains(r->body, "digest, Mon 5 Nov 23:00 – Tue 6 Nov 23:00");
 	assert_contains(r->body, "Tuesday's note");
 	assert_not_contains(r->body, "Monday's note");
+	assert_not_contains(r->body, "late");
 	assert_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
 }
 
@@ -218,14 +233,16 @@ static void test_day_is_local(void **state)
 	struct te *t = *state;
 	const struct engine_reply *r;
 
-	/* 00:30 Tuesday in Dubai is still Monday in UTC */
+	/* 00:30 Tuesday in Dubai is still Monday in UTC; the 23:00 digest
+	 * of Monday does not have it, Tuesday's does */
 	te_at(t, 1, 0, 30);
 	te_say(t, CYBER, BOB, "!decision after local midnight");
 	te_at(t, 1, 23, 0);
 	digests_due(t);
 	r = due_reply(t, "digest:cybersecurity:2018-11-06");
 	assert_non_null(r);
-	assert_contains(r->body, "00:30 Bob: after local midnight");
+	/* times of the digest's own day print short */
+	assert_contains(r->body, "• 00:30 Bob: after local midnight");
 	assert_null(due_reply(t, "digest:cybersecurity:2018-11-05"));
 }
 
@@ -256,15 +273,15 @@ static void test_overview(void **state)
 	assert_non_null(r);
 	assert_string_equal(r->room_id, COORD);
 	assert_int_equal(r->mentions.n, 0);
-	assert_contains(r->body, "Daily overview — Mon 5 Nov\n");
-	assert_contains(r->body, "2 of 5 issues active today; 4 with no lead; 1 session in the "
-				 "next 24 h with nobody attending.");
-	assert_contains(r->body, "Active today\n• Cybersecurity — 2 messages, 1 decision, 1 note, "
+	assert_contains(r->body, "Daily overview — Sun 4 Nov 23:00 – Mon 5 Nov 23:00\n");
+	assert_contains(r->body, "2 of 5 issues active in this period; 4 with no lead; 1 session "
+				 "in the next 24 h with nobody attending.");
+	assert_contains(r->body, "Active\n• Cybersecurity — 2 messages, 1 decision, 1 note, "
 				 "2 actions opened, 1 closed, 2 positions, 2 session changes; 1 open "
 				 "action; lead Alice\n");
 	assert_contains(r->body, "• Privacy and data protection — 1 message; 0 open actions; "
 				 "no lead\n");
-	assert_contains(r->body, "Quiet today: Artificial intelligence, Counterfeit devices, "
+	assert_contains(r->body, "Quiet: Artificial intelligence, Counterfeit devices, "
 				 "Gender.");
 	assert_contains(r->html, "<li><b>Cybersecurity</b> — 2 messages");
 	assert_contains(r->body, "No lead\nArtificial intelligence, Counterfeit devices, Gender, "
@@ -298,7 +315,7 @@ static void test_overview_for_sessions_alone(void **state)
 	assert_int_equal(digests_due(t), 1);
 	r = due_reply(t, "digest:coordination:2018-11-06");
 	assert_non_null(r);
-	assert_contains(r->body, "0 of 5 issues active today");
+	assert_contains(r->body, "0 of 5 issues active in this period");
 	assert_contains(r->body, "Artificial intelligence — #1 AI side event");
 }
 
@@ -311,7 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quiet_issue_gets_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_once_until_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_same_day, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropped_next_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_goes_out_late_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_day_is_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_time_from_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
