@@ -8,6 +8,7 @@
  */
 #include "testengine.h"
 
+#include "export.h"
 #include "store_log.h"
 
 static int setup(void **state)
@@ -156,6 +157,31 @@ static void test_digest_and_catchup_list_documents(void **state)
 	assert_contains(r, "2 documents or revisions");
 }
 
+static void test_export_has_documents(void **state)
+{
+	struct te *t = *state;
+	int64_t id = engine_issue_id(t->eng, "cyber");
+	struct buf out;
+
+	te_say(t, CYBER, BOB, "!doc DT/64 chair's draft https://www.itu.int/md/S18-PP-DT-0064");
+	te_file(t, CYBER, BOB, "DT-64-Rev1.pdf", NULL, 0);
+	assert_true(id > 0);
+	buf_init(&out, 0);
+	assert_int_equal(export_issue(t->st, id, "cybersecurity", "Cybersecurity", "Asia/Dubai", 0,
+				      "md", &out), 0);
+	assert_contains(out.data, "## Documents\n\n- 2018-11-05 09:00 **DT/64** chair's draft "
+			"(@bob:example.org, https://www.itu.int/md/S18-PP-DT-0064)\n"
+			"- 2018-11-05 09:00 **DT/64(Rev.1)** chair's draft (@bob:example.org, "
+			"file DT-64-Rev1.pdf)\n");
+	assert_contains(out.data, "**file**: DT-64-Rev1.pdf");
+	buf_reset(&out);
+	assert_int_equal(export_issue(t->st, id, "cybersecurity", "Cybersecurity", "Asia/Dubai", 0,
+				      "json", &out), 0);
+	assert_contains(out.data, "\"symbol\":\t\"DT/64(Rev.1)\"");
+	assert_contains(out.data, "\"file_url\":\t\"mxc://example.org/f\"");
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_and_catchup_list_documents, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_export_has_documents, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
