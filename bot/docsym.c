@@ -196,10 +196,19 @@ int docsym_parse(const char *s, struct docsym *out, char *why, size_t whylen)
 		snprintf(why, whylen, "no symbol given, e.g. DT/64 or A/HRC/35/L.15");
 		return -1;
 	}
-	if (strlen(p) >= DOCSYM_MAX) {
+	/* room for the parts after a base of DOCSYM_MAX - 1, so that a
+	 * canonical spelling always reads back */
+	if (strlen(p) >= DOCSYM_MAX + 40) {
 		snprintf(why, whylen, "a symbol is at most %d characters", DOCSYM_MAX - 1);
 		return -1;
 	}
+	/* the reasons below quote the input: only printable ASCII gets there */
+	for (const char *q = p; *q; q++)
+		if (*q < ' ' || *q > '~') {
+			snprintf(why, whylen, "a symbol is written with letters, digits and "
+				 "/ . - ( ) only");
+			return -1;
+		}
 	/* the base: segments of letters and digits, joined inside by '.' or
 	 * '-' (PP-18, L.15), separated by '/' */
 	for (;;) {
@@ -213,6 +222,11 @@ int docsym_parse(const char *s, struct docsym *out, char *why, size_t whylen)
 			!(*p == '-' && (part_at(p + 1, &len, 0) != PART_NONE || lang_suffix_at(p))))) {
 			if (isdigit((unsigned char)*p))
 				digit = 1;
+			if (n + 2 >= DOCSYM_MAX) {
+				snprintf(why, whylen, "a symbol is at most %d characters",
+					 DOCSYM_MAX - 1);
+				return -1;
+			}
 			out->base[n++] = (char)toupper((unsigned char)*p);
 			p++;
 		}
@@ -236,6 +250,9 @@ int docsym_parse(const char *s, struct docsym *out, char *why, size_t whylen)
 			break;
 		out->base[n++] = '/';
 	}
+	/* a language letter before the parts or doubled ("PP-18/64-E(Rev.1)") */
+	while (n >= 2 && out->base[n - 2] == '-' && strchr("EFSARC", out->base[n - 1]))
+		n -= 2;
 	out->base[n] = '\0';
 	if (*p && !isalnum((unsigned char)*p) && !strchr("/( -", *p)) {
 		snprintf(why, whylen, "'%c' cannot be in a symbol", *p);

@@ -35,6 +35,7 @@ static const struct good typed[] = {
 	{ "PP-18/64-E", "PP-18/64", 0, 0, 0, "PP-18/64", "PP18/64" },
 	{ "PP-18/64(Add.1)-E", "PP-18/64", 1, 0, 0, "PP-18/64(Add.1)", "PP18/64+A1" },
 	{ "PP18/64", "PP18/64", 0, 0, 0, "PP18/64", "PP18/64" },
+	{ "PP-18/64-E(Rev.1)", "PP-18/64", 0, 0, 1, "PP-18/64(Rev.1)", "PP18/64" },
 	{ "PP-18/INF/3", "PP-18/INF/3", 0, 0, 0, "PP-18/INF/3", "PP18/INF3" },
 	{ "PP-18/60(Corr.1)", "PP-18/60", 0, 1, 0, "PP-18/60(Corr.1)", "PP18/60+C1" },
 	/* ITU Council, WTDC, WSIS */
@@ -162,6 +163,8 @@ static void test_malformed(void **state)
 		{ "DT/6;4", "';' cannot be" },
 		{ "DT/64 Rev.2 final", "cannot read 'final'" },
 		{ "D<T/64", "'<' cannot be" },
+		{ "DT/64\nRev.2", "letters, digits and / . - ( ) only" },
+		{ "DT/64 Rév.2", "letters, digits and / . - ( ) only" },
 		{ "A/HRC/35/L.15/Rev.1/Rev.2", "two Rev. parts" },
 		{ "Rev.2", "has no '/'" },
 		{ "DT/64(Review)", "cannot read" },
