@@ -92,7 +92,8 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
 	    store_log_activity(st, issue_id, room_id, since_ms, until_ms, &dd->messages,
 			       &dd->entries, &dd->people) ||
-	    store_doc_range(st, issue_id, viewer, since_ms, until_ms, ITEMS_MAX, &dd->docs))
+	    store_doc_range(st, issue_id, room_id, viewer, since_ms, until_ms, ITEMS_MAX,
+			    &dd->docs))
 		return -1;
 	return 0;
 }

@@ -67,7 +67,7 @@ static void json_entry(const struct export_entry *e, void *ud)
 static int load_docs(struct store *st, int64_t issue_id, int64_t since_ms,
 		     struct doc_rev_list *docs)
 {
-	return store_doc_range(st, issue_id, NULL, since_ms, INT64_MAX, EXPORT_DOCS_MAX, docs);
+	return store_doc_range(st, issue_id, NULL, NULL, since_ms, INT64_MAX, EXPORT_DOCS_MAX, docs);
 }
 
 static void json_docs(const char *tz, const struct doc_rev_list *docs, cJSON *arr)

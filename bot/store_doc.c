@@ -207,12 +207,14 @@ int store_doc_history(struct store *st, int64_t issue_id, const char *doc_key,
 	return read_revs(st, s, 0, out);
 }
 
-int store_doc_range(struct store *st, int64_t issue_id, const char *viewer, int64_t since_ms,
-		    int64_t until_ms, size_t limit, struct doc_rev_list *out)
+int store_doc_range(struct store *st, int64_t issue_id, const char *room_id,
+		    const char *viewer, int64_t since_ms, int64_t until_ms, size_t limit,
+		    struct doc_rev_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT " REV_COLS " " REV_FROM "WHERE d.issue_id = ?1 AND d.ts_ms >= ?4 AND "
-		"d.ts_ms < ?5 AND " CAN_SEE("d", "?3") " ORDER BY d.ts_ms, d.id LIMIT ?2");
+		"d.ts_ms < ?5 AND (?6 IS NULL OR d.room_id = ?6) AND " CAN_SEE("d", "?3")
+		" ORDER BY d.ts_ms, d.id LIMIT ?2");
 
 	if (!s)
 		return -1;
@@ -221,6 +223,7 @@ int store_doc_range(struct store *st, int64_t issue_id, const char *viewer, int6
 	store_bind_text(s, 3, viewer);
 	store_bind_i64(s, 4, since_ms);
 	store_bind_i64(s, 5, until_ms);
+	store_bind_text(s, 6, room_id);
 	return read_revs(st, s, 0, out);
 }
 

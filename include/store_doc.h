@@ -70,9 +70,10 @@ int store_doc_current(struct store *st, int64_t issue_id, const char *viewer, si
 int store_doc_history(struct store *st, int64_t issue_id, const char *doc_key,
 		      const char *viewer, struct doc_rev_list *out);
 /* Revisions of issue_id recorded in [since_ms, until_ms), oldest first,
- * at most limit. */
-int store_doc_range(struct store *st, int64_t issue_id, const char *viewer, int64_t since_ms,
-		    int64_t until_ms, size_t limit, struct doc_rev_list *out);
+ * at most limit; room_id (may be NULL) keeps only those kept in that room. */
+int store_doc_range(struct store *st, int64_t issue_id, const char *room_id,
+		    const char *viewer, int64_t since_ms, int64_t until_ms, size_t limit,
+		    struct doc_rev_list *out);
 /* Files shared in issue_id's rooms that are no document's, newest first
  * (doc_key, doc, symbol are ""; file_name and file_url set). */
 int store_doc_files(struct store *st, int64_t issue_id, const char *viewer, size_t limit,
