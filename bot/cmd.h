@@ -147,6 +147,15 @@ int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_i
 void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions);
 
+/*
+ * Ask the daemon for room work (see enum engine_kind): target and user
+ * (may be NULL) are copied; fmt says in one line what will happen (the
+ * console prints it).  Outcomes are told in this room, replying to the
+ * command.
+ */
+void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
+		 const char *user, int64_t issue_id, const char *fmt, ...) PRINTF_LIKE(6, 7);
+
 /* A file shared in issue_id's room (msg->file set): kept in the log as
  * kind 'file' and, when its name holds a known document's symbol, as that
  * document's revision (a higher one announced into out).  0 or -1. */

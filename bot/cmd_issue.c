@@ -1,8 +1,9 @@
 /*
  * cmd_issue.c - the issue and coverage commands (SPEC §2: !issues,
- * !issue add/link/alias, !cover, !uncover, !who-covers, !coverage): what
- * the group follows, where, and who makes sure someone is in the room.
- * Answers are docs; the store does the queries; nothing here knows Matrix.
+ * !issue add/link/alias/room, !join, !cover, !uncover, !who-covers,
+ * !coverage): what the group follows, where, and who makes sure someone
+ * is in the room.  Answers are docs; the store does the queries; room work
+ * (invites, new rooms) goes out as requests: nothing here knows Matrix.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,14 @@ out:
 
 /* ---- !issue add / link / alias ---- */
 
+/* The bot's server, where new rooms get their alias. */
+static const char *bot_server(struct cmd_ctx *ctx)
+{
+	const char *colon = strchr(ctx->cfg->user_id, ':');
+
+	return colon ? colon + 1 : ctx->cfg->user_id;
+}
+
 static int cmd_issue_add(struct cmd_ctx *ctx)
 {
 	char *slug = NULL, *name = NULL;
@@ -196,13 +205,26 @@ static int cmd_issue_add(struct cmd_ctx *ctx)
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_text(ctx->doc, "Added ");
 	doc_strong(ctx->doc, "%s", name);
-	doc_text(ctx->doc, " (%s). To give it a room, send %sissue link %s in that room.", slug,
-		 ctx->prefix, slug);
+	doc_text(ctx->doc, " (%s). To give it a room, send %sissue room %s (creates #%s:%s and "
+		 "invites you) or %sissue link %s in an existing room.", slug, ctx->prefix, slug,
+		 slug, bot_server(ctx), ctx->prefix, slug);
 	doc_end(ctx->doc);
 out:
 	free(slug);
 	free(name);
 	return rc;
+}
+
+/* A newly linked room joins the coalition's Space, when there is one
+ * (caucus setup makes it). */
+static void space_add(struct cmd_ctx *ctx, const char *room)
+{
+	char *space = store_meta_get(ctx->st, "space_room_id");
+
+	if (space && *space)
+		cmd_request(ctx, ENGINE_SPACE_ADD, room, NULL, 0, "add %s to the Space %s", room,
+			    space);
+	free(space);
 }
 
 static int cmd_issue_link(struct cmd_ctx *ctx)
@@ -243,6 +265,7 @@ static int cmd_issue_link(struct cmd_ctx *ctx)
 	if (old_room)
 		doc_para(ctx->doc, "%s's previous room (%s) is no longer linked.", is.name,
 			 old_room);
+	space_add(ctx, room);
 out:
 	issue_release(&is);
 	issue_release(&prev);
@@ -275,6 +298,125 @@ out:
 	issue_release(&is);
 	free(alias);
 	return rc;
+}
+
+/* ---- !issue room, !join ---- */
+
+static int cmd_issue_room(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	const char *server = bot_server(ctx);
+
+	if (ctx->argc != 1)
+		return cmd_usage(ctx, "name the one issue to make a room for.");
+	if (cmd_issue_arg(ctx, ctx->argv[0], &is))
+		return 0;
+	if (is.room_id) {
+		doc_para(ctx->doc, "%s already has a room; %sjoin %s gets you an invite to it.",
+			 is.name, ctx->prefix, is.slug);
+		goto out;
+	}
+	cmd_request(ctx, ENGINE_CREATE_ROOM, NULL, ctx->msg->sender, is.id,
+		    "create the room #%s:%s for %s%s, invite %s and link it", is.slug, server,
+		    is.name, ctx->cfg->encryption ? " (encrypted)" : "", ctx->msg->sender);
+	doc_para(ctx->doc, "Creating %s's room #%s:%s (invite-only%s); I will invite you to it.",
+		 is.name, is.slug, server, ctx->cfg->encryption ? ", encrypted" : "");
+out:
+	issue_release(&is);
+	return 0;
+}
+
+/* Why the asker cannot be invited to room (NULL: they can), in words
+ * that follow "cannot invite you to X's room: ". */
+static const char *join_obstacle(struct cmd_ctx *ctx, const char *room)
+{
+	if (!room)
+		return "no room yet";
+	if (room[0] != '!')
+		return "its alias has not been found on the server yet";
+	if (cmd_can_see_room(ctx->eng, ctx->msg->sender, room))
+		return "you are already in it";
+	return NULL;
+}
+
+static void join_request(struct cmd_ctx *ctx, const char *room, const char *name)
+{
+	cmd_request(ctx, ENGINE_INVITE, room, ctx->msg->sender, 0, "invite %s to %s (%s)",
+		    ctx->msg->sender, room, name);
+}
+
+static int cmd_join_all(struct cmd_ctx *ctx)
+{
+	struct issue_list l = { 0 };
+	struct buf in, none;
+	size_t n_in = 0, n_none = 0, n_inv = 0;
+
+	if (store_issue_list(ctx->st, 0, &l)) {
+		store_issue_list_release(&l);
+		return -1;
+	}
+	buf_init(&in, 0);
+	buf_init(&none, 0);
+	for (size_t i = 0; i < l.n; i++)
+		if (!join_obstacle(ctx, l.v[i].room_id))
+			n_inv++;
+	if (n_inv)
+		doc_para(ctx->doc, "Inviting you to %zu issue room%s; accept the invite%s in your "
+			 "client:", n_inv, plural(n_inv), plural(n_inv));
+	for (size_t i = 0; i < l.n; i++) {
+		const struct issue_row *r = &l.v[i];
+		const char *why = join_obstacle(ctx, r->room_id);
+
+		if (!why) {
+			join_request(ctx, r->room_id, r->name);
+			doc_begin(ctx->doc, DOC_ITEM);
+			doc_text(ctx->doc, "%s", r->name);
+			doc_end(ctx->doc);
+		} else if (r->room_id && r->room_id[0] == '!') {
+			buf_printf(&in, "%s%s", n_in++ ? ", " : "", r->name);
+		} else {
+			buf_printf(&none, "%s%s", n_none++ ? ", " : "", r->slug);
+		}
+	}
+	if (!l.n)
+		doc_para(ctx->doc, "There are no issues yet.");
+	else if (!n_inv && !n_none)
+		doc_para(ctx->doc, "You are already in every issue room.");
+	else if (n_in)
+		doc_para(ctx->doc, "Already in: %s.", in.data);
+	if (n_none)
+		doc_para(ctx->doc, "No room yet: %s (an admin can make one with %sissue room "
+			 "<issue>).", none.data, ctx->prefix);
+	buf_release(&in);
+	buf_release(&none);
+	store_issue_list_release(&l);
+	return 0;
+}
+
+static int cmd_join(struct cmd_ctx *ctx)
+{
+	struct issue is = { 0 };
+	const char *why;
+
+	if (ctx->argc != 1)
+		return cmd_usage(ctx, "name one issue, or all.");
+	if (str_ieq(ctx->argv[0], "all"))
+		return cmd_join_all(ctx);
+	if (cmd_issue_arg(ctx, ctx->argv[0], &is))
+		return 0;
+	why = join_obstacle(ctx, is.room_id);
+	if (!why) {
+		join_request(ctx, is.room_id, is.name);
+		doc_para(ctx->doc, "Inviting you to %s's room; accept the invite in your client.",
+			 is.name);
+	} else if (!is.room_id) {
+		doc_para(ctx->doc, "%s has no room yet; an admin can make one with %sissue room %s.",
+			 is.name, ctx->prefix, is.slug);
+	} else {
+		doc_para(ctx->doc, "Cannot invite you to %s's room: %s.", is.name, why);
+	}
+	issue_release(&is);
+	return 0;
 }
 
 /* ---- !cover, !uncover ---- */
@@ -577,6 +719,11 @@ const struct cmd_entry cmd_issue_table[] = {
 	  cmd_issue_link },
 	{ "issue alias", "<issue> <alias>", "add another name for the issue",
 	  "issue alias cybersecurity res130", 1, cmd_issue_alias },
+	{ "issue room", "<issue>",
+	  "create the issue's room (invite-only, encrypted when encryption is on), invite you "
+	  "and link it", "issue room gender", 1, cmd_issue_room },
+	{ "join", "<issue>|all", "be invited to the issue's room (or to every issue room)",
+	  "join cyber", 0, cmd_join },
 	{ "cover", "<issue> [user] [backup]",
 	  "you (or the user) cover the issue, as lead or as backup",
 	  "cover cyber @bob:example.org backup", 0, cmd_cover },

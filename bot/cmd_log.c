@@ -129,8 +129,8 @@ static int cmd_action(struct cmd_ctx *ctx)
 	if (store_log_add(ctx->st, is.id, ctx->msg->room_id, ctx->msg->event_id,
 			  ctx->msg->sender, "action", cmd_text_from(ctx, 0), msg_ts(ctx),
 			  &log_id) ||
-	    store_action_add(ctx->st, is.id, log_id, user, text, ctx->msg->sender,
-			     msg_ts(ctx), &id))
+	    store_action_add(ctx->st, is.id, ctx->msg->room_id, log_id, user, text,
+			     ctx->msg->sender, msg_ts(ctx), &id))
 		goto out;
 	/* SPEC §2: action items mention the person concerned */
 	doc_begin(ctx->doc, DOC_PARA);
@@ -167,7 +167,8 @@ static int cmd_done(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, "no action #%lld; %sactions lists the open ones.",
 				(long long)n, ctx->prefix);
 	a = &al.v[0];
-	if (a->room_id && !cmd_can_see_room(ctx->eng, ctx->msg->sender, a->room_id)) {
+	/* SPEC §4, failing closed: an item of no known room is nobody's to see */
+	if (!a->room_id || !cmd_can_see_room(ctx->eng, ctx->msg->sender, a->room_id)) {
 		cmd_fail(ctx, "action #%lld belongs to %s, whose room you are not in.",
 			 (long long)n, a->issue);
 		goto out;
@@ -228,16 +229,10 @@ static int cmd_actions(struct cmd_ctx *ctx)
 				 "it lists that issue's, elsewhere every issue's.", ctx->prefix);
 	if (!all && cmd_issue_by_id(ctx, ctx->room_issue, &is))
 		return -1;
-	if (store_action_open(ctx->st, all ? 0 : is.id, &al))
+	/* SPEC §4: only items recorded in rooms the asker is in */
+	if (store_action_open(ctx->st, all ? 0 : is.id, NULL, ctx->msg->sender, &al))
 		goto out;
-	/* SPEC §4: hide items recorded in rooms the asker is not in */
-	for (size_t i = 0; i < al.n; i++) {
-		struct action_item *a = &al.v[i];
-		if (a->room_id && !cmd_can_see_room(ctx->eng, ctx->msg->sender, a->room_id))
-			a->id = 0;
-		else
-			shown++;
-	}
+	shown = al.n;
 	if (!shown) {
 		if (all)
 			doc_para(ctx->doc, "No open actions.");
@@ -256,8 +251,6 @@ static int cmd_actions(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < al.n && written < limit; i++) {
 		const struct action_item *a = &al.v[i];
 		char age[32], *text;
-		if (!a->id)
-			continue;
 		written++;
 		text = digest_clip(a->text, CLIP_BYTES);
 		age_str(ctx->now - a->created_ms / 1000, age, sizeof(age));
@@ -329,7 +322,8 @@ static int cmd_position(struct cmd_ctx *ctx)
 	str_lower(stance);
 	text = ctx->argc > 2 ? cmd_text_from(ctx, 2) : NULL;
 	rc = -1;
-	if (store_position_latest(ctx->st, is.id, &latest))
+	/* the stance before, as the asker may see it (SPEC §4) */
+	if (store_position_latest(ctx->st, is.id, NULL, ctx->msg->sender, &latest))
 		goto out;
 	for (size_t i = 0; i < latest.n; i++)
 		if (str_ieq(latest.v[i].actor, str_trim(actor)))
@@ -337,7 +331,7 @@ static int cmd_position(struct cmd_ctx *ctx)
 	if (store_log_add(ctx->st, is.id, ctx->msg->room_id, ctx->msg->event_id,
 			  ctx->msg->sender, "position", cmd_text_from(ctx, 0), msg_ts(ctx),
 			  &log_id) ||
-	    store_position_add(ctx->st, is.id, log_id,
+	    store_position_add(ctx->st, is.id, ctx->msg->room_id, log_id,
 			       prev ? prev->actor : str_trim(actor),    /* one spelling per actor */
 			       stance, text, ctx->msg->sender, msg_ts(ctx), NULL))
 		goto out;
@@ -376,14 +370,16 @@ static int cmd_positions(struct cmd_ctx *ctx)
 		rc = cmd_usage(ctx, "one issue at a time.");
 		goto out;
 	}
-	if (is.room_id && !cmd_can_see_room(ctx->eng, ctx->msg->sender, is.room_id)) {
-		rc = cmd_fail(ctx, "you are not in the room of %s, so I cannot show its "
-			      "positions here.", is.name);
-		goto out;
-	}
-	if (store_position_latest(ctx->st, is.id, &latest))
+	/* SPEC §4: each stance by the room it was recorded in, whatever room
+	 * the issue has now (or none) */
+	if (store_position_latest(ctx->st, is.id, NULL, ctx->msg->sender, &latest))
 		goto out;
 	rc = 0;
+	if (!latest.n && is.room_id && !cmd_can_see_room(ctx->eng, ctx->msg->sender, is.room_id)) {
+		cmd_fail(ctx, "you are not in the room of %s, so I cannot show its positions "
+			 "here.", is.name);
+		goto out;
+	}
 	if (!latest.n) {
 		doc_para(ctx->doc, "No positions recorded on %s yet.", is.name);
 		doc_begin(ctx->doc, DOC_PARA);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store_issue.h"
 #include "store_room.h"
 #include "when.h"
@@ -21,6 +22,8 @@
 #define PLACE_MAX 100
 #define REMIND_TEXT_MAX 1000
 #define LIST_MAX 100            /* items even when every one was asked for */
+#define REMIND_OPEN_MAX 100      /* personal reminders one user may have waiting */
+#define REMIND_SCAN_MAX 2000    /* personal reminders released in one scan */
 #define LATE_AFTER 60           /* seconds past its time before a reminder says "late" */
 #define DAY 86400
 
@@ -761,7 +764,7 @@ static int cmd_remind(struct cmd_ctx *ctx)
 {
 	char *text = NULL, day[32], hm[16], wait[48];
 	size_t i = 0;
-	int64_t due, end, id;
+	int64_t due, end, id, open;
 	int rc = 0;
 
 	if (cmd_when_arg(ctx, &i, &due, &end))
@@ -784,6 +787,16 @@ static int cmd_remind(struct cmd_ctx *ctx)
 	if (strlen(text) > REMIND_TEXT_MAX) {
 		cmd_usage(ctx, "that is too long for a reminder (at most %d characters).",
 			  REMIND_TEXT_MAX);
+		goto out;
+	}
+	open = store_reminder_open(ctx->st, ctx->msg->sender);
+	if (open < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (open >= REMIND_OPEN_MAX) {
+		cmd_fail(ctx, "you already have %d reminders waiting, the most one person may "
+			 "have; this one was not kept.", REMIND_OPEN_MAX);
 		goto out;
 	}
 	if (store_reminder_add(ctx->st, ctx->msg->room_id, ctx->msg->sender, text, due,
@@ -858,6 +871,7 @@ static void write_reminder(struct engine *eng, const char *tz, int64_t now,
 	wait_words(s->start_s - now, wait, sizeof(wait));
 	doc_begin(d, DOC_PARA);
 	doc_strong(d, "Reminder%s:", now - due > LATE_AFTER ? " (late)" : "");
+	metrics_count(METRIC_REMINDERS, now - due > LATE_AFTER ? "true" : "false");
 	doc_text(d, " #%lld %s starts %s, %s", (long long)s->id, s->title, wait, when);
 	if (s->place)
 		doc_text(d, " @ %s", s->place);
@@ -1002,7 +1016,7 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 	struct reminder_list l = { 0 };
 	int64_t now = now_ms / 1000;
 
-	if (store_reminder_due(st, now, 100, &l))
+	if (store_reminder_due(st, now, REMIND_SCAN_MAX, &l))
 		return -1;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct reminder *r = &l.v[i];
@@ -1024,6 +1038,7 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 			doc_user(&d, r->sender, name);
 			doc_text(&d, ": %s", r->text);
 			doc_end(&d);
+			metrics_count(METRIC_REMINDERS, now - r->due_s > LATE_AFTER ? "true" : "false");
 			if (now - r->due_s > LATE_AFTER) {
 				char when[48];
 

@@ -6,9 +6,16 @@
  * so they are validated alike.  Every problem is collected, not only the
  * first, as "FILE:LINE: KEY: reason" lines.  Knows nothing of Matrix
  * beyond the shape of IDs, and nothing of sqlite.
+ *
+ * Under systemd (config/caucus.service) two variables of the unit change
+ * where files are looked for: relative paths resolve against
+ * $STATE_DIRECTORY instead of the configuration's folder, and a secret or
+ * key file whose last path component names a credential in
+ * $CREDENTIALS_DIRECTORY (LoadCredential=) is read from there.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "toml.h"
 #include "util.h"
 #include "when.h"
@@ -58,6 +67,7 @@ struct loader {
 	struct problem *errs;   /* sorted by line at the end */
 	size_t nerr;
 	int seen[32];           /* line where keys[i] was set; 0 = default */
+	unsigned mode;          /* the file's permission bits (0: not a file) */
 	const char *sections_seen[16];
 	int section_line[16];
 	size_t nsections;
@@ -68,6 +78,7 @@ static int set_secret(struct loader *ld, const struct key_def *k, const struct t
 static int set_secret_file(struct loader *ld, const struct key_def *k,
 			   const struct toml_node *v);
 static int set_path(struct loader *ld, const struct key_def *k, const struct toml_node *v);
+static int set_key_path(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_list(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_bool(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_days(struct loader *ld, const struct key_def *k, const struct toml_node *v);
@@ -82,6 +93,8 @@ static int check_room(const char *s, char *why, size_t whylen);
 static int check_prefix(const char *s, char *why, size_t whylen);
 static int check_tz(const char *s, char *why, size_t whylen);
 static int check_nonempty(const char *s, char *why, size_t whylen);
+static int check_listen(const char *s, char *why, size_t whylen);
+static int check_public_url(const char *s, char *why, size_t whylen);
 
 #define F(field) offsetof(struct config, field)
 
@@ -104,9 +117,13 @@ static const struct key_def keys[] = {
 	{ "bot", "admins", TOML_ARRAY, "[]", set_list, F(admins), check_user_id },
 	{ "access", "allowed_users", TOML_ARRAY, NULL, set_list, F(allowed_users), check_glob },
 	{ "encryption", "enabled", TOML_BOOL, "true", set_bool, F(encryption), NULL },
-	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_path,
+	{ "encryption", "pickle_key_file", TOML_STRING, "\"caucus.key\"", set_key_path,
 	  F(pickle_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
+	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
+	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
+	  check_public_url },
+	{ "http", "metrics", TOML_BOOL, "false", set_bool, F(http_metrics), NULL },
 	{ "sessions", "default_length", TOML_STRING, "\"1h\"", set_duration, F(default_length),
 	  NULL },
 	{ "digest", "time", TOML_STRING, "\"23:00\"", set_hhmm, F(digest_minute), NULL },
@@ -294,6 +311,30 @@ static int check_url(const char *s, char *why, size_t whylen)
 	return 0;
 }
 
+/* "host:port" or "[v6]:port", or "" for no listener. */
+static int check_listen(const char *s, char *why, size_t whylen)
+{
+	const char *colon = s[0] == '[' ? strstr(s, "]:") : strrchr(s, ':');
+	const char *port = colon ? colon + (s[0] == '[' ? 2 : 1) : NULL;
+	char *end = NULL;
+	long p = port ? strtol(port, &end, 10) : -1;
+
+	if (!*s)
+		return 0;
+	if (!port || colon == s + (s[0] == '[') || !*port || *end || p < 0 || p > 65535 ||
+	    !isdigit((unsigned char)*port) || has_space(s)) {
+		snprintf(why, whylen, "'%.*s' is not host:port (e.g. \"127.0.0.1:8470\")", SHOW,
+			 s);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_public_url(const char *s, char *why, size_t whylen)
+{
+	return *s ? check_url(s, why, whylen) : 0;
+}
+
 static int check_user_id(const char *s, char *why, size_t whylen)
 {
 	const char *colon = strchr(s, ':');
@@ -409,12 +450,35 @@ static int set_secret(struct loader *ld, const struct key_def *k, const struct t
 	return 0;
 }
 
-/* A path from the file, relative ones against the configuration's folder. */
+/* A path from the file, relative ones against the configuration's folder
+ * (or $STATE_DIRECTORY, see load()).  Returns a new string. */
 static char *resolve(const struct loader *ld, const char *path)
 {
 	if (path[0] == '/' || !ld->base[0])
 		return xstrdup(path);
 	return xasprintf("%s%s", ld->base, path);
+}
+
+/*
+ * Where a secret or key file named 'path' in the configuration is read
+ * from: $CREDENTIALS_DIRECTORY/<last component of path> when the unit
+ * passed a credential of that name (a regular file there), else 'path'
+ * resolved as any other.  Returns a new string.
+ */
+static char *resolve_secret(const struct loader *ld, const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	struct stat sb;
+	char *cred;
+
+	if (dir && dir[0] == '/' && name[0] && strcmp(name, ".") && strcmp(name, "..")) {
+		cred = xasprintf("%s/%s", dir, name);
+		if (stat(cred, &sb) == 0 && S_ISREG(sb.st_mode))
+			return cred;
+		free(cred);
+	}
+	return resolve(ld, path);
 }
 
 static int set_path(struct loader *ld, const struct key_def *k, const struct toml_node *v)
@@ -426,6 +490,19 @@ static int set_path(struct loader *ld, const struct key_def *k, const struct tom
 		return -1;
 	free(*field);
 	*field = resolve(ld, s);
+	return 0;
+}
+
+/* set_path for a key file, which a credential may stand in for. */
+static int set_key_path(struct loader *ld, const struct key_def *k, const struct toml_node *v)
+{
+	const char *s = checked_nonempty(ld, k, v);
+	char **field = str_field(ld, k);
+
+	if (!s)
+		return -1;
+	free(*field);
+	*field = resolve_secret(ld, s);
 	return 0;
 }
 
@@ -441,10 +518,18 @@ static char *read_secret(const char *path, char *why, size_t whylen)
 	ssize_t n;
 	int fd = -1;
 
+	struct stat sb;
+
 	buf_init(&b, MAX_SECRET);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot read '%.*s': %s", 200, path, strerror(errno));
+		goto out;
+	}
+	/* as for the pickle key: a secret others can read is no secret */
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077)) {
+		snprintf(why, whylen, "'%.*s' can be read by others (mode %03o); chmod 600 it",
+			 200, path, (unsigned)(sb.st_mode & 0777));
 		goto out;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
@@ -489,7 +574,7 @@ static int set_secret_file(struct loader *ld, const struct key_def *k,
 	if (!s)
 		return -1;
 	full_key(key, sizeof(key), k);
-	path = resolve(ld, s);
+	path = resolve_secret(ld, s);
 	secret = read_secret(path, why, sizeof(why));
 	free(path);
 	if (!secret) {
@@ -1033,6 +1118,11 @@ static void check_whole(struct loader *ld)
 				 secrets[i].inline_key, secrets[i].file_key);
 		}
 	}
+	for (i = 0; i < ARRAY_LEN(secrets); i++)
+		if (ld->seen[key_index("matrix", secrets[i].inline_key)] && (ld->mode & 044))
+			log_warn("config: %s holds matrix.%s and others can read it (mode %03o); "
+				 "chmod 600 it, or move the secret to matrix.%s", ld->name,
+				 secrets[i].inline_key, ld->mode & 0777, secrets[i].file_key);
 	if (!ld->seen[key_index("matrix", "homeserver")])
 		error_at(ld, mline, "matrix.homeserver", "required key missing");
 	if (!ld->seen[key_index("matrix", "user_id")])
@@ -1057,8 +1147,27 @@ static void check_whole(struct loader *ld)
 	}
 }
 
+/*
+ * The folder relative paths resolve against when systemd runs caucus with
+ * StateDirectory=: the first of $STATE_DIRECTORY's colon-separated absolute
+ * paths, with a trailing '/'.  NULL when it is unset or not absolute.
+ * Returns a new string.
+ */
+static char *state_base(void)
+{
+	const char *sd = getenv("STATE_DIRECTORY");
+	size_t n;
+
+	if (!sd || sd[0] != '/')
+		return NULL;
+	n = strcspn(sd, ":");
+	while (n > 1 && sd[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/", (int)n, sd);
+}
+
 static int load(const char *name, const char *text, size_t len, const char *base,
-		struct config **out, struct buf *errors)
+		unsigned mode, struct config **out, struct buf *errors)
 {
 	struct loader ld;
 	struct toml_node *root = NULL;
@@ -1071,7 +1180,10 @@ static int load(const char *name, const char *text, size_t len, const char *base
 	ld.cfg = xcalloc(1, sizeof(*ld.cfg));
 	ld.cfg->path = xstrdup(name);
 	ld.name = name;
-	ld.base = xstrdup(base);
+	ld.mode = mode;
+	ld.base = state_base();
+	if (!ld.base)
+		ld.base = xstrdup(base);
 	if (apply_defaults(&ld))
 		goto out;
 	if (toml_parse(text, len, &root, err, sizeof(err))) {
@@ -1107,7 +1219,7 @@ out:
 int config_load_string(const char *name, const char *text, struct config **out,
 		       struct buf *errors)
 {
-	return load(name, text, strlen(text), "", out, errors);
+	return load(name, text, strlen(text), "", 0, out, errors);
 }
 
 int config_load(const char *path, struct config **out, struct buf *errors)
@@ -1115,6 +1227,7 @@ int config_load(const char *path, struct config **out, struct buf *errors)
 	struct buf text;
 	char chunk[8192], *base = NULL;
 	const char *slash = strrchr(path, '/');
+	struct stat sb;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -1140,7 +1253,8 @@ int config_load(const char *path, struct config **out, struct buf *errors)
 		}
 	}
 	base = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup("");
-	rc = load(path, text.data, text.len, base, out, errors);
+	rc = load(path, text.data, text.len, base, fstat(fd, &sb) ? 0 : (unsigned)sb.st_mode,
+		  out, errors);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -1171,6 +1285,8 @@ void config_free(struct config *cfg)
 	strv_release(&cfg->allowed_users);
 	free(cfg->pickle_key_file);
 	free(cfg->remind_before);
+	free(cfg->http_listen);
+	free(cfg->http_public_url);
 	for (i = 0; i < cfg->n_issues; i++)
 		issue_release(&cfg->issues[i]);
 	free(cfg->issues);
@@ -1255,6 +1371,11 @@ void config_describe(const struct config *cfg, struct buf *out)
 	}
 	if (cfg->n_remind_before)
 		buf_puts(out, " before each session");
+	if (*cfg->http_listen)
+		buf_printf(out, "\nhttp:              %s (/healthz%s)", cfg->http_listen,
+			   cfg->http_metrics ? ", /metrics" : "");
+	else
+		buf_puts(out, "\nhttp:              off");
 	when_format_duration(cfg->default_length, d, sizeof(d));
 	buf_printf(out, "\nsession length:    %s unless a range is given\n", d);
 	buf_printf(out, "daily digest:      %02d:%02d %s\n", cfg->digest_minute / 60,

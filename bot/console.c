@@ -70,6 +70,11 @@ static void print_replies(struct console *c, struct engine_replies *r, int due)
 		struct engine_reply *x = &r->v[i];
 		int elsewhere = strcmp(x->room_id, c->room) != 0;
 
+		if (x->kind != ENGINE_POST) {
+			/* no server here: room work is only shown */
+			printf("(would %s)\n", x->body);
+			continue;
+		}
 		if (due || elsewhere) {
 			char *label = room_label(c, x->room_id);
 			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
@@ -112,8 +117,9 @@ static int resolve_aliases(struct console *c)
 
 	if (store_begin(c->st))
 		return -1;
-	for (size_t i = 0; i < c->cfg->n_issues && !rc; i++) {
-		const char *room = c->cfg->issues[i].room;
+	for (size_t i = 0; i <= c->cfg->n_issues && !rc; i++) {
+		const char *room = i < c->cfg->n_issues ? c->cfg->issues[i].room
+							: c->cfg->coordination_room;
 		char *id;
 
 		if (!room || room[0] != '#')
@@ -184,10 +190,11 @@ static int join_everywhere(struct console *c, const char *user)
 	if (store_lookup_names(c->st, &names, &ids))
 		goto fail;
 	for (size_t i = 0; i < names.n; i++) {
-		char *slug, *name, *room;
+		char *slug, *name, *room, *known = NULL;
 		if (store_lookup_issue(c->st, ids[i], &slug, &name, &room) == 0 && room &&
-		    store_member_name(c->st, room, user) == NULL)
+		    (known = store_member_name(c->st, room, user)) == NULL)
 			engine_member(c->eng, room, user, local, "join", 0);
+		free(known);
 		free(slug);
 		free(name);
 		free(room);
@@ -325,6 +332,34 @@ static char *default_user(const struct config *cfg)
 	return xasprintf("@you:%s", colon ? colon + 1 : "localhost");
 }
 
+/*
+ * 1 (and a message) when the database is a daemon's own: it holds the
+ * daemon's login and is the file the daemon opened (or one from before
+ * daemons said which file they opened).  The console would add its speaker
+ * to the real rooms and rewrite aliases to made-up room IDs.  A copy has
+ * another inode and is fine.
+ */
+static int daemon_database(struct store *st, const char *path)
+{
+	char *token = store_meta_get(st, "access_token");
+	char *device = store_meta_get(st, "device_id");
+	char *theirs = store_meta_get(st, "daemon.file"), *mine = store_file_identity(st);
+	int login = (token && *token) || (device && *device);
+	int live = login && (!theirs || !mine || !strcmp(theirs, mine));
+
+	if (live)
+		fprintf(stderr, "caucus console: %s is the database of a bot that logged in "
+			"to Matrix; the console would change its rooms, members and aliases. "
+			"Run the console on a copy instead, e.g.\n"
+			"  sqlite3 '%s' '.backup /tmp/caucus-console.db'\n"
+			"  caucus console --db /tmp/caucus-console.db\n", path, path);
+	free_secret(token);
+	free(device);
+	free(theirs);
+	free(mine);
+	return live;
+}
+
 int console_main(const struct console_opts *o)
 {
 	struct console c;
@@ -346,6 +381,8 @@ int console_main(const struct console_opts *o)
 		fprintf(stderr, "caucus console: %s\n", err);
 		goto out;
 	}
+	if (daemon_database(c.st, o->db ? o->db : c.cfg->database))
+		goto out;
 	if (now_env) {
 		int y, mo, d, h, mi;
 		char *end;

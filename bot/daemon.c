@@ -19,12 +19,17 @@
 #include "config.h"
 #include "e2ee.h"
 #include "engine.h"
+#include "json_scan.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "mx_api.h"
 #include "mx_content.h"
 #include "mx_sync.h"
+#include "notify.h"
+#include "observe.h"
 #include "outbox.h"
+#include "roomwork.h"
 #include "store.h"
 #include "store_outbox.h"
 #include "store_sync.h"
@@ -33,7 +38,8 @@
 #define SYNC_TIMEOUT_MS 30000
 #define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
 #define GAP_PAGE 500
-#define GAP_MAX_PAGES 200               /* 100 000 missed events per batch at most */
+#define GAP_MAX_EVENTS 100000           /* missed events one batch holds at most */
+#define GAP_MAX_PAGES 2000              /* pages, however small, per batch */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 15000
 #define INVITE_TRIES 8
@@ -42,6 +48,10 @@
 #define SENT_KEEP_MS ((int64_t)7 * 86400 * 1000)
 #define KEY_WAIT_MS (2 * 60 * 1000)     /* an encrypted message waits this long for its key */
 #define KEY_CHECK_MS 15000
+#define BAD_SYNCS_NARROW 2              /* unreadable answers before syncing narrowly */
+#define BAD_SYNCS_SKIP 4                /* ... and before skipping the batch as a gap */
+#define APPLY_FAILURES_ISOLATE 2        /* failed applies before one event at a time */
+#define QUARANTINE_MAX 10               /* events set aside per batch, at most */
 
 enum phase { PH_AUTH, PH_RESOLVE, PH_SYNC };
 
@@ -80,7 +90,9 @@ struct daemon {
 	struct loop *loop;
 	struct mx_api *api;
 	struct outbox *ob;
+	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
+	struct observe *obs;    /* health, metrics, watchdog, status */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
@@ -90,6 +102,11 @@ struct daemon {
 	int failures;
 	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being filled */
 	int gap_pages;
+	int bad_syncs;          /* unreadable /sync answers in a row */
+	int narrow;             /* syncing with a one-event timeline (after bad ones) */
+	int apply_failures;     /* failed applies of the same batch in a row */
+	int isolating;          /* applying one event at a time, setting failures aside */
+	int quarantined;        /* events set aside in the batch being applied */
 	int initial;            /* applying a first sync: history is not replayed */
 	int resolving;          /* alias lookups the first sync waits for */
 	struct power *powers;
@@ -178,6 +195,7 @@ static void token_refused(struct daemon *d, const struct mx_result *r)
 		}
 		mx_api_set_token(d->api, NULL);
 		outbox_hold(d->ob, 1);
+		roomwork_hold(d->rw, 1);
 		d->phase = PH_AUTH;
 		start_login(d);
 		return;
@@ -521,6 +539,7 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	struct daemon *d = ud;
 	int power = mx_power_level(power_entry(d, room_id)->content, user_id);
 
+	metrics_count(METRIC_EVENTS, "member");
 	if (d->e2ee && e2ee_member(d->e2ee, room_id, user_id, membership))
 		return -1;
 	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
@@ -530,12 +549,16 @@ static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out
 {
 	struct daemon *d = ud;
 
+	const cJSON *sender = cJSON_GetObjectItemCaseSensitive(ev, "sender");
+
 	*out = NULL;
+	metrics_count(METRIC_EVENTS, "encrypted");
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "sender")) &&
-	    !strcmp(cJSON_GetObjectItemCaseSensitive(ev, "sender")->valuestring, d->me))
+	if (!cJSON_IsString(sender) || !strcmp(sender->valuestring, d->me))
 		return 0;       /* our own echo: never read, no need to decrypt it */
+	if (!config_user_allowed(d->cfg, sender->valuestring))
+		return 0;       /* SPEC §4: ignored, so not even decrypted, never told */
 	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
 }
 
@@ -577,6 +600,11 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct engine_reply *x = &r->v[i];
+		if (x->kind != ENGINE_POST) {
+			if (roomwork_queue(d->st, x, cause, i))
+				return -1;
+			continue;
+		}
 		struct mx_notice n = {
 			.body = x->body, .html = x->html, .mentions = x->mentions.v,
 			.n_mentions = x->mentions.n, .reply_to = x->reply_to,
@@ -606,12 +634,15 @@ static int h_message(void *ud, const struct mx_message *m)
 		return 0;
 	if (d->initial)
 		return 0;       /* a first sync shows history: it was never ours to answer */
+	metrics_count(METRIC_EVENTS, "message");
 	seen = store_handled_has(d->st, m->event_id);
 	if (seen)
 		return seen < 0 ? -1 : 0;
 	if (m->replaces) {
-		/* an edit updates the log; a command is never run again */
-		if (engine_edit(d->eng, m->room_id, m->replaces, m->sender, m->body))
+		/* an edit updates the log; a command is never run again (an edit
+		 * of one that recorded a stance or an action item is answered) */
+		if (engine_edit_reply(d->eng, m->room_id, m->replaces, m->sender, m->body, &r) ||
+		    queue_replies(d, &r, m->event_id, 0))
 			goto out;
 	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
 		/* m.notice is what bots send: never a command (no bot loops) */
@@ -642,9 +673,11 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	int seen = store_handled_has(d->st, event_id);
 
 	(void)sender;       /* the server checked the redacter's power */
+	metrics_count(METRIC_EVENTS, "redaction");
 	if (seen)
 		return seen < 0 ? -1 : 0;
-	if (engine_redact(d->eng, room_id, redacts))
+	if (engine_redact(d->eng, room_id, redacts) ||
+	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)))
 		return -1;
 	return store_handled_add(d->st, event_id, wall_ms(NULL));
 }
@@ -654,6 +687,7 @@ static int h_invite(void *ud, const char *room_id, const char *inviter)
 	struct daemon *d = ud;
 	struct membership_op *op;
 
+	metrics_count(METRIC_EVENTS, "invite");
 	for (op = d->ops; op; op = op->next)
 		if (!strcmp(op->room_id, room_id))
 			return 0;
@@ -680,6 +714,57 @@ static int h_left(void *ud, const char *room_id, const char *membership, const c
 	if (store_sync_room_left(d->st, room_id))
 		return -1;
 	return engine_member(d->eng, room_id, d->me, NULL, membership, 0);
+}
+
+/* Add n to the counter 'key' of the meta table (in the caller's
+ * transaction): gaps and quarantined events, for the operator. */
+static int count_up(struct daemon *d, const char *key, size_t n)
+{
+	char *v = store_meta_get(d->st, key), num[24];
+	int64_t have = 0;
+	int rc;
+
+	if (v && str_to_i64(v, &have))
+		have = 0;
+	free(v);
+	snprintf(num, sizeof(num), "%lld", (long long)(have + (int64_t)n));
+	rc = store_meta_set(d->st, key, num);
+	return rc;
+}
+
+static int h_event_begin(void *ud)
+{
+	struct daemon *d = ud;
+
+	return store_begin(d->st);
+}
+
+/*
+ * Isolating a batch that failed again and again: an event whose handlers
+ * fail is rolled back alone, recorded (meta "quarantine.<event ID>") and
+ * skipped.  When even the record cannot be written, or too many fail, the
+ * store is what is broken: the batch is abandoned and retried.
+ */
+static int h_event_end(void *ud, const char *room_id, const cJSON *ev, int rc)
+{
+	struct daemon *d = ud;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "event_id");
+	char *key;
+
+	if (rc == 0)
+		return store_commit(d->st);
+	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !cJSON_IsString(id))
+		return -1;
+	key = xasprintf("quarantine.%s", id->valuestring);
+	rc = store_meta_set(d->st, key, room_id) || count_up(d, "sync.quarantined", 1) ||
+	     store_handled_add(d->st, id->valuestring, wall_ms(NULL));
+	free(key);
+	if (rc)
+		return -1;
+	log_error("sync: event %.255s in %s fails every time it is applied; set aside "
+		  "(meta quarantine.%.255s) and skipped", id->valuestring, room_id,
+		  id->valuestring);
+	return 0;
 }
 
 static const struct mx_sync_handler handler = {
@@ -735,20 +820,27 @@ static int apply_keys(struct daemon *d, const struct mx_sync_handler *h)
 	return rc;
 }
 
-/* The batch, its answers and its token, in one transaction. */
-static void apply_batch(struct daemon *d)
+/* The batch, its answers and its token, in one transaction; when it
+ * fails, nothing of it is kept, in the store or in memory. */
+static int apply_txn(struct daemon *d, size_t *n)
 {
 	struct mx_sync_handler h = handler;
-	const char *next = mx_sync_next_batch(d->batch);
-	int64_t t0 = loop_now();
-	size_t n = 0;
 
 	h.ud = d;
 	d->initial = d->since == NULL;
+	d->quarantined = 0;
+	if (d->isolating) {
+		h.event_begin = h_event_begin;
+		h.event_end = h_event_end;
+	}
+	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
-	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, &n) ||
-	    store_meta_set(d->st, "since", next)) {
+	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
+	    (mx_sync_skipped(d->batch) &&
+	     count_up(d, "sync.gaps", mx_sync_skipped(d->batch))) ||
+	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch)) ||
+	    observe_batch(d->obs, mx_sync_root(d->batch), wall_ms(NULL))) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -756,16 +848,56 @@ static void apply_batch(struct daemon *d)
 		store_rollback(d->st);
 		goto fail;
 	}
+	metrics_commit();
+	return 0;
+fail:
+	metrics_discard();
+	if (d->e2ee)
+		e2ee_rollback(d->e2ee);
+	powers_forget(d);
+	drop_new_ops(d);
+	return -1;
+}
+
+static void apply_batch(struct daemon *d)
+{
+	int64_t t0 = loop_now();
+	size_t n = 0;
+
+	if (apply_txn(d, &n)) {
+		/* nothing of the batch was kept: the same sync comes again */
+		mx_sync_free(d->batch);
+		d->batch = NULL;
+		/* the same batch failing again and again: next time one event at a
+		 * time, so one that always fails is set aside instead of stopping all */
+		if (++d->apply_failures >= APPLY_FAILURES_ISOLATE && !d->isolating) {
+			log_warn("sync: the batch failed %d times; applying it one event at a time",
+				 d->apply_failures);
+			d->isolating = 1;
+		}
+		retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
+		return;
+	}
+	observe_synced(d->obs);
 	if (d->e2ee)
 		e2ee_kick(d->e2ee);
 	free(d->since);
-	d->since = xstrdup(next);
+	d->since = xstrdup(mx_sync_next_batch(d->batch));
 	if (n)
 		log_info("sync: %zu events applied in %lld ms", n, (long long)(loop_now() - t0));
+	if (mx_sync_skipped(d->batch))
+		log_warn("sync: %zu unreadable event%s or page%s skipped in this batch (counted "
+			 "in meta sync.gaps)", mx_sync_skipped(d->batch),
+			 mx_sync_skipped(d->batch) == 1 ? "" : "s",
+			 mx_sync_skipped(d->batch) == 1 ? "" : "s");
 	mx_sync_free(d->batch);
 	d->batch = NULL;
 	d->failures = 0;
+	d->apply_failures = 0;
+	d->isolating = 0;
+	d->narrow = 0;
 	outbox_kick(d->ob);
+	roomwork_kick(d->rw);
 	while (d->new_ops) {
 		struct membership_op *op = d->new_ops;
 		d->new_ops = op->next;
@@ -774,16 +906,32 @@ static void apply_batch(struct daemon *d)
 		op_start(op);
 	}
 	start_sync(d);
-	return;
-fail:
-	/* nothing of the batch was kept: the same sync comes again */
-	if (d->e2ee)
-		e2ee_rollback(d->e2ee);
-	powers_forget(d);
-	drop_new_ops(d);
-	mx_sync_free(d->batch);
-	d->batch = NULL;
-	retry_later(d, again_sync, "applying a sync batch", store_errmsg(d->st));
+}
+
+int daemon_apply_sync(const struct daemon_batch_env *env, const char *body, size_t len)
+{
+	struct daemon d;
+	char err[160];
+	int rc = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg = env->cfg;
+	d.st = env->st;
+	d.eng = env->eng;
+	d.e2ee = env->e2ee;
+	d.me = xstrdup(env->me);
+	d.since = env->since ? xstrdup(env->since) : NULL;
+	d.batch = mx_sync_parse(body, len, d.me, err, sizeof(err));
+	if (d.batch)
+		rc = apply_txn(&d, NULL);
+	else
+		log_error("sync: %s", err);
+	powers_forget(&d);
+	drop_new_ops(&d);
+	mx_sync_free(d.batch);
+	free(d.me);
+	free(d.since);
+	return rc;
 }
 
 static void again_gaps(void *ud)
@@ -825,7 +973,9 @@ static void fill_gaps(struct daemon *d)
 	const char *room, *from;
 
 	while (mx_sync_next_gap(d->batch, &room, &from) == 0) {
-		if (d->gap_pages < GAP_MAX_PAGES) {
+		/* bounded by events, not pages: 300 rooms a page each are one backlog */
+		if (d->gap_pages < GAP_MAX_PAGES &&
+		    mx_sync_gap_events(d->batch) < GAP_MAX_EVENTS) {
 			d->req = mx_api_messages(d->api, room, from, d->since, GAP_PAGE, SYNC_CAP,
 						 on_messages, d);
 			if (d->req)
@@ -834,6 +984,60 @@ static void fill_gaps(struct daemon *d)
 		mx_sync_close_gap(d->batch, room);
 	}
 	apply_batch(d);
+}
+
+/* Past a batch that cannot be read at all: its next_batch, read by the
+ * flat scanner, becomes the position; what it held is a counted gap. */
+static int skip_batch(struct daemon *d, const char *next)
+{
+	if (store_begin(d->st))
+		return -1;
+	if (count_up(d, "sync.gaps", 1) || store_meta_set(d->st, "since", next) ||
+	    store_commit(d->st)) {
+		store_rollback(d->st);
+		return -1;
+	}
+	free(d->since);
+	d->since = xstrdup(next);
+	return 0;
+}
+
+/*
+ * An answer that does not parse.  The same one again and again would stop
+ * every room: first the stretch is synced again with one timeline event
+ * per room (the rest read page by page from /messages, where an unreadable
+ * page is skipped as a gap); if even that cannot be read, the batch is
+ * skipped as a logged, counted gap.
+ */
+static void bad_sync(struct daemon *d, const struct mx_result *r, const char *err)
+{
+	char *next;
+
+	d->bad_syncs++;
+	if (!d->since || d->bad_syncs < BAD_SYNCS_NARROW) {
+		retry_later(d, again_sync, "sync", err);
+		return;
+	}
+	if (!d->narrow) {
+		log_warn("sync: %s, %d times; syncing that stretch again with one event per room "
+			 "and reading the rest page by page", err, d->bad_syncs);
+		d->narrow = 1;
+		retry_later(d, again_sync, "sync", err);
+		return;
+	}
+	next = d->bad_syncs >= BAD_SYNCS_SKIP ? json_top_string(r->body, r->len, "next_batch")
+					      : NULL;
+	if (next && *next && !skip_batch(d, next)) {
+		log_error("sync: %s, even with one event per room; skipped that batch (a gap, "
+			  "counted in meta sync.gaps)", err);
+		d->bad_syncs = 0;
+		d->narrow = 0;
+		free(next);
+		start_sync(d);
+		return;
+	}
+	free(next);
+	retry_later(d, again_sync, "sync", err);
 }
 
 static void on_sync(void *ud, const struct mx_result *r)
@@ -852,9 +1056,10 @@ static void on_sync(void *ud, const struct mx_result *r)
 	}
 	d->batch = mx_sync_parse(r->body, r->len, d->me, err, sizeof(err));
 	if (!d->batch) {
-		retry_later(d, again_sync, "sync", err);
+		bad_sync(d, r, err);
 		return;
 	}
+	d->bad_syncs = 0;
 	if (d->failures) {
 		log_info("sync: the server answers again");
 		outbox_wake(d->ob);
@@ -872,11 +1077,15 @@ static void start_sync(struct daemon *d)
 		d->phase = PH_SYNC;
 		log_info("sync: starting from %s", d->since ? "the saved position" : "scratch");
 		outbox_hold(d->ob, 0);
+		roomwork_hold(d->rw, 0);
 	}
 	if (d->e2ee)
 		e2ee_sync_started(d->e2ee);
-	d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP, on_sync,
-			     d);
+	if (d->narrow && d->since)
+		d->req = mx_api_sync_narrow(d->api, d->since, SYNC_CAP, on_sync, d);
+	else
+		d->req = mx_api_sync(d->api, d->since, d->since ? SYNC_TIMEOUT_MS : 0, SYNC_CAP,
+				     on_sync, d);
 	if (!d->req)
 		retry_later(d, again_sync, "sync", "could not start the request");
 }
@@ -899,20 +1108,87 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 			   const char *sender)
 {
 	struct daemon *d = ud;
-	char *mention[1] = { xstrdup(sender) };
+	char *mention[1];
 	struct mx_notice n = {
 		.body = "I could not decrypt your message; please send it again.",
 		.html = "I could not decrypt your message; please send it again.",
 		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
 	};
-	char *content = mx_content_notice(&n);
-	char *txn = xasprintf("caucus.utd.%s", event_id);
-	int rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
+	char *content, *txn;
+	int rc;
 
+	if (!config_user_allowed(d->cfg, sender))
+		return 0;       /* kept from before it was ignored: still never told */
+	metrics_count(METRIC_DECRYPT_FAILURES, NULL);   /* its key never came */
+	mention[0] = xstrdup(sender);
+	content = mx_content_notice(&n);
+	txn = xasprintf("caucus.utd.%s", event_id);
+	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
 	free(mention[0]);
 	free(content);
 	free(txn);
 	return rc;
+}
+
+#define REFUSED_PREFIX "caucus.refused."
+
+/*
+ * SPEC §2, never silence: the server refused one of our messages for good
+ * (too large, forbidden...).  Say so in a short notice in that room, in
+ * reply to the command when the message was an answer.  A refused notice
+ * is not followed by another.  The outbox kicks after this returns.
+ */
+static void tell_refused(void *ud, const char *room_id, const char *txn_id, long http,
+			 const char *errcode)
+{
+	struct daemon *d = ud;
+	const char *re = "caucus.re.", *code = "";
+	char *reply_to = NULL, *body, *content, *txn, *dot;
+	struct mx_notice n = { 0 };
+	int rc;
+
+	if (!strncmp(txn_id, REFUSED_PREFIX, strlen(REFUSED_PREFIX)))
+		return;
+	/* the server's errcode, only if it looks like one (it goes in HTML) */
+	if (errcode && strlen(errcode) < 40 && strspn(errcode, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") ==
+	    strlen(errcode))
+		code = errcode;
+	if (!strncmp(txn_id, re, strlen(re))) {
+		/* "caucus.re.<command's event ID>.<n>"; n = 0 is the answer, in
+		 * the command's room, the others went elsewhere */
+		reply_to = xstrdup(txn_id + strlen(re));
+		dot = strrchr(reply_to, '.');
+		if (dot && !strcmp(dot, ".0")) {
+			*dot = '\0';
+		} else {
+			free(reply_to);
+			reply_to = NULL;
+		}
+	}
+	if (http == 413)
+		body = xasprintf("My %s was too long for the server (%ld %s) and was not posted%s",
+				 reply_to ? "answer" : "message", http, code,
+				 reply_to ? "; please ask for less at a time." : ".");
+	else
+		body = xasprintf("The server refused my %s (%ld%s%s); it was not posted.",
+				 reply_to ? "answer" : "message", http, *code ? " " : "", code);
+	n.body = body;
+	n.html = body;
+	n.reply_to = reply_to;
+	content = mx_content_notice(&n);
+	txn = xasprintf(REFUSED_PREFIX "%s", txn_id);
+	rc = store_begin(d->st);
+	if (!rc && (outbox_queue(d->st, room_id, txn, content, wall_ms(NULL)) ||
+		    store_commit(d->st))) {
+		store_rollback(d->st);
+		rc = -1;
+	}
+	if (rc)
+		log_error("outbox: cannot queue the notice that %s was refused", txn_id);
+	free(txn);
+	free(content);
+	free(body);
+	free(reply_to);
 }
 
 /* Due reminders and digests go to the outbox and are acknowledged in one
@@ -921,6 +1197,7 @@ static void run_due(struct daemon *d)
 {
 	struct engine_replies r = { 0 };
 
+	metrics_begin();
 	if (store_begin(d->st))
 		goto out;
 	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
@@ -932,11 +1209,13 @@ static void run_due(struct daemon *d)
 		store_rollback(d->st);
 		goto out;
 	}
+	metrics_commit();
 	if (r.n) {
 		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
 		outbox_kick(d->ob);
 	}
 out:
+	metrics_discard();      /* a no-op after the commit */
 	engine_replies_release(&r);
 }
 
@@ -987,6 +1266,7 @@ static void reload(struct daemon *d)
 	struct buf errs;
 
 	buf_init(&errs, 0);
+	notify_reloading();
 	if (config_load(d->config_path, &cfg, &errs)) {
 		log_error("config: %s not reloaded, it has errors:", d->config_path);
 		for (char *line = errs.data, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
@@ -1000,6 +1280,7 @@ static void reload(struct daemon *d)
 		log_warn("config: matrix.homeserver, matrix.user_id and bot.database take effect "
 			 "at the next start");
 	engine_set_config(d->eng, cfg);
+	observe_set_config(d->obs, cfg);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	cfg = NULL;
@@ -1013,6 +1294,7 @@ static void reload(struct daemon *d)
 	arm_due(d);
 	log_info("config: %s reloaded", d->config_path);
 out:
+	notify_ready();         /* the old configuration stays when the new one is bad */
 	config_free(cfg);
 	buf_release(&errs);
 }
@@ -1023,6 +1305,7 @@ static void on_signal(void *ud, unsigned sigs)
 
 	if (sigs & LOOP_SIG_TERM) {
 		log_info("caucus: stopping");
+		notify_stopping();
 		loop_stop(d->loop);
 		return;
 	}
@@ -1033,8 +1316,12 @@ static void on_signal(void *ud, unsigned sigs)
 static int poll_fn(void *ud, int fd, int timeout_ms)
 {
 	struct daemon *d = ud;
+	int rc;
 
-	return mx_api_poll(d->api, fd, timeout_ms);
+	/* the HTTP listener's descriptor joins the wait; it is served here */
+	rc = mx_api_poll(d->api, observe_poll_fd(d->obs, fd), observe_timeout(d->obs, timeout_ms));
+	observe_run(d->obs);
+	return rc;
 }
 
 /* ---- life cycle ---- */
@@ -1044,6 +1331,8 @@ static void daemon_release(struct daemon *d)
 	struct membership_op *op;
 	struct resolve *rs;
 
+	roomwork_free(d->rw);
+	observe_free(d->obs);
 	outbox_free(d->ob);
 	e2ee_free(d->e2ee);
 	if (d->req)
@@ -1097,6 +1386,17 @@ int daemon_main(const char *config_path)
 		log_error("caucus: %s", err);
 		goto out;
 	}
+	{
+		/* which file is the daemon's own: the console refuses it, not a copy */
+		char *id = store_file_identity(d.st);
+		int bad = id && store_meta_set(d.st, "daemon.file", id);
+		free(id);
+		if (bad) {
+			log_error("caucus: cannot write to %s: %s", d.cfg->database,
+				  store_errmsg(d.st));
+			goto out;
+		}
+	}
 	d.loop = loop_new();
 	d.api = d.loop ? mx_api_new(d.cfg->homeserver) : NULL;
 	if (!d.api)
@@ -1107,6 +1407,13 @@ int daemon_main(const char *config_path)
 		goto out;
 	}
 	d.ob = outbox_new(d.st, d.api, d.loop);
+	d.rw = roomwork_new(d.st, d.api, d.loop, d.ob, &d.cfg);
+	outbox_on_refused(d.ob, tell_refused, &d);
+	d.obs = observe_new(d.st, d.loop, d.cfg, err, sizeof(err));
+	if (!d.obs) {
+		log_error("caucus: %s", err);
+		goto out;
+	}
 	d.since = store_meta_get(d.st, "since");
 	log_info("caucus: starting as %s on %s, database %s, %lld message%s waiting to be sent",
 		 d.cfg->user_id, d.cfg->homeserver, d.cfg->database,

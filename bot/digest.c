@@ -79,6 +79,10 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 	memset(dd, 0, sizeof(*dd));
 	dd->since_ms = since_ms;
 	dd->until_ms = until_ms;
+	/* SPEC §4: with neither a room nor a viewer to scope it, show nothing
+	 * (an issue whose room is gone has no digest) */
+	if (!room_id && !viewer)
+		return 0;
 	if (store_log_kind_range(st, issue_id, room_id, viewer, "decision", since_ms, until_ms,
 				 ITEMS_MAX, &dd->decisions) ||
 	    store_log_kind_count(st, issue_id, room_id, viewer, "decision", since_ms, until_ms,
@@ -87,10 +91,12 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 				 ITEMS_MAX, &dd->notes) ||
 	    store_log_kind_count(st, issue_id, room_id, viewer, "note", since_ms, until_ms,
 				 &dd->n_notes) ||
-	    store_action_changed(st, issue_id, since_ms, until_ms, &dd->actions) ||
-	    store_position_range(st, issue_id, since_ms, until_ms, &dd->positions) ||
+	    store_action_changed(st, issue_id, room_id, viewer, since_ms, until_ms,
+				 &dd->actions) ||
+	    store_position_range(st, issue_id, room_id, viewer, since_ms, until_ms,
+				 &dd->positions) ||
 	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
-	    store_log_activity(st, issue_id, room_id, since_ms, until_ms, &dd->messages,
+	    store_log_activity(st, issue_id, room_id, viewer, since_ms, until_ms, &dd->messages,
 			       &dd->entries, &dd->people) ||
 	    store_doc_range(st, issue_id, room_id, viewer, since_ms, until_ms, ITEMS_MAX,
 			    &dd->docs))
@@ -498,11 +504,11 @@ static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64
 	r->is.id = id;
 	if (store_lookup_issue(st, id, &r->is.slug, &r->is.name, &r->is.room_id))
 		return -1;
-	/* the overview shows numbers only, so every entry of the issue counts */
-	if (digest_load(eng, id, NULL, NULL, since_ms, until_ms, &r->dd) ||
+	/* the overview shows numbers only: those of the issue's own room */
+	if (digest_load(eng, id, r->is.room_id, NULL, since_ms, until_ms, &r->dd) ||
 	    store_log_leads(st, id, &r->leads))
 		return -1;
-	rc = store_action_open(st, id, &open);
+	rc = r->is.room_id ? store_action_open(st, id, r->is.room_id, NULL, &open) : 0;
 	r->open_actions = open.n;
 	store_action_list_release(&open);
 	return rc;

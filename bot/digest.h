@@ -33,7 +33,9 @@ struct digest_data {
 /*
  * Load what happened in issue_id over [since_ms, until_ms).  room_id (may
  * be NULL) keeps only log entries kept in that room; viewer (may be NULL)
- * only those of rooms the viewer is in.  Release with digest_data_release
+ * only those of rooms the viewer is in; with neither, nothing is loaded
+ * (fails closed).  The same holds for actions and positions, by the room
+ * each was recorded in.  Release with digest_data_release
  * (also after a failure).  Returns 0 or -1 (store).
  */
 int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,

@@ -385,7 +385,7 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 	if (e->sync_epoch == e->upload_epoch && !e->req[J_UPLOAD]) {
 		const cJSON *n = jget(count, "signed_curve25519");
 		if (cJSON_IsObject(count))
-			e->otk_count = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+			e->otk_count = jcount(n);
 		if (cJSON_IsArray(fb)) {
 			const cJSON *t;
 			e->fallback_ok = 0;

@@ -101,6 +101,14 @@ static inline int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A count from the server (one-time keys): 0 unless a number in range, so
+ * a hostile 1e300 is never converted (undefined behaviour). */
+static inline int64_t jcount(const cJSON *n)
+{
+	return cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9 ?
+	       (int64_t)n->valuedouble : 0;
+}
+
 static inline int str_is(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);

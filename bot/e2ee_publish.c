@@ -189,7 +189,7 @@ static void on_upload(void *ud, const struct mx_result *r)
 		e->fallback_ok = 1;
 	j = cJSON_ParseWithLength(r->body, r->len);
 	n = jget(jget(j, "one_time_key_counts"), "signed_curve25519");
-	e->otk_count = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	e->otk_count = jcount(n);
 	cJSON_Delete(j);
 	log_debug("e2ee: keys published; %lld one-time keys on the server",
 		 (long long)e->otk_count);

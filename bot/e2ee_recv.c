@@ -8,7 +8,10 @@
  */
 #include "e2ee_int.h"
 
+#include <stdio.h>
+
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_crypto.h"
 
@@ -239,6 +242,16 @@ out:
 
 /* ---------- receiving: Megolm ---------- */
 
+int e2ee_plaintext_type_ok(const char *type)
+{
+	static const char *const ok[] = { "m.room.message", "m.reaction", "m.sticker" };
+
+	for (size_t i = 0; type && i < ARRAY_LEN(ok); i++)
+		if (!strcmp(type, ok[i]))
+			return 1;
+	return 0;
+}
+
 int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t now_ms,
 		 cJSON **out)
 {
@@ -259,6 +272,7 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	if (!str_is(algo, MEGOLM_ALGO) || !sid || !ct) {
 		log_warn("e2ee: cannot decrypt %s in %s: %s", event_id, room_id,
 			 str_is(algo, MEGOLM_ALGO) ? "malformed" : "unknown algorithm");
+		metrics_count(METRIC_DECRYPT_FAILURES, NULL);
 		return 0;
 	}
 	have = store_megolm_in_get(e->st, room_id, sid, &m);
@@ -308,9 +322,22 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 			 "room", event_id, room_id);
 		goto out;
 	}
-	/* the event as if sent in the clear; relations only from the clear part */
+	/*
+	 * The server saw only m.room.encrypted: it checked no power for a
+	 * redaction, no state rules, no membership.  So the plaintext may say
+	 * what a message is, never what the server decides.
+	 */
+	if (!e2ee_plaintext_type_ok(jstr(p, "type"))) {
+		log_warn("e2ee: rejecting %s in %s from %s: type %.60s is not accepted from "
+			 "encrypted content", event_id, room_id, sender, jstr(p, "type"));
+		goto out;
+	}
+	/* the event as if sent in the clear; relations only from the clear part;
+	 * nothing of the cleartext the server did not check for such a type */
 	dec = cJSON_Duplicate(ev, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(dec, "type");
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "state_key");
+	cJSON_DeleteItemFromObjectCaseSensitive(dec, "redacts");
 	cJSON_AddStringToObject(dec, "type", jstr(p, "type"));
 	rel = cJSON_DetachItemFromObjectCaseSensitive(p, "content");
 	cJSON_DeleteItemFromObjectCaseSensitive(rel, "m.relates_to");
@@ -321,6 +348,8 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	cJSON_AddItemToObject(dec, "content", rel);
 	*out = dec;
 out:
+	if (!*out && rc == 0 && !json)
+		metrics_count(METRIC_DECRYPT_FAILURES, NULL);  /* bad, not waiting for a key */
 	if (pt)
 		free_secret(pt);
 	free(json);
@@ -363,6 +392,47 @@ int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 	return store_megolm_out_invalidate(e->st, room_id);
 }
 
+int e2ee_redacted(struct e2ee *e, const char *room_id, const char *event_id)
+{
+	struct pending_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	/* the few events waiting for a key (they wait minutes, not days) */
+	if (store_pending_list(e->st, NULL, NULL, INT64_MAX, &rows, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].event_id, event_id) || strcmp(rows[i].room_id, room_id))
+			continue;
+		rc = store_pending_del(e->st, event_id);
+		if (!rc)
+			log_info("e2ee: %s in %s was redacted while it waited for its key; "
+				 "forgotten", event_id, room_id);
+		break;
+	}
+	store_pending_rows_free(rows, n);
+	return rc;
+}
+
+/* 1 when sender was told in room_id within E2EE_TELL_EVERY_MS (else the
+ * time is noted now and 0), -1 on a store failure. */
+static int told_recently(struct e2ee *e, const char *room_id, const char *sender)
+{
+	char *key = xasprintf("e2ee.told:%s %s", room_id, sender), *v = store_meta_get(e->st, key);
+	char now[24];
+	int64_t last = 0, t = wall_ms();
+	int rc = 1;
+
+	if (v && !str_to_i64(v, &last) && last <= t && t - last < E2EE_TELL_EVERY_MS)
+		goto out;
+	snprintf(now, sizeof(now), "%lld", (long long)t);
+	rc = store_meta_set(e->st, key, now) ? -1 : 0;
+out:
+	free(v);
+	free(key);
+	return rc;
+}
+
 int e2ee_expire(struct e2ee *e, int64_t before_ms,
 		int (*fn)(void *ud, const char *room_id, const char *event_id,
 			  const char *sender),
@@ -381,6 +451,12 @@ int e2ee_expire(struct e2ee *e, int64_t before_ms,
 			goto out;
 		log_warn("e2ee: gave up waiting for the key of %s in %s from %s",
 			 rows[i].event_id, rows[i].room_id, rows[i].sender);
+		if (first) {
+			first = told_recently(e, rows[i].room_id, rows[i].sender);
+			if (first < 0)
+				goto out;
+			first = !first;
+		}
 		if (first && fn(ud, rows[i].room_id, rows[i].event_id, rows[i].sender))
 			goto out;
 	}

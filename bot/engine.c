@@ -15,8 +15,10 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "digest.h"
 #include "doc.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_log.h"
@@ -28,7 +30,7 @@ struct engine {
 	const struct config *cfg;
 	struct store *st;
 	struct engine_clock clock;
-	char *coord_room;       /* resolved coordination room ID */
+	char *coord_room;       /* the configured coordination room's ID, or NULL */
 };
 
 static const struct cmd_entry *const tables[] = {
@@ -39,6 +41,36 @@ static const char *const table_titles[] = {
 	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
 };
 
+/* The store key of what an alias resolved to. */
+static char *alias_key(const char *alias)
+{
+	return xasprintf("room_alias:%s", alias);
+}
+
+/*
+ * Derive the coordination room from the configuration, never from what
+ * an earlier configuration named (its admins must not stay admins): a
+ * room ID as it is, an alias through what it was last resolved to, else
+ * NULL until it is resolved.
+ */
+static void derive_coord(struct engine *eng)
+{
+	const char *room = eng->cfg->coordination_room;
+	char *key;
+
+	free(eng->coord_room);
+	eng->coord_room = NULL;
+	if (!room)
+		return;
+	if (room[0] != '#') {
+		eng->coord_room = xstrdup(room);
+		return;
+	}
+	key = alias_key(room);
+	eng->coord_room = store_meta_get(eng->st, key);
+	free(key);
+}
+
 struct engine *engine_new(const struct config *cfg, struct store *st, struct engine_clock clock)
 {
 	struct engine *eng = xcalloc(1, sizeof(*eng));
@@ -46,7 +78,7 @@ struct engine *engine_new(const struct config *cfg, struct store *st, struct eng
 	eng->cfg = cfg;
 	eng->st = st;
 	eng->clock = clock;
-	eng->coord_room = store_meta_get(st, "coordination_room_id");
+	derive_coord(eng);
 	return eng;
 }
 
@@ -61,6 +93,7 @@ void engine_free(struct engine *eng)
 void engine_set_config(struct engine *eng, const struct config *cfg)
 {
 	eng->cfg = cfg;
+	derive_coord(eng);
 }
 
 struct store *engine_store(struct engine *eng)
@@ -80,23 +113,31 @@ int64_t engine_now_ms(struct engine *eng)
 
 const char *engine_coordination_room(struct engine *eng)
 {
-	return eng->coord_room ? eng->coord_room : eng->cfg->coordination_room;
+	return eng->coord_room;
 }
 
 int engine_room_resolved(struct engine *eng, const char *alias, const char *room_id)
 {
-	if (eng->cfg->coordination_room && !strcmp(alias, eng->cfg->coordination_room)) {
-		if (store_meta_set(eng->st, "coordination_room_id", room_id))
-			return -1;
-		free(eng->coord_room);
-		eng->coord_room = xstrdup(room_id);
-	}
+	char *key = alias_key(alias);
+	int rc = store_meta_set(eng->st, key, room_id);
+
+	free(key);
+	if (rc)
+		return -1;
+	if (eng->cfg->coordination_room && !strcmp(alias, eng->cfg->coordination_room))
+		derive_coord(eng);
 	return store_lookup_resolve_room(eng->st, alias, room_id);
 }
 
 int engine_member(struct engine *eng, const char *room_id, const char *user_id,
 		  const char *display_name, const char *membership, int power)
 {
+	/* the bot left: it learns nothing more of who is there, so nobody's
+	 * membership there counts any longer (SPEC §4 fails closed) */
+	if (eng->cfg->user_id && !strcmp(user_id, eng->cfg->user_id) &&
+	    strcmp(membership, "join") && strcmp(membership, "invite") &&
+	    store_member_room_unknown(eng->st, room_id))
+		return -1;
 	return store_member_set(eng->st, room_id, user_id, display_name, membership, power);
 }
 
@@ -119,6 +160,8 @@ int engine_sync_config(struct engine *eng)
 
 static void reply_free(struct engine_reply *x)
 {
+	free(x->target);
+	free(x->user);
 	free(x->room_id);
 	free(x->body);
 	free(x->html);
@@ -138,6 +181,177 @@ void engine_replies_release(struct engine_replies *r)
 	r->n = 0;
 }
 
+/*
+ * SPEC §2: an answer is never silence, and a homeserver refuses an event
+ * over 64 KiB (413).  An encrypted answer grows by 4/3 (base64 of the
+ * Megolm ciphertext) plus its envelope, and the server adds its own
+ * (hashes, signatures, prev/auth events), so the body and formatted_body
+ * together, as JSON text, stay under ANSWER_JSON_MAX:
+ *   (45,000 + 1,000 content keys) * 4/3 + 500 (m.room.encrypted)
+ *   + 3,000 (the server's part) = 64,833 < 65,536.
+ * A longer answer is cut at a line (plain) or block (HTML) and says how
+ * many were left out.
+ */
+#define ANSWER_JSON_MAX 45000
+#define ANSWER_TAIL 160         /* room kept for "… and N more" and closing tags */
+#define ECHO_MAX 400            /* bytes of the user's own text an error repeats */
+
+/* Bytes s takes as a JSON string's contents (cJSON's escaping). */
+static size_t json_len(const char *s, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' ||
+		    c == '\f')
+			len += 2;
+		else if (c < 0x20)
+			len += 6;
+		else
+			len++;
+	}
+	return len;
+}
+
+/* The longest prefix of s whose JSON length is at most max. */
+static size_t json_prefix(const char *s, size_t max)
+{
+	size_t n = 0, len = 0;
+
+	while (s[n]) {
+		size_t c = json_len(s + n, 1);
+		if (len + c > max)
+			break;
+		len += c;
+		n++;
+	}
+	/* never in the middle of a UTF-8 character */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+static size_t count_str(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle))
+		n++;
+	return n;
+}
+
+/* The plain body cut to max: whole lines, then "… and N more". */
+static char *cap_plain(const char *s, size_t max)
+{
+	size_t cut = json_prefix(s, max), lines;
+	struct buf b;
+
+	for (size_t k = cut; k > 0; k--)
+		if (s[k - 1] == '\n') {
+			cut = k;
+			break;
+		}
+	lines = count_str(s + cut, "\n") + (s[cut] && s[strlen(s) - 1] != '\n');
+	buf_init(&b, 0);
+	buf_add(&b, s, cut);
+	if (cut && s[cut - 1] != '\n')
+		buf_puts(&b, "…\n");
+	buf_printf(&b, "… and %zu more (too long for one message)\n", lines ? lines : 1);
+	return buf_detach(&b);
+}
+
+/* The HTML cut to max at the end of a block (or, inside one block, a safe
+ * place in its text), its open tags closed, then "… and N more". */
+static char *cap_html(const char *s, size_t max)
+{
+	static const char *const ends[] = { "</li>", "</p>", "</tr>" };
+	size_t cut = json_prefix(s, max), best = 0, blocks = 0;
+	struct strv open = { 0 };
+	struct buf b;
+
+	for (size_t i = 0; i < ARRAY_LEN(ends); i++) {
+		size_t n = strlen(ends[i]);
+		for (const char *p = strstr(s, ends[i]); p && (size_t)(p - s) + n <= cut;
+		     p = strstr(p + n, ends[i]))
+			if ((size_t)(p - s) + n > best)
+				best = (size_t)(p - s) + n;
+	}
+	if (best) {
+		cut = best;
+	} else {
+		/* one long block: not inside a tag or an entity */
+		const char *lt = memrchr(s, '<', cut), *gt = memrchr(s, '>', cut);
+		const char *amp = memrchr(s, '&', cut), *semi = memrchr(s, ';', cut);
+
+		if (lt && (!gt || gt < lt))
+			cut = (size_t)(lt - s);
+		if (amp && (size_t)(amp - s) < cut && (!semi || semi < amp))
+			cut = (size_t)(amp - s);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(ends); i++)
+		blocks += count_str(s + cut, ends[i]);
+	/* the tags still open at the cut, innermost last */
+	for (size_t i = 0; i < cut; i++) {
+		size_t n, end;
+		if (s[i] != '<')
+			continue;
+		n = strcspn(s + i + 1, " />");
+		end = i + 1 + strcspn(s + i + 1, ">");
+		if (s[i + 1] == '/') {
+			if (open.n)
+				free(open.v[--open.n]);
+		} else if (n && s[end - 1] != '/') {
+			strv_push_owned(&open, xstrndup(s + i + 1, n));
+		}
+		i = end;
+	}
+	buf_init(&b, 0);
+	buf_add(&b, s, cut);
+	if (!best)
+		buf_puts(&b, "…");
+	while (open.n) {
+		char *tag = open.v[--open.n];
+		buf_printf(&b, "</%s>", tag);
+		free(tag);
+	}
+	strv_release(&open);
+	buf_printf(&b, "<p>… and %zu more (too long for one message)</p>", blocks ? blocks : 1);
+	return buf_detach(&b);
+}
+
+/* Keep the answer inside one event (see ANSWER_JSON_MAX). */
+static void cap_answer(struct engine_reply *r)
+{
+	size_t jp = json_len(r->body, strlen(r->body)), jh = json_len(r->html, strlen(r->html));
+	size_t max = ANSWER_JSON_MAX, bp;
+	char *p, *h;
+
+	/* m.mentions takes its room first, a tenth of it at most: the people
+	 * past that are still named in the text, only not notified */
+	for (size_t i = 0, used = 0; i < r->mentions.n; i++) {
+		size_t m = json_len(r->mentions.v[i], strlen(r->mentions.v[i])) + 3;
+		if (used + m > ANSWER_JSON_MAX / 10) {
+			while (r->mentions.n > i)
+				free(r->mentions.v[--r->mentions.n]);
+			break;
+		}
+		used += m;
+		max -= m;
+	}
+	if (jp + jh <= max)
+		return;
+	/* each rendering keeps its share of the room */
+	bp = (size_t)((double)max * (double)jp / (double)(jp + jh));
+	p = cap_plain(r->body, bp > ANSWER_TAIL ? bp - ANSWER_TAIL : 0);
+	h = cap_html(r->html, max - bp > ANSWER_TAIL ? max - bp - ANSWER_TAIL : 0);
+	log_warn("engine: an answer of %zu bytes was cut to fit one event", jp + jh);
+	free(r->body);
+	free(r->html);
+	r->body = p;
+	r->html = h;
+}
+
 static struct engine_reply *reply_push(struct engine_replies *out, const char *room_id,
 				       struct doc *d, const struct strv *mentions)
 {
@@ -151,6 +365,7 @@ static struct engine_reply *reply_push(struct engine_replies *out, const char *r
 	for (size_t i = 0; mentions && i < mentions->n; i++)
 		if (!strv_has(&r->mentions, mentions->v[i]))
 			strv_push(&r->mentions, mentions->v[i]);
+	cap_answer(r);
 	return r;
 }
 
@@ -158,6 +373,29 @@ void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions)
 {
 	reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
+		 const char *user, int64_t issue_id, const char *fmt, ...)
+{
+	struct engine_replies *out = ctx->out;
+	struct engine_reply *r;
+	va_list ap;
+
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	r = &out->v[out->n++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->target = target ? xstrdup(target) : NULL;
+	r->user = user ? xstrdup(user) : NULL;
+	r->issue_id = issue_id;
+	r->room_id = xstrdup(ctx->msg->room_id);
+	r->reply_to = ctx->msg->event_id ? xstrdup(ctx->msg->event_id) : NULL;
+	r->thread_root = ctx->msg->thread_root ? xstrdup(ctx->msg->thread_root) : NULL;
+	va_start(ap, fmt);
+	r->body = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->html = xstrdup(r->body);
 }
 
 void cmd_due_add(struct engine_replies *out, const char *room_id, struct doc *d,
@@ -183,11 +421,13 @@ static void usage_line(struct cmd_ctx *ctx)
 	doc_end(ctx->doc);
 }
 
+/* The one-line reason; the user's own text it repeats is clipped. */
 static void vreason(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
-	char *s = xvasprintf(fmt, ap);
+	char *s = xvasprintf(fmt, ap), *c = digest_clip(s, ECHO_MAX);
 
-	doc_para(ctx->doc, "%s", s);
+	doc_para(ctx->doc, "%s", c);
+	free(c);
 	free(s);
 }
 
@@ -642,10 +882,11 @@ static const struct cmd_entry *find_family(const char *name)
 	return NULL;
 }
 
-static void unknown_command(struct cmd_ctx *ctx, const char *name)
+static void unknown_command(struct cmd_ctx *ctx, const char *typed)
 {
 	const char *best = NULL;
 	size_t bestd = (size_t)-1;
+	char *name = digest_clip(typed, 64);
 
 	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
 		for (const struct cmd_entry *e = tables[t]; e->name; e++) {
@@ -661,6 +902,7 @@ static void unknown_command(struct cmd_ctx *ctx, const char *name)
 	else
 		doc_para(ctx->doc, "unknown command '%s%s'; %shelp lists them all.", ctx->prefix,
 			 name, ctx->prefix);
+	free(name);
 }
 
 static void family_usage(struct cmd_ctx *ctx, const char *name)
@@ -726,6 +968,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	if (argv.n == 0)
 		goto out;       /* a lone prefix: not a command */
 	e = find_entry(argv.v[0], argv.n > 1 ? argv.v[1] : NULL, &words);
+	metrics_count(METRIC_COMMANDS, e ? e->name : "unknown");  /* names from the table only */
 	if (!e) {
 		if (find_family(argv.v[0]))
 			family_usage(&ctx, argv.v[0]);
@@ -752,6 +995,8 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 		doc_release(&doc);
 		doc_init(&doc);
 		strv_release(&mentions);
+		while (out->n > first)
+			reply_free(&out->v[--out->n]);
 		doc_para(&doc, "something went wrong storing that; nothing was changed. Please "
 			 "try again.");
 		log_error("engine: command '%s' failed in the store", e->name);
@@ -879,20 +1124,77 @@ static const char *edit_text(struct engine *eng, const char *body)
 	return p;
 }
 
+/*
+ * An edit of a command that recorded more than text (a stance, an action
+ * item) is refused: rewriting the log's words would leave the record
+ * saying something else, and running the command again would record
+ * twice.  Answers how to change it instead; the log keeps what was
+ * recorded.  0 refused (answered), 1 not such an entry, -1 store.
+ */
+static int refuse_record_edit(struct engine *eng, const char *room_id, const char *event_id,
+			      const char *sender, struct engine_replies *out)
+{
+	const char *prefix = eng->cfg->command_prefix;
+	char *kind = NULL;
+	int64_t action = 0;
+	struct engine_reply *r;
+	struct doc d;
+	int rc = store_log_recorded(eng->st, room_id, event_id, sender, &kind, &action);
+
+	if (rc)
+		return rc;
+	doc_init(&d);
+	if (!strcmp(kind, "position")) {
+		doc_para(&d, "Editing a %sposition does not change the stance it recorded. To "
+			 "record a change, send a new one: %sposition <actor> <stance> [text...].",
+			 prefix, prefix);
+	} else if (!strcmp(kind, "action")) {
+		if (action > 0)
+			doc_para(&d, "Editing an %saction does not change action #%lld. To change it, "
+				 "close it with %sdone %lld and send a new %saction.", prefix,
+				 (long long)action, prefix, (long long)action, prefix);
+		else
+			doc_para(&d, "Editing an %saction does not change the action item it made; "
+				 "send a new %saction instead.", prefix, prefix);
+	} else {
+		free(kind);
+		doc_release(&d);
+		return 1;
+	}
+	r = reply_push(out, room_id, &d, NULL);
+	r->reply_to = xstrdup(event_id);
+	doc_release(&d);
+	free(kind);
+	return 0;
+}
+
+int engine_edit_reply(struct engine *eng, const char *room_id, const char *event_id,
+		      const char *sender, const char *new_body, struct engine_replies *out)
+{
+	int rc = refuse_record_edit(eng, room_id, event_id, sender, out);
+
+	if (rc <= 0)
+		return rc;
+	/* only the author may rewrite what the log keeps (SPEC §3: an edit
+	 * replaces the text; a forged m.replace from another member must not),
+	 * and only in the room the edit was sent in */
+	return store_log_edit(eng->st, room_id, event_id, sender, edit_text(eng, new_body),
+			      engine_now_ms(eng));
+}
+
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 		const char *sender, const char *new_body)
 {
-	(void)room_id;
-	/* only the author may rewrite what the log keeps (SPEC §3: an edit
-	 * replaces the text; a forged m.replace from another member must not) */
-	return store_log_edit(eng->st, event_id, sender, edit_text(eng, new_body),
-			      engine_now_ms(eng));
+	struct engine_replies out = { 0 };
+	int rc = engine_edit_reply(eng, room_id, event_id, sender, new_body, &out);
+
+	engine_replies_release(&out);
+	return rc;
 }
 
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id)
 {
-	(void)room_id;
-	return store_log_redact(eng->st, event_id);
+	return store_log_redact(eng->st, room_id, event_id);
 }
 
 int engine_purge(struct engine *eng)

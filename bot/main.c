@@ -1,6 +1,7 @@
 /*
  * main.c - the command line (SPEC §6): picks the subcommand and hands over
- * to the daemon, the console, the configuration check or the export.
+ * to the daemon, the console, the configuration check, the export or the
+ * room setup.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include "config.h"
 #include "console.h"
 #include "daemon.h"
+#include "status.h"
 #include "export.h"
+#include "setup.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_room.h"
@@ -27,6 +30,9 @@ static const char usage[] =
 	"  caucus console [-c FILE] [--as USER] [--room ISSUE] [--db FILE]\n"
 	"                                  the same command engine on a terminal, no server\n"
 	"  caucus export [-c FILE] ISSUE [--since WHEN] [--format md|json]\n"
+	"  caucus setup [-c FILE]          create the rooms the configuration names but\n"
+	"                                  that do not exist yet\n"
+	"  caucus status [-c FILE]         what the running bot is doing\n"
 	"  caucus --help | --version\n";
 
 static int cmd_check(const char *path)
@@ -180,6 +186,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(sub, "run"))
 		return daemon_main(config);
+	if (!strcmp(sub, "setup"))
+		return setup_main(config);
+	if (!strcmp(sub, "status"))
+		return status_main(config);
 	fprintf(stderr, "caucus: unknown command '%s'\n%s", sub, usage);
 	return 2;
 }

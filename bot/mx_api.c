@@ -233,15 +233,138 @@ struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_c
 	return on_path(a, "POST", API "/rooms/%s/leave", room_id, "{}", cb, ud);
 }
 
-struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
-				size_t cap, mx_api_cb cb, void *ud)
+struct mx_http_req *mx_api_invite(struct mx_api *a, const char *room_id, const char *user_id,
+				  mx_api_cb cb, void *ud)
 {
-	static char *filter;
+	cJSON *o = cJSON_CreateObject();
+	struct mx_http_req *req;
+	char *body;
+
+	cJSON_AddStringToObject(o, "user_id", user_id);
+	body = cJSON_PrintUnformatted(o);
+	if (!body)
+		abort();
+	req = on_path(a, "POST", API "/rooms/%s/invite", room_id, body, cb, ud);
+	free(body);
+	cJSON_Delete(o);
+	return req;
+}
+
+static void add_state(cJSON *list, const char *type, const char *key, cJSON *content)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "type", type);
+	cJSON_AddStringToObject(ev, "state_key", key);
+	cJSON_AddItemToObject(ev, "content", content);
+	cJSON_AddItemToArray(list, ev);
+}
+
+/*
+ * Element's private room (spec "Creation": preset private_chat gives
+ * join_rules invite and history_visibility shared; the encryption event
+ * goes in the initial state so no message is ever sent in the clear).
+ */
+struct mx_http_req *mx_api_create_room(struct mx_api *a, const struct mx_room_spec *spec,
+				       mx_api_cb cb, void *ud)
+{
+	cJSON *o = cJSON_CreateObject(), *inv = cJSON_AddArrayToObject(o, "invite");
+	cJSON *state = cJSON_AddArrayToObject(o, "initial_state");
+	cJSON *pl = cJSON_AddObjectToObject(o, "power_level_content_override");
+	cJSON *users = cJSON_AddObjectToObject(pl, "users"), *c;
+	struct mx_http_req *req;
+	char *body;
+
+	cJSON_AddStringToObject(o, "preset", "private_chat");
+	cJSON_AddStringToObject(o, "visibility", "private");
+	if (spec->alias_local)
+		cJSON_AddStringToObject(o, "room_alias_name", spec->alias_local);
+	if (spec->name)
+		cJSON_AddStringToObject(o, "name", spec->name);
+	if (spec->creator)
+		cJSON_AddNumberToObject(users, spec->creator, 100);
+	for (size_t i = 0; i < spec->n_invite; i++) {
+		if (spec->creator && !strcmp(spec->invite[i], spec->creator))
+			continue;
+		cJSON_AddItemToArray(inv, cJSON_CreateString(spec->invite[i]));
+		if (!cJSON_GetObjectItemCaseSensitive(users, spec->invite[i]))
+			cJSON_AddNumberToObject(users, spec->invite[i], 100);
+	}
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "join_rule", "invite");
+	add_state(state, "m.room.join_rules", "", c);
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "history_visibility", "shared");
+	add_state(state, "m.room.history_visibility", "", c);
+	if (spec->encrypted && !spec->space) {
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "algorithm", "m.megolm.v1.aes-sha2");
+		add_state(state, "m.room.encryption", "", c);
+	}
+	if (spec->space) {
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "creation_content"), "type",
+					"m.space");
+		cJSON_AddNumberToObject(pl, "events_default", 100);
+		cJSON_AddNumberToObject(pl, "invite", 0);
+	}
+	body = cJSON_PrintUnformatted(o);
+	if (!body)
+		abort();
+	req = start(a, "POST", API "/createRoom", body, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN,
+		    cb, ud);
+	free(body);
+	cJSON_Delete(o);
+	return req;
+}
+
+/* PUT /rooms/{room}/state/{type}/{key} with {"via": [via], ...}. */
+static struct mx_http_req *put_link(struct mx_api *a, const char *room, const char *type,
+				    const char *key, const char *via, int canonical,
+				    mx_api_cb cb, void *ud)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *r = mx_http_escape(room), *t = mx_http_escape(type), *k = mx_http_escape(key);
+	char *path = xasprintf(API "/rooms/%s/state/%s/%s", r, t, k), *body;
+	struct mx_http_req *req;
+
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "via"), cJSON_CreateString(via));
+	if (canonical)
+		cJSON_AddTrueToObject(o, "canonical");
+	else
+		cJSON_AddFalseToObject(o, "suggested");
+	body = cJSON_PrintUnformatted(o);
+	if (!body)
+		abort();
+	req = start(a, "PUT", path, body, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free(body);
+	free(r);
+	free(t);
+	free(k);
+	free(path);
+	cJSON_Delete(o);
+	return req;
+}
+
+struct mx_http_req *mx_api_space_child(struct mx_api *a, const char *space_id,
+				       const char *child_id, const char *via_server,
+				       mx_api_cb cb, void *ud)
+{
+	return put_link(a, space_id, "m.space.child", child_id, via_server, 0, cb, ud);
+}
+
+struct mx_http_req *mx_api_space_parent(struct mx_api *a, const char *child_id,
+					const char *space_id, const char *via_server,
+					mx_api_cb cb, void *ud)
+{
+	return put_link(a, child_id, "m.space.parent", space_id, via_server, 1, cb, ud);
+}
+
+static struct mx_http_req *sync_with(struct mx_api *a, const char *filter, const char *since,
+				     int timeout_ms, size_t cap, mx_api_cb cb, void *ud)
+{
 	char *s = since ? mx_http_escape(since) : NULL, *path;
 	struct mx_http_req *req;
 
-	if (!filter)
-		filter = mx_http_escape(sync_filter);
 	path = xasprintf(API "/sync?timeout=%d&set_presence=offline&filter=%s%s%s", timeout_ms,
 			 filter, s ? "&since=" : "", s ? s : "");
 	/* a first sync can take the server a long while to assemble */
@@ -250,6 +373,33 @@ struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout
 	free(s);
 	free(path);
 	return req;
+}
+
+struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
+				size_t cap, mx_api_cb cb, void *ud)
+{
+	static char *filter;
+
+	if (!filter)
+		filter = mx_http_escape(sync_filter);
+	return sync_with(a, filter, since, timeout_ms, cap, cb, ud);
+}
+
+struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size_t cap,
+				       mx_api_cb cb, void *ud)
+{
+	static char *filter;
+
+	if (!filter) {
+		/* the same filter, one timeline event per room: the rest comes
+		 * page by page from /messages */
+		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":100");
+		if (lim)
+			memcpy(lim, "\"limit\":  1", strlen("\"limit\":100"));
+		filter = mx_http_escape(f);
+		free(f);
+	}
+	return sync_with(a, filter, since, 0, cap, cb, ud);
 }
 
 struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,

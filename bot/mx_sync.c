@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "json_scan.h"
 #include "log.h"
 #include "util.h"
 
@@ -29,7 +31,35 @@ struct mx_sync_batch {
 	char *own;
 	const char *next_batch;
 	struct gap *gaps;
+	size_t skipped;         /* events (and /messages pages) that could not be read */
+	size_t gap_events;      /* events read from /messages pages so far */
 };
+
+/*
+ * cJSON's parse of a server's answer, or when that fails (one event nested
+ * too deep, one broken string), of the answer without the events that
+ * cannot be read on their own (*skipped counts them).  NULL when even that
+ * fails.
+ */
+static cJSON *parse_answer(const char *body, size_t len, size_t *skipped)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	size_t n = 0, flen = 0;
+	char *fixed;
+
+	if (root || !len)
+		return root;
+	fixed = json_drop_bad_events(body, len, JSON_EVENT_MAX_DEPTH, &n, &flen);
+	if (fixed && n)
+		root = cJSON_ParseWithLength(fixed, flen);
+	free(fixed);
+	if (root) {
+		log_warn("sync: %zu event%s of an answer cannot be read (nested too deep or not "
+			 "JSON); skipped, the rest is read", n, n == 1 ? "" : "s");
+		*skipped += n;
+	}
+	return root;
+}
 
 static const cJSON *jget(const cJSON *o, const char *key)
 {
@@ -86,7 +116,7 @@ struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *ow
 {
 	struct mx_sync_batch *b = xcalloc(1, sizeof(*b));
 
-	b->root = cJSON_ParseWithLength(body, len);
+	b->root = parse_answer(body, len, &b->skipped);
 	if (!cJSON_IsObject(b->root)) {
 		snprintf(err, errlen, "the /sync answer is not JSON (%zu bytes)", len);
 		goto fail;
@@ -128,6 +158,16 @@ const char *mx_sync_next_batch(const struct mx_sync_batch *b)
 	return b->next_batch;
 }
 
+size_t mx_sync_gap_events(const struct mx_sync_batch *b)
+{
+	return b->gap_events;
+}
+
+size_t mx_sync_skipped(const struct mx_sync_batch *b)
+{
+	return b->skipped;
+}
+
 int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from)
 {
 	for (struct gap *g = b->gaps; g; g = g->next) {
@@ -146,6 +186,7 @@ void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id)
 
 	if (g && g->open) {
 		g->open = 0;
+		b->skipped++;   /* what was older is a counted gap, not a silent one */
 		log_warn("sync: %s: %d missed events recovered, older ones skipped", room_id,
 			 cJSON_GetArraySize(g->events));
 	}
@@ -161,15 +202,28 @@ int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const cha
 
 	if (!g)
 		return -1;
-	page = cJSON_ParseWithLength(body, len);
+	page = parse_answer(body, len, &b->skipped);
 	chunk = cJSON_GetObjectItemCaseSensitive(page, "chunk");
 	if (!cJSON_IsArray(chunk)) {
+		/* skip just this page when it says where the next one starts */
+		char *next = len ? json_top_string(body, len, "end") : NULL;
+		if (next && strcmp(next, g->from)) {
+			log_warn("sync: %s: a /messages page cannot be read; skipped (a gap), "
+				 "reading on from the next one", room_id);
+			b->skipped++;
+			free(g->from);
+			g->from = next;
+			rc = 0;
+			goto out;
+		}
+		free(next);
 		log_warn("sync: %s: a /messages page is not readable", room_id);
 		mx_sync_close_gap(b, room_id);
 		goto out;
 	}
 	/* newest first on the page: prepending each keeps 'events' oldest first */
 	n = cJSON_GetArraySize(chunk);
+	b->gap_events += (size_t)n;
 	while ((ev = cJSON_DetachItemFromArray(chunk, 0)))
 		cJSON_InsertItemInArray(g->events, 0, ev);
 	end = jstr(page, "end");
@@ -251,9 +305,28 @@ int mx_power_level(const char *content, const char *user_id)
 
 /* ---- applying ---- */
 
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mx_sane_ts(const cJSON *v, int64_t now_ms)
+{
+	/* compared as doubles first: converting 1e300 or NaN to an integer
+	 * is undefined behaviour */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)MX_TS_MIN) ||
+	    !(v->valuedouble <= (double)(now_ms + MX_TS_AHEAD)))
+		return now_ms;
+	return (int64_t)v->valuedouble;
+}
+
 struct apply {
 	struct mx_sync_batch *b;
 	const struct mx_sync_handler *h;
+	int64_t now_ms;         /* when the batch is read: the time of receipt */
 	size_t n_events;
 	int before_join;        /* in a room the bot joins in this batch, before the join */
 };
@@ -324,8 +397,7 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	m.sender = jstr(ev, "sender");
 	m.msgtype = jstr(content, "msgtype");
 	m.in_reply_to = jstr(jget(rel, "m.in_reply_to"), "event_id");
-	if (cJSON_IsNumber(jget(ev, "origin_server_ts")))
-		m.ts_ms = (int64_t)jget(ev, "origin_server_ts")->valuedouble;
+	m.ts_ms = mx_sane_ts(jget(ev, "origin_server_ts"), a->now_ms);
 	if (rel_type && !strcmp(rel_type, "m.replace") && jstr(rel, "event_id")) {
 		/* an edit (spec "Event replacements"): the new text is m.new_content */
 		m.replaces = jstr(rel, "event_id");
@@ -353,14 +425,28 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	return rc;
 }
 
-/* An event as the bot reads it, once decrypted (ev may be decrypted). */
-static int read_event(struct apply *a, const char *room_id, const cJSON *ev)
+/* Types a decrypted event may have: what a message is, never what the
+ * server decides (redactions, state, membership). */
+static int plaintext_type_ok(const char *type)
+{
+	return type && (!strcmp(type, "m.room.message") || !strcmp(type, "m.reaction") ||
+			!strcmp(type, "m.sticker"));
+}
+
+/* An event as the bot reads it; 'decrypted' when its type and content came
+ * from a ciphertext the server could not check. */
+static int read_event(struct apply *a, const char *room_id, const cJSON *ev, int decrypted)
 {
 	const char *type = jstr(ev, "type"), *state_key = jstr(ev, "state_key");
 	const cJSON *content = jget(ev, "content");
 
 	if (!type || !cJSON_IsObject(content))
 		return 0;
+	if (decrypted) {
+		if (!plaintext_type_ok(type))
+			return 0;
+		state_key = NULL;
+	}
 	if (state_key) {
 		if (!strcmp(type, "m.room.member") && a->h->member && jstr(content, "membership"))
 			return a->h->member(a->h->ud, room_id, state_key,
@@ -415,14 +501,28 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int t
 			return 0;
 	}
 	if (strcmp(type, "m.room.encrypted") || state_key)
-		return read_event(a, room_id, ev);
+		return read_event(a, room_id, ev, 0);
 	if (!a->h->decrypt)
 		return 0;
 	if (a->h->decrypt(a->h->ud, room_id, ev, &dec))
 		return -1;
-	rc = dec ? read_event(a, room_id, dec) : 0;
+	rc = dec ? read_event(a, room_id, dec, 1) : 0;
 	cJSON_Delete(dec);
 	return rc;
+}
+
+/* One event, in its own savepoint when the handlers ask for it: then an
+ * event that fails is set aside by event_end and the rest goes on. */
+static int guarded_event(struct apply *a, const char *room_id, const cJSON *ev, int timeline)
+{
+	int rc;
+
+	if (!a->h->event_begin)
+		return on_event(a, room_id, ev, timeline);
+	if (a->h->event_begin(a->h->ud))
+		return -1;
+	rc = on_event(a, room_id, ev, timeline);
+	return a->h->event_end(a->h->ud, room_id, ev, rc);
 }
 
 static int on_events(struct apply *a, const char *room_id, const cJSON *events, int timeline)
@@ -430,7 +530,7 @@ static int on_events(struct apply *a, const char *room_id, const cJSON *events, 
 	const cJSON *ev;
 
 	cJSON_ArrayForEach(ev, events)
-		if (on_event(a, room_id, ev, timeline))
+		if (guarded_event(a, room_id, ev, timeline))
 			return -1;
 	return 0;
 }
@@ -504,12 +604,12 @@ int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id
 			const char *room_id, const char *event)
 {
 	struct mx_sync_batch b = { 0 };
-	struct apply a = { .b = &b, .h = h };
+	struct apply a = { .b = &b, .h = h, .now_ms = clock_ms() };
 	cJSON *ev = cJSON_Parse(event);
 	int rc;
 
 	b.own = (char *)(uintptr_t)own_user_id;
-	rc = cJSON_IsObject(ev) ? on_event(&a, room_id, ev, 1) : 0;
+	rc = cJSON_IsObject(ev) ? guarded_event(&a, room_id, ev, 1) : 0;
 	cJSON_Delete(ev);
 	return rc;
 }
@@ -517,7 +617,7 @@ int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)
 {
 	const cJSON *rooms = jget(b->root, "rooms");
-	struct apply a = { .b = b, .h = h };
+	struct apply a = { .b = b, .h = h, .now_ms = clock_ms() };
 	int rc = -1;
 
 	if (apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||

@@ -15,6 +15,7 @@
 
 #include "e2ee.h"
 #include "log.h"
+#include "metrics.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
@@ -24,6 +25,7 @@
 
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
+#define STORE_CALM_MS 5000              /* after the store failed to record a send */
 
 struct flight {
 	struct outbox *ob;
@@ -44,7 +46,10 @@ struct outbox {
 	int64_t timer_at;       /* wall clock ms the timer is for */
 	int n_flights;
 	int hold;
+	int64_t calm_until;     /* no sends before (wall ms): the store failed */
 	struct e2ee *e2ee;      /* seals messages to encrypted rooms, or NULL */
+	outbox_refused_fn refused;      /* told of each message refused for good */
+	void *refused_ud;
 };
 
 static int64_t wall_ms(void)
@@ -103,6 +108,12 @@ int outbox_queue(struct store *st, const char *room_id, const char *txn_id,
 static void on_keys(void *ud)
 {
 	outbox_kick(ud);
+}
+
+void outbox_on_refused(struct outbox *ob, outbox_refused_fn fn, void *ud)
+{
+	ob->refused = fn;
+	ob->refused_ud = ud;
 }
 
 void outbox_set_e2ee(struct outbox *ob, struct e2ee *e)
@@ -178,22 +189,28 @@ static void on_sent(void *ud, const struct mx_result *r)
 	struct flight *f = ud;
 	struct outbox *ob = f->ob;
 	int64_t delay;
+	int rc = 0;
 
 	f->req = NULL;
 	switch (r->outcome) {
 	case MX_OK:
 		log_debug("outbox: %s sent to %s as %s", f->txn_id, f->room_id,
 			  r->event_id ? r->event_id : "?");
-		store_outbox_sent(ob->st, f->id, r->event_id);
+		rc = store_outbox_sent(ob->st, f->id, r->event_id);
 		break;
 	case MX_REFUSED:
+		metrics_count(METRIC_SEND_FAILURES, "refused");
 		log_warn("outbox: dropping message %s to %s: %s", f->txn_id, f->room_id, r->error);
-		store_outbox_drop(ob->st, f->id);
+		rc = store_outbox_drop(ob->st, f->id);
+		/* SPEC §2: never silence; the owner may say what failed */
+		if (ob->refused)
+			ob->refused(ob->refused_ud, f->room_id, f->txn_id, r->http, r->errcode);
 		break;
 	case MX_RETRY:
 	case MX_UNAUTHORIZED:
 		f->attempts++;
 		delay = r->retry_after_ms >= 0 ? r->retry_after_ms + 50 : backoff_ms(f->attempts);
+		metrics_count(r->http == 429 ? METRIC_RATE_LIMITED : METRIC_SEND_FAILURES, "retry");
 		if (r->http == 429)
 			log_info("outbox: rate-limited in %s; next try in %lld ms", f->room_id,
 				 (long long)delay);
@@ -201,10 +218,17 @@ static void on_sent(void *ud, const struct mx_result *r)
 			log_msg(f->attempts <= 3 || f->attempts % 20 == 0 ? LOG_WARN : LOG_DEBUG,
 				"outbox: sending %s to %s failed (%s); attempt %d, next in %lld ms",
 				f->txn_id, f->room_id, r->error, f->attempts, (long long)delay);
-		store_outbox_retry(ob->st, f->id, f->attempts, wall_ms() + delay);
+		rc = store_outbox_retry(ob->st, f->id, f->attempts, wall_ms() + delay);
 		break;
 	}
 	flight_free(ob, f);
+	if (rc) {
+		/* not recorded (a full disk?): sending again at once would loop as
+		 * fast as the server answers; the same txn ID later is one event */
+		log_warn("outbox: cannot record a send (%s); next try in %d s",
+			 store_errmsg(ob->st), STORE_CALM_MS / 1000);
+		ob->calm_until = wall_ms() + STORE_CALM_MS;
+	}
 	outbox_kick(ob);
 }
 
@@ -235,6 +259,10 @@ void outbox_kick(struct outbox *ob)
 
 	if (ob->hold)
 		return;
+	if (now < ob->calm_until) {
+		arm(ob, ob->calm_until);
+		return;
+	}
 	if (store_outbox_heads(ob->st, &rows, &n)) {
 		arm(ob, now + 5000);    /* the store failed: look again soon */
 		return;

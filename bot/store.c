@@ -7,9 +7,13 @@
  */
 #include "store_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -206,13 +210,38 @@ static const char *const migrations[] = {
 	"  txn_id TEXT NOT NULL UNIQUE,"
 	"  event_type TEXT NOT NULL,"
 	"  body TEXT NOT NULL);",
+	/* 4: room work the engine asked for (invites, new issue rooms, Space links) */
+	"CREATE TABLE room_requests("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"            /* what caused it: queueing twice is a no-op */
+	"  kind TEXT NOT NULL,"                  /* invite, create, space */
+	"  target TEXT,"
+	"  user_id TEXT,"
+	"  issue_id INTEGER,"
+	"  room_id TEXT NOT NULL,"               /* where the outcome is told */
+	"  reply_to TEXT,"
+	"  thread_root TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try_ms INTEGER NOT NULL DEFAULT 0);",
+	/* 5: SPEC §4: an action item or a position is shown only to members of
+	 * the room it was recorded in, also once its log entry is purged */
+	"ALTER TABLE actions ADD COLUMN room_id TEXT;"
+	"ALTER TABLE positions ADD COLUMN room_id TEXT;"
+	"UPDATE actions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = actions.log_id);"
+	"UPDATE positions SET room_id = (SELECT l.room_id FROM log l WHERE l.id = positions.log_id);",
+	/* 6: what "caucus status" shows of the running daemon: its last warnings */
+	"CREATE TABLE warnings("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  level TEXT NOT NULL,"
+	"  text TEXT NOT NULL);",
 
-	/* 4: files and documents.  The log's kind list grows by 'file' and
+	/* 7: files and documents.  The log's kind list grows by 'file' and
 	 * 'doc'; SQLite cannot alter a CHECK, so the table is rebuilt with
 	 * the same rows and IDs (the full-text index keeps matching them).
 	 * Dropping it would null the links of actions and positions (ON
 	 * DELETE SET NULL), so those are kept aside and put back. */
-	"CREATE TABLE log4("
+	"CREATE TABLE log7("
 	"  id INTEGER PRIMARY KEY,"
 	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
 	"  room_id TEXT NOT NULL,"
@@ -223,18 +252,18 @@ static const char *const migrations[] = {
 	"  body TEXT NOT NULL,"
 	"  ts_ms INTEGER NOT NULL,"
 	"  edited_ms INTEGER);"
-	"INSERT INTO log4(id, issue_id, room_id, event_id, sender, kind, body, ts_ms, edited_ms)"
+	"INSERT INTO log7(id, issue_id, room_id, event_id, sender, kind, body, ts_ms, edited_ms)"
 	"  SELECT id, issue_id, room_id, event_id, sender, kind, body, ts_ms, edited_ms FROM log;"
-	"CREATE TEMP TABLE log4_links AS"
+	"CREATE TEMP TABLE log7_links AS"
 	"  SELECT 'a' AS t, id, log_id FROM actions WHERE log_id IS NOT NULL UNION ALL"
 	"  SELECT 'p', id, log_id FROM positions WHERE log_id IS NOT NULL;"
 	"DROP TABLE log;"
-	"ALTER TABLE log4 RENAME TO log;"
-	"UPDATE actions SET log_id = (SELECT k.log_id FROM log4_links k WHERE k.t = 'a' AND"
-	"  k.id = actions.id) WHERE id IN (SELECT id FROM log4_links WHERE t = 'a');"
-	"UPDATE positions SET log_id = (SELECT k.log_id FROM log4_links k WHERE k.t = 'p' AND"
-	"  k.id = positions.id) WHERE id IN (SELECT id FROM log4_links WHERE t = 'p');"
-	"DROP TABLE log4_links;"
+	"ALTER TABLE log7 RENAME TO log;"
+	"UPDATE actions SET log_id = (SELECT k.log_id FROM log7_links k WHERE k.t = 'a' AND"
+	"  k.id = actions.id) WHERE id IN (SELECT id FROM log7_links WHERE t = 'a');"
+	"UPDATE positions SET log_id = (SELECT k.log_id FROM log7_links k WHERE k.t = 'p' AND"
+	"  k.id = positions.id) WHERE id IN (SELECT id FROM log7_links WHERE t = 'p');"
+	"DROP TABLE log7_links;"
 	"CREATE INDEX log_issue_ts ON log(issue_id, ts_ms);"
 	"CREATE TRIGGER log_ai AFTER INSERT ON log BEGIN"
 	"  INSERT INTO log_fts(rowid, body) VALUES (new.id, new.body); END;"
@@ -276,6 +305,125 @@ struct cached_stmt {
 	struct cached_stmt *next;
 };
 
+/* Open stores, to find a statement's store from its connection. */
+static struct store *open_stores;
+
+/* The test countdown (store_fault_arm); inert while db is NULL. */
+static struct {
+	sqlite3 *db;
+	int nth, seen, fired, code;
+	char what[120];         /* the statement that failed */
+} fault;
+
+static struct store *store_of(sqlite3 *db)
+{
+	struct store *st;
+
+	for (st = open_stores; st && st->db != db; st = st->next_open)
+		;
+	return st;
+}
+
+void store_fault_arm(struct store *st, int nth, enum store_fault code)
+{
+	static const int codes[] = { SQLITE_BUSY, SQLITE_IOERR, SQLITE_FULL };
+
+	fault.db = st->db;
+	fault.nth = nth;
+	fault.seen = 0;
+	fault.fired = 0;
+	fault.code = codes[code];
+}
+
+void store_fault_disarm(void)
+{
+	fault.db = NULL;
+}
+
+int store_fault_seen(void)
+{
+	return fault.seen;
+}
+
+int store_fault_fired(void)
+{
+	return fault.fired;
+}
+
+const char *store_fault_what(void)
+{
+	return fault.fired ? fault.what : "";
+}
+
+/* 0, or the injected error for this statement (sql) of st. */
+static int fault_hit(struct store *st, const char *sql)
+{
+	if (!fault.db || fault.db != st->db || ++fault.seen != fault.nth)
+		return 0;
+	fault.fired = 1;
+	snprintf(fault.what, sizeof(fault.what), "%s", sql ? sql : "?");
+	if (fault.code != SQLITE_BUSY && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return fault.code;
+}
+
+/*
+ * Errors of the machine, not of the statement: the disk, the lock, the
+ * memory.  Trying the same work again later may well succeed.
+ */
+static int transient(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM: case SQLITE_READONLY:
+	case SQLITE_IOERR: case SQLITE_CORRUPT: case SQLITE_FULL: case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL: case SQLITE_NOTADB: case SQLITE_ABORT:
+		return 1;
+	}
+	return 0;
+}
+
+/* Note the outcome rc of a statement of st. */
+static int outcome(struct store *st, int rc, const char *msg)
+{
+	if (st->depth > 0 && transient(rc) && !st->doomed) {
+		st->doomed = rc;
+		snprintf(st->why, sizeof(st->why), "%s", msg);
+	}
+	return rc;
+}
+
+/*
+ * A transaction in which the machine failed once is doomed: sqlite may
+ * have rolled it back already (FULL, IOERR, BUSY, NOMEM), after which each
+ * statement would commit on its own, and a caller that read the error as
+ * "not found" would keep half a batch.  Until the caller rolls back the
+ * outermost level, every statement fails with the first error, so nothing
+ * of the transaction can be committed and the work is done again later.
+ */
+static int doomed(struct store *st)
+{
+	if (st->depth > 0 && !st->doomed && sqlite3_get_autocommit(st->db))
+		outcome(st, SQLITE_ABORT, "the transaction was rolled back after an error");
+	return st->depth > 0 ? st->doomed : 0;
+}
+
+int store_step(sqlite3_stmt *s)
+{
+	struct store *st = store_of(sqlite3_db_handle(s));
+	int rc;
+
+	if (!st)
+		return (sqlite3_step)(s);
+	if (st->depth == 0)
+		st->why[0] = '\0';     /* a reason belongs to its transaction */
+	if ((rc = doomed(st)))
+		return rc;
+	if ((rc = fault_hit(st, sqlite3_sql(s))))
+		return outcome(st, rc, sqlite3_errstr(rc));
+	rc = (sqlite3_step)(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : outcome(st, rc, sqlite3_errmsg(st->db));
+}
+
 int store_schema_version(void)
 {
 	return (int)ARRAY_LEN(migrations);
@@ -283,20 +431,30 @@ int store_schema_version(void)
 
 const char *store_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	return st->why[0] ? st->why : sqlite3_errmsg(st->db);
 }
 
 void store_fail(struct store *st, const char *what)
 {
-	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
+	log_error("store: %s: %s", what, store_errmsg(st));
 }
 
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
+	int rc;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("store: %s", msg ? msg : "unknown error");
+	if (strncmp(sql, "ROLLBACK", 8)) {      /* a rollback always runs */
+		if ((rc = doomed(st)) || (rc = fault_hit(st, sql))) {
+			outcome(st, rc, sqlite3_errstr(rc));
+			log_error("store: %.40s: %s", sql, st->why);
+			return -1;
+		}
+	}
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		outcome(st, rc, msg ? msg : sqlite3_errstr(rc));
+		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -353,10 +511,46 @@ out:
 	return rc;
 }
 
+/* The file at path (created if missing) made 0600 when group or others
+ * could use it, and said so: it keeps the access token and the log. */
+static void private_file(const char *path, int create)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+	struct stat sb;
+
+	if (fd < 0)
+		return;         /* sqlite says why, if it matters */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077)) {
+		if (fchmod(fd, 0600) == 0)
+			log_warn("store: %s could be read by others (mode %03o); it is now 0600",
+				 path, (unsigned)(sb.st_mode & 0777));
+		else
+			log_error("store: %s can be read by others (mode %03o) and cannot be "
+				  "made 0600: %s", path, (unsigned)(sb.st_mode & 0777),
+				  strerror(errno));
+	}
+	close(fd);
+}
+
+static void private_files(const char *path)
+{
+	static const char *const side[] = { "-wal", "-shm", "-journal" };
+
+	if (!*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+		return;
+	private_file(path, 1);
+	for (size_t i = 0; i < ARRAY_LEN(side); i++) {
+		char *p = xasprintf("%s%s", path, side[i]);
+		private_file(p, 0);
+		free(p);
+	}
+}
+
 struct store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 
+	private_files(path);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
@@ -364,9 +558,13 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 		goto fail;
 	}
 	st->path = xstrdup(path);
+	st->next_open = open_stores;
+	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
+	/* secure_delete: what is deleted (a redacted message, its index terms)
+	 * is overwritten, not left in free pages of the file */
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
-	    exec(st, "PRAGMA synchronous = NORMAL")) {
+	    exec(st, "PRAGMA synchronous = NORMAL") || exec(st, "PRAGMA secure_delete = ON")) {
 		snprintf(err, errlen, "cannot set up '%s': %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -383,12 +581,29 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	return store_open_at_version(path, store_schema_version(), err, errlen);
 }
 
+char *store_file_identity(struct store *st)
+{
+	struct stat sb;
+
+	if (!st->path || !strcmp(st->path, ":memory:") || stat(st->path, &sb))
+		return NULL;
+	return xasprintf("%llu:%llu", (unsigned long long)sb.st_dev,
+			 (unsigned long long)sb.st_ino);
+}
+
 void store_close(struct store *st)
 {
 	struct cached_stmt *c, *next;
 
 	if (!st)
 		return;
+	for (struct store **pp = &open_stores; *pp; pp = &(*pp)->next_open)
+		if (*pp == st) {
+			*pp = st->next_open;
+			break;
+		}
+	if (fault.db && fault.db == st->db)
+		fault.db = NULL;
 	for (c = st->stmts; c; c = next) {
 		next = c->next;
 		sqlite3_finalize(c->stmt);
@@ -463,7 +678,7 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_error("store: '%.80s': %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+		log_error("store: '%.80s': %s", sqlite3_sql(s), store_errmsg(st));
 		sqlite3_reset(s);
 		return -1;
 	}
@@ -476,6 +691,7 @@ int store_begin(struct store *st)
 	char sql[40];
 
 	if (st->depth == 0) {
+		st->why[0] = '\0';
 		if (exec(st, "BEGIN IMMEDIATE"))
 			return -1;
 	} else {
@@ -494,8 +710,13 @@ int store_commit(struct store *st)
 	if (st->depth <= 0)
 		return -1;
 	if (st->depth == 1) {
-		if (exec(st, "COMMIT"))
+		/* a failed COMMIT (BUSY) would leave the transaction open, and a
+		 * caller that does not roll back would run all later work in it,
+		 * never committed: the outermost level is closed either way */
+		if (exec(st, "COMMIT")) {
+			store_rollback(st);
 			return -1;
+		}
 	} else {
 		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
 		if (exec(st, sql))
@@ -512,14 +733,21 @@ int store_rollback(struct store *st)
 
 	if (st->depth <= 0)
 		return -1;
-	if (st->depth == 1) {
+	if (sqlite3_get_autocommit(st->db)) {
+		rc = st->depth == 1 ? 0 : -1;   /* sqlite rolled it all back already */
+	} else if (st->depth == 1) {
 		rc = exec(st, "ROLLBACK");
 	} else {
+		/* an inner level cannot undo a doomed transaction */
 		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
 			 st->depth - 1);
 		rc = exec(st, sql);
 	}
 	st->depth--;
+	if (st->depth == 0)
+		st->doomed = 0;         /* the reason stays for store_errmsg() */
+	else if (st->doomed)
+		rc = -1;
 	return rc;
 }
 

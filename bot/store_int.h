@@ -14,6 +14,9 @@ struct store {
 	int depth;              /* transaction nesting */
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
+	int doomed;             /* the first transient error of this transaction, or 0 */
+	char why[200];          /* its message */
+	struct store *next_open;        /* every open store, see store_step() */
 };
 
 /*
@@ -38,5 +41,16 @@ int store_exec_text(struct store *st, const char *sql, const char *text);
 
 /* Log a sqlite failure with the statement's SQL. */
 void store_fail(struct store *st, const char *what);
+
+/*
+ * Every sqlite3_step() of the store*.c files goes through store_step():
+ * after a transient error (disk full, I/O, busy) inside a transaction it
+ * fails every statement until the outermost rollback - sqlite may have
+ * ended the transaction already, and a caller that took the error for
+ * "no row" must not commit half of its work - and it counts statements
+ * for store_fault_arm().  The macro keeps the per-topic files unchanged.
+ */
+int store_step(sqlite3_stmt *s);
+#define sqlite3_step(s) store_step(s)
 
 #endif

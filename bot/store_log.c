@@ -50,11 +50,11 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 	return 0;
 }
 
-int store_log_edit(struct store *st, const char *event_id, const char *sender,
-		   const char *body, int64_t ts_ms)
+int store_log_edit(struct store *st, const char *room_id, const char *event_id,
+		   const char *sender, const char *body, int64_t ts_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE log SET body = ?, edited_ms = ? "
-					 "WHERE event_id = ? AND sender = ?");
+					 "WHERE event_id = ? AND sender = ? AND room_id = ?");
 
 	if (!s)
 		return -1;
@@ -62,29 +62,73 @@ int store_log_edit(struct store *st, const char *event_id, const char *sender,
 	store_bind_i64(s, 2, ts_ms);
 	store_bind_text(s, 3, event_id);
 	store_bind_text(s, 4, sender);
+	store_bind_text(s, 5, room_id);
 	return store_exec_stmt(st, s);
 }
 
-int store_log_redact(struct store *st, const char *event_id)
+int store_log_recorded(struct store *st, const char *room_id, const char *event_id,
+		       const char *sender, char **kind, int64_t *action_id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT l.kind, COALESCE((SELECT a.id FROM actions a WHERE a.log_id = l.id), 0) "
+		"FROM log l WHERE l.event_id = ? AND l.room_id = ? AND l.sender = ?");
+	int rc;
+
+	*kind = NULL;
+	*action_id = 0;
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, event_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, sender);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*kind = store_col_text(s, 0);
+		*action_id = sqlite3_column_int64(s, 1);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "reading a log entry");
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW && *kind ? 0 : rc == SQLITE_DONE || rc == SQLITE_ROW ? 1 : -1;
+}
+
+/* Rewrite the full-text index without what was deleted from it: FTS5
+ * keeps deleted terms in old segments until they are merged, and with
+ * secure_delete the pages freed by the merge are zeroed. */
+static int fts_forget(struct store *st)
+{
+	return store_exec_text(st, "INSERT INTO log_fts(log_fts) VALUES ('optimize')", NULL) ?
+	       -1 : 0;
+}
+
+int store_log_redact(struct store *st, const char *room_id, const char *event_id)
 {
 	/* actions and positions would only lose their log_id (ON DELETE SET
-	 * NULL); the room deleted the message, so the record goes too */
+	 * NULL); the room deleted the message, so the record goes too.  Only
+	 * an entry of the room the redaction came from: a redaction in one
+	 * room names no event of another. */
 	static const char *const sql[] = {
-		"DELETE FROM actions WHERE log_id IN (SELECT id FROM log WHERE event_id = ?)",
-		"DELETE FROM positions WHERE log_id IN (SELECT id FROM log WHERE event_id = ?)",
-		"DELETE FROM log WHERE event_id = ?",
+		"DELETE FROM actions WHERE log_id IN "
+		"(SELECT id FROM log WHERE event_id = ?1 AND room_id = ?2)",
+		"DELETE FROM positions WHERE log_id IN "
+		"(SELECT id FROM log WHERE event_id = ?1 AND room_id = ?2)",
+		"DELETE FROM log WHERE event_id = ?1 AND room_id = ?2",
 	};
 	size_t i;
+	int deleted = 0;
 
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
 		if (!s)
 			return -1;
 		store_bind_text(s, 1, event_id);
+		store_bind_text(s, 2, room_id);
 		if (store_exec_stmt(st, s))
 			return -1;
+		if (i == ARRAY_LEN(sql) - 1)
+			deleted = sqlite3_changes(sqlite3_db_handle(s)) > 0;
 	}
-	return 0;
+	return deleted ? fts_forget(st) : 0;
 }
 
 int store_log_purge(struct store *st, int64_t before_ms)
@@ -95,6 +139,7 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		"DELETE FROM log WHERE ts_ms < ?",
 	};
 	size_t i;
+	int deleted = 0;
 
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
@@ -103,8 +148,11 @@ int store_log_purge(struct store *st, int64_t before_ms)
 		store_bind_i64(s, 1, before_ms);
 		if (store_exec_stmt(st, s))
 			return -1;
+		if (i == ARRAY_LEN(sql) - 1)
+			deleted = sqlite3_changes(sqlite3_db_handle(s)) > 0;
 	}
-	return 0;
+	/* what retention deleted leaves no terms in the index either */
+	return deleted ? fts_forget(st) : 0;
 }
 
 /* ---- log entries ---- */
@@ -112,10 +160,18 @@ int store_log_purge(struct store *st, int64_t before_ms)
 #define ENTRY_COLS \
 	"l.id, l.issue_id, i.slug, l.room_id, l.sender, l.kind, l.body, l.ts_ms, " \
 	"COALESCE(l.edited_ms, 0)"
-/* SPEC §4: ?V, when bound, must be a joined member of the entry's room */
-#define VIEWER_CAN_SEE(v) \
-	"(" v " IS NULL OR EXISTS (SELECT 1 FROM members m WHERE m.room_id = l.room_id " \
+/*
+ * SPEC §4: viewer v, when bound, must be a joined member of 'room', the
+ * room the row was recorded in.  Fails closed: a row with no room, a room
+ * whose members are unknown (the bot left it) or any membership but
+ * 'join' shows nothing.
+ */
+#define SEES(v, room) \
+	"(" v " IS NULL OR EXISTS (SELECT 1 FROM members m WHERE m.room_id = " room " " \
 	"AND m.user_id = " v " AND m.membership = 'join'))"
+#define VIEWER_CAN_SEE(v) SEES(v, "l.room_id")
+/* ?R (room, may be NULL: any) and ?V (viewer, may be NULL: anyone) on 'room' */
+#define SCOPE(r, v, room) "(" r " IS NULL OR " room " = " r ") AND " SEES(v, room)
 
 void store_log_list_release(struct log_list *l)
 {
@@ -241,13 +297,13 @@ int store_log_kind_count(struct store *st, int64_t issue_id, const char *room_id
 }
 
 int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
-		       int64_t since_ms, int64_t until_ms, int64_t *messages,
-		       int64_t *entries, struct strv *people)
+		       const char *viewer, int64_t since_ms, int64_t until_ms,
+		       int64_t *messages, int64_t *entries, struct strv *people)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"SELECT sender, count(*), sum(kind = 'message') FROM log "
-		"WHERE issue_id = ?1 AND (?2 IS NULL OR room_id = ?2) AND ts_ms >= ?3 "
-		"AND ts_ms < ?4 GROUP BY sender ORDER BY count(*) DESC, min(ts_ms)");
+		"SELECT l.sender, count(*), sum(l.kind = 'message') FROM log l "
+		"WHERE l.issue_id = ?1 AND " SCOPE("?2", "?5", "l.room_id") " AND l.ts_ms >= ?3 "
+		"AND l.ts_ms < ?4 GROUP BY l.sender ORDER BY count(*) DESC, min(l.ts_ms)");
 	int rc;
 
 	*messages = *entries = 0;
@@ -257,6 +313,7 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
 	store_bind_text(s, 2, room_id);
 	store_bind_i64(s, 3, since_ms);
 	store_bind_i64(s, 4, until_ms);
+	store_bind_text(s, 5, viewer);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		strv_push_owned(people, store_col_text(s, 0));
 		*entries += sqlite3_column_int64(s, 1);
@@ -321,9 +378,9 @@ refused:
 /* ---- action items ---- */
 
 #define ACTION_SELECT \
-	"SELECT a.id, a.issue_id, i.slug, COALESCE(l.room_id, i.room_id), a.assignee, " \
+	"SELECT a.id, a.issue_id, i.slug, a.room_id, a.assignee, " \
 	"a.text, a.created_by, a.created_ms, COALESCE(a.done_ms, 0), a.done_by " \
-	"FROM actions a JOIN issues i ON i.id = a.issue_id LEFT JOIN log l ON l.id = a.log_id "
+	"FROM actions a JOIN issues i ON i.id = a.issue_id "
 
 void store_action_list_release(struct action_list *l)
 {
@@ -366,13 +423,13 @@ static int read_actions(struct store *st, sqlite3_stmt *s, struct action_list *o
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_action_add(struct store *st, int64_t issue_id, int64_t log_id,
-		     const char *assignee, const char *text, const char *created_by,
-		     int64_t created_ms, int64_t *id_out)
+int store_action_add(struct store *st, int64_t issue_id, const char *room_id,
+		     int64_t log_id, const char *assignee, const char *text,
+		     const char *created_by, int64_t created_ms, int64_t *id_out)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO actions(issue_id, log_id, assignee, text, created_by, created_ms) "
-		"VALUES (?, ?, ?, ?, ?, ?)");
+		"INSERT INTO actions(issue_id, log_id, assignee, text, created_by, created_ms, "
+		"room_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
 
 	if (!s)
 		return -1;
@@ -383,6 +440,7 @@ int store_action_add(struct store *st, int64_t issue_id, int64_t log_id,
 	store_bind_text(s, 4, text);
 	store_bind_text(s, 5, created_by);
 	store_bind_i64(s, 6, created_ms);
+	store_bind_text(s, 7, room_id);
 	if (store_exec_stmt(st, s))
 		return -1;
 	if (id_out)
@@ -418,30 +476,37 @@ int store_action_done(struct store *st, int64_t id, const char *done_by, int64_t
 	return sqlite3_changes(st->db) > 0 ? 0 : 1;
 }
 
-int store_action_open(struct store *st, int64_t issue_id, struct action_list *out)
+int store_action_open(struct store *st, int64_t issue_id, const char *room_id,
+		      const char *viewer, struct action_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st, ACTION_SELECT
-		"WHERE a.done_ms IS NULL AND (?1 = 0 OR a.issue_id = ?1) "
-		"ORDER BY a.created_ms, a.id");
+		"WHERE a.done_ms IS NULL AND (?1 = 0 OR a.issue_id = ?1) AND "
+		SCOPE("?2", "?3", "a.room_id") " ORDER BY a.created_ms, a.id");
 
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, issue_id);
+	store_bind_text(s, 2, room_id);
+	store_bind_text(s, 3, viewer);
 	return read_actions(st, s, out);
 }
 
-int store_action_changed(struct store *st, int64_t issue_id, int64_t since_ms,
-			 int64_t until_ms, struct action_list *out)
+int store_action_changed(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, int64_t since_ms, int64_t until_ms,
+			 struct action_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st, ACTION_SELECT
 		"WHERE a.issue_id = ?1 AND ((a.created_ms >= ?2 AND a.created_ms < ?3) OR "
-		"(a.done_ms >= ?2 AND a.done_ms < ?3)) ORDER BY a.created_ms, a.id");
+		"(a.done_ms >= ?2 AND a.done_ms < ?3)) AND " SCOPE("?4", "?5", "a.room_id")
+		" ORDER BY a.created_ms, a.id");
 
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, issue_id);
 	store_bind_i64(s, 2, since_ms);
 	store_bind_i64(s, 3, until_ms);
+	store_bind_text(s, 4, room_id);
+	store_bind_text(s, 5, viewer);
 	return read_actions(st, s, out);
 }
 
@@ -485,13 +550,13 @@ static int read_positions(struct store *st, sqlite3_stmt *s, struct position_lis
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_position_add(struct store *st, int64_t issue_id, int64_t log_id,
-		       const char *actor, const char *stance, const char *text,
+int store_position_add(struct store *st, int64_t issue_id, const char *room_id,
+		       int64_t log_id, const char *actor, const char *stance, const char *text,
 		       const char *sender, int64_t ts_ms, int64_t *id_out)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO positions(issue_id, log_id, actor, stance, text, sender, ts_ms) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?)");
+		"INSERT INTO positions(issue_id, log_id, actor, stance, text, sender, ts_ms, "
+		"room_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (!s)
 		return -1;
@@ -503,6 +568,7 @@ int store_position_add(struct store *st, int64_t issue_id, int64_t log_id,
 	store_bind_text(s, 5, text);
 	store_bind_text(s, 6, sender);
 	store_bind_i64(s, 7, ts_ms);
+	store_bind_text(s, 8, room_id);
 	if (store_exec_stmt(st, s))
 		return -1;
 	if (id_out)
@@ -510,40 +576,56 @@ int store_position_add(struct store *st, int64_t issue_id, int64_t log_id,
 	return 0;
 }
 
+/*
+ * Every position read is scoped by ?8 (room) and ?9 (viewer) on the room
+ * it was recorded in, the stance it replaced and "the latest" included:
+ * a stance from a room the viewer is not in is not even a "was".
+ */
+#define POS_SCOPE(q) SCOPE("?8", "?9", q ".room_id")
 /* The stance an actor held just before position p (actor is NOCASE). */
 #define POSITION_BEFORE \
 	"(SELECT q.stance FROM positions q WHERE q.issue_id = p.issue_id AND " \
 	"q.actor = p.actor AND (q.ts_ms < p.ts_ms OR (q.ts_ms = p.ts_ms AND q.id < p.id)) " \
-	"ORDER BY q.ts_ms DESC, q.id DESC LIMIT 1)"
+	"AND " POS_SCOPE("q") " ORDER BY q.ts_ms DESC, q.id DESC LIMIT 1)"
 
-int store_position_latest(struct store *st, int64_t issue_id, struct position_list *out)
+static void bind_scope(sqlite3_stmt *s, const char *room_id, const char *viewer)
+{
+	store_bind_text(s, 8, room_id);
+	store_bind_text(s, 9, viewer);
+}
+
+int store_position_latest(struct store *st, int64_t issue_id, const char *room_id,
+			  const char *viewer, struct position_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT p.id, p.issue_id, p.actor, p.stance, p.text, p.sender, p.ts_ms, "
 		POSITION_BEFORE " FROM positions p WHERE p.issue_id = ?1 AND p.id = "
 		"(SELECT q.id FROM positions q WHERE q.issue_id = p.issue_id AND "
-		"q.actor = p.actor ORDER BY q.ts_ms DESC, q.id DESC LIMIT 1) "
-		"ORDER BY p.actor, p.id");
+		"q.actor = p.actor AND " POS_SCOPE("q") " ORDER BY q.ts_ms DESC, q.id DESC "
+		"LIMIT 1) ORDER BY p.actor, p.id");
 
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, issue_id);
+	bind_scope(s, room_id, viewer);
 	return read_positions(st, s, out);
 }
 
-int store_position_range(struct store *st, int64_t issue_id, int64_t since_ms,
-			 int64_t until_ms, struct position_list *out)
+int store_position_range(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, int64_t since_ms, int64_t until_ms,
+			 struct position_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT p.id, p.issue_id, p.actor, p.stance, p.text, p.sender, p.ts_ms, "
 		POSITION_BEFORE " FROM positions p WHERE p.issue_id = ?1 AND "
-		"p.ts_ms >= ?2 AND p.ts_ms < ?3 ORDER BY p.ts_ms, p.id");
+		"p.ts_ms >= ?2 AND p.ts_ms < ?3 AND " POS_SCOPE("p") " ORDER BY p.ts_ms, p.id");
 
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, issue_id);
 	store_bind_i64(s, 2, since_ms);
 	store_bind_i64(s, 3, until_ms);
+	bind_scope(s, room_id, viewer);
 	return read_positions(st, s, out);
 }
 

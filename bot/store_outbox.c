@@ -75,7 +75,10 @@ void store_outbox_rows_free(struct outbox_row *rows, size_t n)
 
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET sent_event_id = ? WHERE id = ?");
+	/* once sent, the row only keeps its txn_id (so queueing it again is a
+	 * no-op): no message body stays on disk for a redaction to miss */
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET sent_event_id = ?, content = '' "
+					 "WHERE id = ?");
 
 	if (!s)
 		return -1;

@@ -28,6 +28,17 @@ int store_member_set(struct store *st, const char *room_id, const char *user_id,
 	return store_exec_stmt(st, s);
 }
 
+int store_member_room_unknown(struct store *st, const char *room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE members SET membership = 'unknown' "
+					 "WHERE room_id = ?");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	return store_exec_stmt(st, s);
+}
+
 int store_member_joined(struct store *st, const char *room_id, const char *user_id)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM members WHERE room_id = ? AND "

@@ -336,11 +336,30 @@ int store_reminder_add(struct store *st, const char *room_id, const char *sender
 int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		       struct reminder_list *out)
 {
+	/*
+	 * Fair: every sender's first due reminder comes before anyone's
+	 * second, and among equals each room's first before a room's second,
+	 * so one person's (or one room's) thousand reminders hold nobody
+	 * else's up.  One already handed out (its due key is
+	 * recorded) is marked sent first and skipped.
+	 */
 	sqlite3_stmt *s = store_stmt(st,
-		"SELECT id, room_id, sender, text, due_s, reply_to, thread_root FROM "
-		"reminders WHERE sent_ms IS NULL AND due_s <= ? ORDER BY due_s, id LIMIT ?");
+		"UPDATE reminders SET sent_ms = ?2 WHERE sent_ms IS NULL AND due_s <= ?1 AND "
+		"EXISTS (SELECT 1 FROM due_sent d WHERE d.key = 'remind:' || reminders.id)");
 	int rc;
 
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, now_s);
+	store_bind_i64(s, 2, now_s * 1000);
+	if (store_exec_stmt(st, s))
+		return -1;
+	s = store_stmt(st,
+		"SELECT id, room_id, sender, text, due_s, reply_to, thread_root FROM "
+		"(SELECT *, row_number() OVER (PARTITION BY sender ORDER BY due_s, id) AS by_user, "
+		"row_number() OVER (PARTITION BY room_id ORDER BY due_s, id) AS by_room "
+		"FROM reminders WHERE sent_ms IS NULL AND due_s <= ?1) "
+		"ORDER BY by_user, by_room, due_s, id LIMIT ?2");
 	if (!s)
 		return -1;
 	store_bind_i64(s, 1, now_s);
@@ -364,6 +383,23 @@ int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		return -1;
 	}
 	return 0;
+}
+
+int64_t store_reminder_open(struct store *st, const char *sender)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM reminders WHERE sender = ? AND "
+					 "sent_ms IS NULL");
+	int64_t n = -1;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, sender);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, "count reminders");
+	sqlite3_reset(s);
+	return n;
 }
 
 int store_reminder_sent(struct store *st, int64_t id, int64_t sent_ms)

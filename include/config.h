@@ -28,7 +28,7 @@ struct config {
 	char *access_token;     /* secret: from access_token or access_token_file; may be NULL */
 	char *device_name;      /* default "caucus" */
 	/* [bot] */
-	char *database;         /* default "caucus.db", relative to the config file's folder */
+	char *database;         /* default "caucus.db"; relative: see config_load */
 	char *command_prefix;   /* default "!" */
 	char *timezone;         /* default "UTC"; a valid IANA zone */
 	char *coordination_room;/* room ID or alias, or NULL */
@@ -37,10 +37,14 @@ struct config {
 	struct strv allowed_users; /* default: "@*:<server of user_id>" */
 	/* [encryption] */
 	int encryption;         /* default 1 */
-	char *pickle_key_file;  /* default "caucus.key", relative to the config file's folder */
+	char *pickle_key_file;  /* default "caucus.key"; see config_load */
 	/* [reminders] */
 	int64_t *remind_before; /* seconds, sorted largest first; default 30m, 5m */
 	size_t n_remind_before;
+	/* [http] */
+	char *http_listen;      /* "host:port", or "" (the default): no listener */
+	char *http_public_url;  /* base of the links the bot gives, or "" */
+	int http_metrics;       /* serve /metrics; default 0 */
 	/* [sessions] */
 	int64_t default_length; /* seconds, default 3600 */
 	/* [digest] */
@@ -53,7 +57,11 @@ struct config {
 };
 
 /*
- * Read and validate 'path'.  On success returns 0 and *out (free with
+ * Read and validate 'path'.  Relative paths in it resolve against the
+ * file's folder, or against $STATE_DIRECTORY when that is set (systemd's
+ * StateDirectory=).  A password, token or pickle key file whose last path
+ * component is a file in $CREDENTIALS_DIRECTORY (LoadCredential=) is read
+ * from there instead.  On success returns 0 and *out (free with
  * config_free).  On failure returns -1 and appends one line per problem to
  * 'errors', each "FILE:LINE: KEY: reason" (LINE and KEY where known).
  */

@@ -58,6 +58,11 @@ int e2ee_take_ready(struct e2ee *e, char **room_id, char **event);
 /* The batch was rolled back: forget what it taught. */
 void e2ee_rollback(struct e2ee *e);
 
+/* 1 for the event types accepted from decrypted content: message-like ones
+ * (m.room.message, m.reaction, m.sticker).  Redactions, state and
+ * membership come only from cleartext events, which the server checked. */
+int e2ee_plaintext_type_ok(const char *type);
+
 /*
  * A room event of type m.room.encrypted: *out gets the decrypted event
  * (caller frees with cJSON_Delete), or NULL when it cannot be read now
@@ -70,13 +75,18 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const struct cJSON *ev, in
 int e2ee_room_encryption(struct e2ee *e, const char *room_id, const char *content);
 int e2ee_member(struct e2ee *e, const char *room_id, const char *user_id,
 		const char *membership);
+/* A redaction in room_id of event_id: if that event of that room still
+ * waits for its key, it is forgotten (so it is never read later).  0/-1. */
+int e2ee_redacted(struct e2ee *e, const char *room_id, const char *event_id);
 
 /*
  * Events still unreadable after waiting since before before_ms: the
  * first of each (room, sender, session) into the callback (to answer that
- * it could not be read); all of them are forgotten.  In the caller's
- * transaction.  0 or -1.
+ * it could not be read), but at most one per sender and room every
+ * E2EE_TELL_EVERY_MS (inventing session IDs does not make the bot post
+ * more); all of them are forgotten.  In the caller's transaction.  0 or -1.
  */
+#define E2EE_TELL_EVERY_MS ((int64_t)15 * 60 * 1000)
 int e2ee_expire(struct e2ee *e, int64_t before_ms,
 		int (*fn)(void *ud, const char *room_id, const char *event_id,
 			  const char *sender),

@@ -47,8 +47,27 @@ struct engine_msg {
 	const struct engine_file *file; /* a shared file (never a command), or NULL */
 };
 
-/* One outgoing message.  All strings are owned by the reply. */
+/*
+ * What a reply asks of the daemon.  Besides messages, the engine asks for
+ * room work it cannot do itself (it knows nothing of Matrix); the daemon
+ * keeps such a request in its store with the batch that caused it and
+ * carries it out, telling room_id (replying to reply_to) when it fails.
+ */
+enum engine_kind {
+	ENGINE_POST,            /* send body/html to room_id */
+	ENGINE_INVITE,          /* invite 'user' to the room 'target' */
+	ENGINE_CREATE_ROOM,     /* create issue_id's room (#<slug>:<server>), invite
+				 * 'user', link it to the issue */
+	ENGINE_SPACE_ADD,       /* add 'target', just linked, to the coalition's Space */
+};
+
+/* One outgoing message or request.  All strings are owned by the reply.
+ * A request's body (and html) says in one line what it will do. */
 struct engine_reply {
+	enum engine_kind kind;
+	char *target;           /* requests: the room acted on, or NULL */
+	char *user;             /* requests: the user to invite, or NULL */
+	int64_t issue_id;       /* ENGINE_CREATE_ROOM */
 	char *room_id;
 	char *body;                     /* plain text */
 	char *html;                     /* formatted_body */
@@ -90,11 +109,19 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg,
 
 /* An edit (m.replace) of event_id by sender: the log entry takes the new
  * text when sender wrote it; an edit by anyone else changes nothing.
- * A command is never run again.  Returns 0 or -1 (store). */
+ * A command is never run again.  Only an entry of room_id changes.
+ * Returns 0 or -1 (store). */
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,
 		const char *sender, const char *new_body);
 
-/* A redaction of event_id: its log entry is deleted. */
+/* The same, answering into out: an edit of a command that recorded a
+ * stance or an action item changes nothing and is answered with how to
+ * change it (a new !position; !done and a new !action). */
+int engine_edit_reply(struct engine *eng, const char *room_id, const char *event_id,
+		      const char *sender, const char *new_body, struct engine_replies *out);
+
+/* A redaction of event_id in room_id: its log entry there is deleted (an
+ * entry of another room is not touched). */
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id);
 
 /*

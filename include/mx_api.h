@@ -1,6 +1,7 @@
 /*
  * mx_api.h - the Matrix client-server calls the bot makes (login, whoami,
- * sync, send, join, leave, alias lookup), asynchronous over mx_http.  Each
+ * sync, send, join, leave, alias lookup, room creation, invites, Space
+ * links), asynchronous over mx_http.  Each
  * answer is classified once here - done, worth retrying, refused, token
  * rejected - so callers decide on outcomes, not on HTTP codes.  Knows
  * nothing of commands, rooms' meaning or the store.
@@ -69,6 +70,38 @@ struct mx_http_req *mx_api_join(struct mx_api *a, const char *room, mx_api_cb cb
 /* POST /rooms/{room_id}/leave (also declines an invite). */
 struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_cb cb, void *ud);
 
+/* POST /rooms/{room_id}/invite. */
+struct mx_http_req *mx_api_invite(struct mx_api *a, const char *room_id, const char *user_id,
+				  mx_api_cb cb, void *ud);
+
+/* What POST /createRoom makes: an invite-only room (or Space) in the
+ * state Element gives a private one.  Strings are read during the call only. */
+struct mx_room_spec {
+	const char *alias_local;        /* room_alias_name ("cybersecurity"), or NULL */
+	const char *name;               /* m.room.name, or NULL */
+	int encrypted;                  /* m.room.encryption megolm in the initial state */
+	int space;                      /* creation type m.space (only admins add rooms) */
+	const char *const *invite;      /* users to invite; the creator is skipped */
+	size_t n_invite;
+	const char *creator;            /* the bot's user ID: power 100 with the invitees */
+};
+/* POST /createRoom.  Result: room_id (errcode M_ROOM_IN_USE: the alias is taken). */
+struct mx_http_req *mx_api_create_room(struct mx_api *a, const struct mx_room_spec *spec,
+				       mx_api_cb cb, void *ud);
+
+/*
+ * The two halves of a Space link, as Element writes them: m.space.child
+ * in the Space (state key: the child) and m.space.parent in the child
+ * (state key: the Space, canonical), each with "via": [via_server].
+ * Result: event_id.
+ */
+struct mx_http_req *mx_api_space_child(struct mx_api *a, const char *space_id,
+				       const char *child_id, const char *via_server,
+				       mx_api_cb cb, void *ud);
+struct mx_http_req *mx_api_space_parent(struct mx_api *a, const char *child_id,
+					const char *space_id, const char *via_server,
+					mx_api_cb cb, void *ud);
+
 /*
  * GET /sync, long-polling up to timeout_ms, with the bot's filter (only
  * the event types it reads, full membership).  since may be NULL (first
@@ -76,6 +109,12 @@ struct mx_http_req *mx_api_leave(struct mx_api *a, const char *room_id, mx_api_c
  */
 struct mx_http_req *mx_api_sync(struct mx_api *a, const char *since, int timeout_ms,
 				size_t cap, mx_api_cb cb, void *ud);
+
+/* The same without waiting, and with one timeline event per room (so each
+ * room's timeline is limited, and read from /messages page by page): to
+ * get past an answer that cannot be read. */
+struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size_t cap,
+				       mx_api_cb cb, void *ud);
 
 /*
  * GET /rooms/{room_id}/messages backwards from 'from' down to 'to' (a

@@ -21,7 +21,7 @@ struct mx_message {
 	const char *room_id;
 	const char *event_id;
 	const char *sender;
-	int64_t ts_ms;
+	int64_t ts_ms;                  /* origin_server_ts when sane, else receipt */
 	const char *msgtype;
 	const char *body;               /* reply fallback stripped */
 	const char *formatted_body;     /* <mx-reply> stripped; NULL when not HTML */
@@ -68,13 +68,24 @@ struct mx_sync_handler {
 	int (*invite)(void *ud, const char *room_id, const char *inviter);
 	/* the bot's membership of room_id ended ("leave" or "ban") by 'by' */
 	int (*left)(void *ud, const char *room_id, const char *membership, const char *by);
+	/*
+	 * Both NULL, or both set: each room event is then handled between
+	 * event_begin (say, a savepoint) and event_end, which gets what the
+	 * handlers returned for it and returns 0 to go on (the event kept, or
+	 * set aside: an event that fails every time must not stop the bot) or
+	 * -1 to abandon the batch.
+	 */
+	int (*event_begin)(void *ud);
+	int (*event_end)(void *ud, const char *room_id, const struct cJSON *ev, int rc);
 };
 
 struct mx_sync_batch;
 
 /*
  * Parse a /sync body.  own_user_id (copied) tells the bot's own membership
- * events apart.  NULL (and a reason in err) when it is not a sync answer.
+ * events apart.  An event that cannot be read (nested too deep, not JSON)
+ * is skipped and counted, the rest read.  NULL (and a reason in err) when
+ * it is not a sync answer.
  * Free with mx_sync_free().
  */
 struct mx_sync_batch *mx_sync_parse(const char *body, size_t len, const char *own_user_id,
@@ -83,6 +94,13 @@ void mx_sync_free(struct mx_sync_batch *b);     /* NULL is a no-op */
 
 /* The batch's next_batch token (owned by the batch). */
 const char *mx_sync_next_batch(const struct mx_sync_batch *b);
+
+/* How many events, whole /messages pages or older parts of a timeline
+ * of the batch could not be read and were skipped (logged): gaps to count. */
+size_t mx_sync_skipped(const struct mx_sync_batch *b);
+
+/* How many events the batch's /messages pages have brought so far. */
+size_t mx_sync_gap_events(const struct mx_sync_batch *b);
 
 /*
  * A limited timeline (events between the last sync and this one were left
@@ -93,9 +111,11 @@ int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const 
 
 /*
  * Add one /messages page (dir=b, newest first) to room_id's gap.  When the
- * page says there is nothing further, the gap is closed.  -1 when the
- * page is not a /messages answer (the gap is then closed too: what could
- * not be read is skipped, with a log line).
+ * page says there is nothing further, the gap is closed.  A page that
+ * cannot be read but names where the next one starts is skipped (logged,
+ * counted) and the gap stays open.  -1 when the page is not a /messages
+ * answer (the gap is then closed too: what could not be read is skipped,
+ * with a log line).
  */
 int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
 			 size_t len);
@@ -121,6 +141,16 @@ const struct cJSON *mx_sync_root(const struct mx_sync_batch *b);
  */
 int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
 			const char *room_id, const char *event);
+
+/*
+ * An event's origin_server_ts (a cJSON number, may be NULL) in ms when it
+ * is a sane time: from 2000-01-01 to one day after now_ms.  Anything else
+ * (far future, before 2000, not a number, 1e300) gives now_ms, the time
+ * of receipt: a sender's clock never pins an entry as the latest forever.
+ */
+#define MX_TS_MIN ((int64_t)946684800000)       /* 2000-01-01T00:00:00Z */
+#define MX_TS_AHEAD ((int64_t)86400000)
+int64_t mx_sane_ts(const struct cJSON *v, int64_t now_ms);
 
 /* The power level of user_id under an m.room.power_levels content (JSON
  * text, may be NULL): its users entry, else users_default, else 0. */

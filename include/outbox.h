@@ -40,6 +40,15 @@ void outbox_hold(struct outbox *ob, int hold);
 struct e2ee;
 void outbox_set_e2ee(struct outbox *ob, struct e2ee *e);
 
+/*
+ * Called after a message was refused for good (a 4xx other than 429) and
+ * dropped: room, its txn ID, the HTTP status and errcode (may be NULL).
+ * The callback may queue (and kick) another message.
+ */
+typedef void (*outbox_refused_fn)(void *ud, const char *room_id, const char *txn_id,
+				  long http, const char *errcode);
+void outbox_on_refused(struct outbox *ob, outbox_refused_fn fn, void *ud);
+
 /* The server is reachable again: retry waiting messages now. */
 void outbox_wake(struct outbox *ob);
 

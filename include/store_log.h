@@ -26,15 +26,23 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 		  const char *event_id, const char *sender, const char *kind,
 		  const char *body, int64_t ts_ms, int64_t *id_out);
 
-/* An edit by sender: the entry kept for event_id, if sender wrote it, takes 'body' and edited_ms = ts_ms.
+/* An edit by sender in room_id: the entry kept for event_id, if sender
+ * wrote it in that room, takes 'body' and edited_ms = ts_ms.
  * No entry for event_id is not an error.  Returns 0 or -1. */
-int store_log_edit(struct store *st, const char *event_id, const char *sender,
-		   const char *body, int64_t ts_ms);
+int store_log_edit(struct store *st, const char *room_id, const char *event_id,
+		   const char *sender, const char *body, int64_t ts_ms);
 
-/* A redaction: the entry kept for event_id is deleted, with the action
- * item or position it recorded (the full-text index follows by trigger).
+/* The entry sender kept for event_id in room_id: 0 with its kind (caller
+ * frees) and the action item it made (0: none) in *action_id; 1 when
+ * there is none; -1 on error. */
+int store_log_recorded(struct store *st, const char *room_id, const char *event_id,
+		       const char *sender, char **kind, int64_t *action_id);
+
+/* A redaction in room_id: the entry kept for event_id in that room is
+ * deleted, with the action item or position it recorded; the full-text
+ * index follows by trigger and is merged so no deleted term stays in it.
  * No entry for event_id is not an error.  Returns 0 or -1. */
-int store_log_redact(struct store *st, const char *event_id);
+int store_log_redact(struct store *st, const char *room_id, const char *event_id);
 
 /* Retention: delete entries older than before_ms, with the positions and
  * closed action items recorded before then; open action items stay (they
@@ -48,8 +56,11 @@ int store_log_purge(struct store *st, int64_t before_ms);
  *
  * 'viewer' (may be NULL: no filter) keeps only entries kept in a room
  * where that user is a joined member: SPEC §4, nothing logged in one room
- * is shown to someone who is not in it.  'room_id' (may be NULL) keeps
- * only entries kept in that room.
+ * is shown to someone who is not in it.  It fails closed: an entry with
+ * no room, or kept in a room whose members are unknown (the bot left it),
+ * is shown to no viewer.  'room_id' (may be NULL) keeps only entries kept
+ * in that room.  The same two filters apply to action items and
+ * positions, by the room each was recorded in.
  */
 struct log_entry {
 	int64_t id;
@@ -89,8 +100,8 @@ int store_log_kind_count(struct store *st, int64_t issue_id, const char *room_id
  * senders of any kind, most active first, appended to people.
  */
 int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
-		       int64_t since_ms, int64_t until_ms, int64_t *messages,
-		       int64_t *entries, struct strv *people);
+		       const char *viewer, int64_t since_ms, int64_t until_ms,
+		       int64_t *messages, int64_t *entries, struct strv *people);
 
 /*
  * Full-text search.  'match' is an FTS5 query the caller built safely
@@ -111,7 +122,7 @@ struct action_item {
 	int64_t id;
 	int64_t issue_id;
 	char *issue;            /* the issue's slug */
-	char *room_id;          /* where it was recorded (or the issue's room) */
+	char *room_id;          /* where it was recorded (NULL: unknown) */
 	char *assignee;
 	char *text;
 	char *created_by;
@@ -126,20 +137,23 @@ struct action_list {
 };
 void store_action_list_release(struct action_list *l);
 
-/* A new action item; log_id is its log entry (0: none).  *id_out gets its
- * number. */
-int store_action_add(struct store *st, int64_t issue_id, int64_t log_id,
-		     const char *assignee, const char *text, const char *created_by,
-		     int64_t created_ms, int64_t *id_out);
+/* A new action item recorded in room_id; log_id is its log entry (0:
+ * none).  *id_out gets its number. */
+int store_action_add(struct store *st, int64_t issue_id, const char *room_id,
+		     int64_t log_id, const char *assignee, const char *text,
+		     const char *created_by, int64_t created_ms, int64_t *id_out);
 /* Action item 'id' appended to out: 0 found, 1 absent, -1 error. */
 int store_action_get(struct store *st, int64_t id, struct action_list *out);
 /* Close it: 0 closed, 1 absent or already closed, -1 error. */
 int store_action_done(struct store *st, int64_t id, const char *done_by, int64_t ts_ms);
-/* Open items of issue_id (0: every issue), oldest first. */
-int store_action_open(struct store *st, int64_t issue_id, struct action_list *out);
+/* Open items of issue_id (0: every issue), oldest first, filtered by
+ * room_id and viewer as above. */
+int store_action_open(struct store *st, int64_t issue_id, const char *room_id,
+		      const char *viewer, struct action_list *out);
 /* Items of issue_id opened or closed in [since_ms, until_ms), oldest first. */
-int store_action_changed(struct store *st, int64_t issue_id, int64_t since_ms,
-			 int64_t until_ms, struct action_list *out);
+int store_action_changed(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, int64_t since_ms, int64_t until_ms,
+			 struct action_list *out);
 
 /* ---- positions ---- */
 
@@ -160,17 +174,20 @@ struct position_list {
 };
 void store_position_list_release(struct position_list *l);
 
-/* Record a stance; log_id is its log entry (0: none).  Actors compare
- * case-insensitively ("cept" is CEPT). */
-int store_position_add(struct store *st, int64_t issue_id, int64_t log_id,
-		       const char *actor, const char *stance, const char *text,
+/* Record a stance, in room_id; log_id is its log entry (0: none).  Actors
+ * compare case-insensitively ("cept" is CEPT). */
+int store_position_add(struct store *st, int64_t issue_id, const char *room_id,
+		       int64_t log_id, const char *actor, const char *stance, const char *text,
 		       const char *sender, int64_t ts_ms, int64_t *id_out);
-/* The latest stance of every actor on issue_id, by actor name. */
-int store_position_latest(struct store *st, int64_t issue_id, struct position_list *out);
+/* The latest stance of every actor on issue_id, by actor name, among the
+ * stances room_id and viewer let through (the "before" too). */
+int store_position_latest(struct store *st, int64_t issue_id, const char *room_id,
+			  const char *viewer, struct position_list *out);
 /* Stances recorded on issue_id in [since_ms, until_ms), oldest first, each
  * with the stance it replaced. */
-int store_position_range(struct store *st, int64_t issue_id, int64_t since_ms,
-			 int64_t until_ms, struct position_list *out);
+int store_position_range(struct store *st, int64_t issue_id, const char *room_id,
+			 const char *viewer, int64_t since_ms, int64_t until_ms,
+			 struct position_list *out);
 
 /* ---- sessions, coverage and issues, as the digest reads them ---- */
 

@@ -15,6 +15,8 @@
 /* Upsert a member; display_name may be NULL. */
 int store_member_set(struct store *st, const char *room_id, const char *user_id,
 		     const char *display_name, const char *membership, int power);
+/* Every membership in room_id becomes 'unknown' (the bot left it). */
+int store_member_room_unknown(struct store *st, const char *room_id);
 /* 1 when user_id has membership 'join' in room_id. */
 int store_member_joined(struct store *st, const char *room_id, const char *user_id);
 /* The display name in room_id (or in any room when room_id is NULL);

@@ -118,10 +118,15 @@ int store_reminder_add(struct store *st, const char *room_id, const char *sender
 		       const char *text, int64_t due_s, int64_t now_ms,
 		       const char *reply_to, const char *thread_root, int64_t *id);
 
-/* Reminders due by now_s and not yet marked sent, oldest first, at most
- * 'limit'.  Appended to out.  0 or -1. */
+/* Reminders due by now_s and not yet handed out, at most 'limit', fairly:
+ * each sender's first before anyone's second (among equals, each room's
+ * first before a room's second), then oldest first.  Those whose due key is recorded are marked sent on the way.
+ * Appended to out.  0 or -1. */
 int store_reminder_due(struct store *st, int64_t now_s, size_t limit,
 		       struct reminder_list *out);
+
+/* How many reminders of sender are not sent yet, or -1. */
+int64_t store_reminder_open(struct store *st, const char *sender);
 
 /* Mark reminder 'id' sent at sent_ms (housekeeping once its due key is
  * handed out: it leaves store_reminder_due's answers).  0 or -1. */

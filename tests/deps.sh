@@ -7,6 +7,10 @@ set -e
 PKGS="gcc make pkg-config clang libcurl4-openssl-dev libcjson-dev libsqlite3-dev
 libolm-dev libcmocka-dev tzdata python3 valgrind curl python3-matrix-nio python3-olm python3-pytest"
 PKGS="$PKGS chromium fonts-dejavu-core"
+PKGS="$PKGS mandoc python3-tomli systemd dpkg-dev debhelper lintian mmdebstrap"
+PKGS="$PKGS libmicrohttpd-dev"
+PKGS="$PKGS libsystemd-dev"
+PKGS="$PKGS python3-prometheus-client prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

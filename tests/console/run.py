@@ -69,6 +69,47 @@ def run_case(path, tmp):
     return errors
 
 
+def console(db, script="!issues\n"):
+    return subprocess.run([caucus, "console", "-c", config, "--db", db],
+                          input=script.encode(), capture_output=True, timeout=60)
+
+
+def live_database(tmp):
+    """The console refuses a database holding a daemon's login (it would
+    add its speaker to the real rooms); a copy made for it is fine."""
+    import sqlite3
+    errors = []
+    db = os.path.join(tmp, "daemon.db")
+    if console(db).returncode != 0:
+        return ["cannot make a database with the console"]
+    st = os.stat(db)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO meta(key, value) VALUES ('access_token', 'syt_x'), "
+                "('device_id', 'DEV'), ('daemon.file', ?)", (f"{st.st_dev}:{st.st_ino}",))
+    con.commit()
+    copy = os.path.join(tmp, "copy.db")
+    with sqlite3.connect(copy) as dst:
+        con.backup(dst)
+    con.close()
+    p = console(db)
+    err = p.stderr.decode(errors="replace")
+    if p.returncode == 0 or "is the database of a bot that logged in" not in err:
+        errors.append(f"the daemon's database was not refused: exit {p.returncode}, {err}")
+    if b"Cybersecurity" in p.stdout:
+        errors.append("the console answered on the daemon's database")
+    p = console(copy)
+    if p.returncode != 0 or b"Cybersecurity" not in p.stdout:
+        errors.append(f"a copy was refused: exit {p.returncode}, {p.stderr!r}")
+    # a database from before daemons said which file is theirs: refused too
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM meta WHERE key = 'daemon.file'")
+    con.commit()
+    con.close()
+    if console(db).returncode == 0:
+        errors.append("an older daemon's database was not refused")
+    return errors
+
+
 def main():
     import tempfile
     cases = sorted(f for f in os.listdir(here) if f.endswith(".case"))
@@ -84,6 +125,15 @@ def main():
             else:
                 passed += 1
                 print(f"ok   {c}")
+        errs = live_database(tmp)
+        if errs:
+            failed += 1
+            print("FAIL live database refused")
+            for e in errs:
+                print("   " + e.replace("\n", "\n   "))
+        else:
+            passed += 1
+            print("ok   live database refused")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 

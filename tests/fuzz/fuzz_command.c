@@ -2,6 +2,11 @@
  * fuzz_command.c - libFuzzer target for everything a room member's text
  * goes through: the tokenizer, the pill reader and, through the whole
  * command engine, every command handler.  Input: "body\0formatted_body".
+ *
+ * The engine and its store are set up once; each input runs inside one
+ * outer transaction that is rolled back afterwards, and the clock starts
+ * again, so every input meets the same state (fast, and reproducible)
+ * rather than a store that grows with every run.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +21,8 @@ static struct config cfg;
 static int64_t before[2] = { 1800, 300 };
 static struct store *st;
 static struct engine *eng;
-static int64_t now_ms = 1541394000LL * 1000;
+#define START_MS (1541394000LL * 1000)
+static int64_t now_ms = START_MS;
 
 static int64_t clock_now(void *ud)
 {
@@ -59,6 +65,27 @@ static void setup(void)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* Inputs may grow to -max_len at once (libFuzzer otherwise lets them grow
+ * slowly from the seeds' size): commands get long arguments. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char *args[64];
+	static char len_control[] = "-len_control=0";
+	int n = *argc < 62 ? *argc : 62;
+
+	for (int i = 0; i < n; i++) {
+		if (!strncmp((*argv)[i], "-len_control=", 13))
+			return 0;       /* chosen on the command line */
+		args[i] = (*argv)[i];
+	}
+	args[n] = len_control;
+	args[n + 1] = NULL;
+	*argc = n + 1;
+	*argv = args;
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,6 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!eng)
 		setup();
+	if (store_begin(st))
+		abort();
+	now_ms = START_MS;
 	memcpy(text, data, size);
 	text[size] = text[size + 1] = '\0';
 	html = text + strlen(text) + 1;
@@ -93,6 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	now_ms += 61 * 1000;    /* let reminders and digests fall due too */
 	engine_due(eng, &out);
 	engine_replies_release(&out);
+	if (store_rollback(st))         /* back to the state after setup() */
+		abort();
 	free(text);
 	return 0;
 }

@@ -103,7 +103,7 @@ def test_invites_from_strangers_declined(homeserver, bot_factory):
 
 COMMANDS = [
     "!help", "!help session", "!issues", "!issue add gender Gender",
-    "!issue link cybersecurity", "!issue alias gender women", "!cover cyber",
+    "!issue link cybersecurity", "!join cyber", "!issue alias gender women", "!cover cyber",
     "!cover privacy @bob:localhost backup", "!uncover privacy @bob:localhost",
     "!who-covers cybersecurity", "!coverage",
     "!session cyber tomorrow 10:00-11:00 Drafting group @ Room 4", "!sessions",

@@ -84,3 +84,60 @@ def test_encryption_off(homeserver, bot_factory, e2ee_user):
         assert "e2ee:" not in bot.log()
         await alice.close()
     run(go(), 120)
+
+
+async def send_hidden(hs, user, room, text, session=None):
+    """An m.room.encrypted under a Megolm session whose key nobody gets;
+    returns the event ID."""
+    hidden = session or olm.OutboundGroupSession()
+    ct = hidden.encrypt('{"type":"m.room.message","content":{"msgtype":"m.text",'
+                        '"body":"%s"},"room_id":"%s"}' % (text, room))
+    status, r = await api(
+        hs.base, user.token, "PUT",
+        f"{CS}/rooms/{room}/send/m.room.encrypted/{uuid.uuid4().hex}",
+        {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": ct,
+         "session_id": hidden.id, "device_id": user.device_id,
+         "sender_key": user.client.olm.account.identity_keys["curve25519"]})
+    assert status == 200, r
+    return r["event_id"]
+
+
+def test_undecryptable_strangers_ignored_and_rate_limited(homeserver, bot_factory, e2ee_user,
+                                                          monkeypatch):
+    """A sender outside allowed_users is dropped before decryption and never
+    told anything; an allowed sender who invents a new session ID per
+    message is told once per room, not once per session."""
+    monkeypatch.setenv("CAUCUS_KEY_WAIT_MS", "2000")
+    bot = bot_factory(homeserver).start()
+
+    async def go():
+        alice = await e2ee_user("alice").login()
+        mallory = await e2ee_user("mallory").login()
+        room = await encrypted_room_with_bot(alice, bot)
+        await alice.invite(room, mallory.user_id)
+        await mallory.join(room)
+        await alice.wait_member(room, mallory.user_id)
+        strangers = [await send_hidden(homeserver, mallory, room, f"!issues {i}")
+                     for i in range(3)]
+        mine = [await send_hidden(homeserver, alice, room, f"!who-covers cyber {i}")
+                for i in range(3)]
+
+        def told():
+            return [e for e in alice.from_user(room, bot.user_id)
+                    if "could not decrypt" in e["content"].get("body", "")]
+        await alice.wait_for(told, 60, "the bot saying it could not decrypt")
+        # everything else the bot would say about them has had time to come
+        eid = await alice.send(room, "!who-covers privacy")
+        await alice.wait_reply(room, bot, eid, 60)
+        await asyncio.sleep(4)
+        await alice.sync(1000)
+        got = told()
+        assert len(got) == 1, f"more than one notice for one sender in one room: {got}"
+        assert got[0]["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] in mine
+        assert got[0]["content"]["m.mentions"] == {"user_ids": [alice.user_id]}, got[0]
+        log = bot.log()
+        for e in strangers:
+            assert e not in log, f"an event of a sender outside allowed_users was read: {e}"
+        await alice.close()
+        await mallory.close()
+    run(go(), 180)

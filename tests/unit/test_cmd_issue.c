@@ -52,6 +52,7 @@ static void test_issue_add(void **state)
 
 	r = te_say(t, COORD, ALICE, "!issue add ots Over-the-top services");
 	assert_contains(r, "Added Over-the-top services (ots)");
+	assert_contains(r, "!issue room ots (creates #ots:example.org and invites you)");
 	assert_contains(r, "!issue link ots");
 	r = te_say(t, COORD, ALICE, "!issues");
 	assert_contains(r, "6 issues");
@@ -332,6 +333,127 @@ static void test_upsert_config(void **state)
 	strv_release(&ci.aliases);
 }
 
+
+/* The request a command left after its answer (index i of t->out). */
+static const struct engine_reply *request(struct te *t, size_t i, enum engine_kind kind)
+{
+	assert_true(t->out.n > i);
+	assert_int_equal(t->out.v[i].kind, kind);
+	return &t->out.v[i];
+}
+
+static void test_join(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *q;
+	char eid[32];
+	const char *r;
+
+	/* dave is in the coordination and privacy rooms only */
+	r = te_say(t, COORD, DAVE, "!join cyber");
+	assert_contains(r, "Inviting you to Cybersecurity's room");
+	assert_int_equal(t->out.n, 2);
+	assert_int_equal(t->out.v[0].kind, ENGINE_POST);
+	q = request(t, 1, ENGINE_INVITE);
+	assert_string_equal(q->target, CYBER);
+	assert_string_equal(q->user, DAVE);
+	assert_string_equal(q->room_id, COORD);       /* a refusal is told where asked */
+	assert_string_equal(q->reply_to, te_last_event(t, eid, sizeof(eid)));
+
+	r = te_say(t, PRIVACY, DAVE, "!join data");
+	assert_contains(r, "Cannot invite you to Privacy and data protection's room: you are "
+			"already in it.");
+	assert_int_equal(t->out.n, 1);
+	r = te_say(t, COORD, DAVE, "!join gender");
+	assert_contains(r, "Gender has no room yet; an admin can make one with !issue room "
+			"gender.");
+	assert_int_equal(t->out.n, 1);
+	r = te_say(t, COORD, DAVE, "!join nosuch");
+	assert_contains(r, "no such issue");
+	assert_int_equal(t->out.n, 1);
+	r = te_say(t, COORD, DAVE, "!join");
+	assert_contains(r, "Usage: !join <issue>|all");
+	/* a user who is not allowed gets nothing, and no invite */
+	assert_null(te_say(t, COORD, MALLORY, "!join cyber"));
+	assert_int_equal(t->out.n, 0);
+
+	r = te_say(t, COORD, DAVE, "!join all");
+	assert_contains(r, "Inviting you to 2 issue rooms");
+	assert_contains(r, "Artificial intelligence");
+	assert_contains(r, "Cybersecurity");
+	assert_contains(r, "Already in: Privacy and data protection.");
+	assert_contains(r, "No room yet: counterfeit, gender");
+	assert_int_equal(t->out.n, 3);
+	assert_string_equal(request(t, 1, ENGINE_INVITE)->target, AI);
+	assert_string_equal(request(t, 2, ENGINE_INVITE)->target, CYBER);
+
+	r = te_say(t, COORD, ALICE, "!join ALL");
+	assert_int_equal(t->out.n, 1);
+	assert_contains(r, "Already in: Artificial intelligence, Cybersecurity, Privacy");
+	assert_null(strstr(r, "Inviting"));
+}
+
+static void test_issue_room(void **state)
+{
+	struct te *t = *state;
+	const struct engine_reply *q;
+	int64_t gender = engine_issue_id(t->eng, "gender");
+	const char *r;
+
+	r = te_say(t, COORD, BOB, "!issue room gender");
+	assert_contains(r, "only admins may use !issue room");
+	assert_int_equal(t->out.n, 1);
+
+	r = te_say(t, CYBER, ALICE, "!issue room gender");
+	assert_contains(r, "Creating Gender's room #gender:example.org (invite-only); I will "
+			"invite you to it.");
+	assert_int_equal(t->out.n, 2);
+	q = request(t, 1, ENGINE_CREATE_ROOM);
+	assert_true(gender > 0);
+	assert_int_equal(q->issue_id, gender);
+	assert_string_equal(q->user, ALICE);
+	assert_string_equal(q->room_id, CYBER);
+	assert_null(q->target);
+
+	t->cfg.encryption = 1;
+	r = te_say(t, COORD, ALICE, "!issue room counterfeit-devices");
+	assert_contains(r, "Creating Counterfeit devices's room #counterfeit:example.org "
+			"(invite-only, encrypted)");
+	assert_contains(request(t, 1, ENGINE_CREATE_ROOM)->body, "(encrypted)");
+	t->cfg.encryption = 0;
+
+	r = te_say(t, COORD, ALICE, "!issue room cyber");
+	assert_contains(r, "Cybersecurity already has a room; !join cybersecurity gets you an "
+			"invite to it.");
+	assert_int_equal(t->out.n, 1);
+	r = te_say(t, COORD, ALICE, "!issue room");
+	assert_contains(r, "Usage: !issue room <issue>");
+	r = te_say(t, COORD, ALICE, "!issue room nosuch");
+	assert_contains(r, "no such issue");
+	assert_int_equal(t->out.n, 1);
+}
+
+/* A room linked from chat joins the Space, once there is one. */
+static void test_issue_link_space(void **state)
+{
+	struct te *t = *state;
+	const char *r;
+
+	te_member(t, "!gender:example.org", ALICE, "Alice");
+	r = te_say(t, "!gender:example.org", ALICE, "!issue link gender");
+	assert_contains(r, "now");
+	assert_int_equal(t->out.n, 1);         /* no Space: nothing to add to */
+	assert_int_equal(store_meta_set(t->st, "space_room_id", "!space:example.org"), 0);
+	te_member(t, "!g2:example.org", ALICE, "Alice");
+	te_say(t, "!g2:example.org", ALICE, "!issue link gender");
+	assert_int_equal(t->out.n, 2);
+	assert_string_equal(request(t, 1, ENGINE_SPACE_ADD)->target, "!g2:example.org");
+	/* linking the same room again asks for nothing */
+	r = te_say(t, "!g2:example.org", ALICE, "!issue link gender");
+	assert_contains(r, "already");
+	assert_int_equal(t->out.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +462,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_issue_add_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_alias, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_link_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cover_and_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cover_in_issue_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cover_errors, setup, teardown),

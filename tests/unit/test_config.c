@@ -1,16 +1,19 @@
 /*
  * test_config.c - the configuration file (bot/config.c): defaults, every
  * kind of error with its exact "FILE:LINE: KEY: reason", typo suggestions,
- * secret files, relative paths, access globs and admins, the summary of
+ * secret files, relative paths (and $STATE_DIRECTORY, $CREDENTIALS_DIRECTORY
+ * under systemd), access globs and admins, the summary of
  * "caucus check", and bot.example.toml loading clean.  Run from the top of
  * the tree (as "make unit" does), so bot.example.toml is found.
  */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "util.h"
 
 #define BASE \
@@ -387,6 +390,76 @@ static void test_secret_files(void **state)
 	buf_release(&errs);
 }
 
+/* Under systemd: relative paths against $STATE_DIRECTORY, secret and key
+ * files from $CREDENTIALS_DIRECTORY when a credential of their name is there. */
+static void test_systemd_dirs(void **state)
+{
+	struct config *cfg = NULL;
+	struct buf errs;
+	char *state_dir, *cred_dir, *conf, *pw, *key, *want;
+
+	(void)state;
+	state_dir = xasprintf("%s/state", tmpdir);
+	cred_dir = xasprintf("%s/creds", tmpdir);
+	assert_int_equal(mkdir(state_dir, 0700), 0);
+	assert_int_equal(mkdir(cred_dir, 0700), 0);
+	pw = write_file("creds/caucus.password", "from-credential\n", 0400);
+	key = write_file("creds/caucus.key", "00", 0400);
+	free(write_file("state/caucus.token", "syt_from_state\n", 0600));
+	conf = write_file("unit.toml",
+		"[matrix]\n"
+		"homeserver = \"https://matrix.example.org\"\n"
+		"user_id = \"@caucus:example.org\"\n"
+		"password_file = \"/nonexistent/caucus.password\"\n"
+		"access_token_file = \"caucus.token\"\n"
+		"[bot]\n"
+		"database = \"db/caucus.db\"\n"
+		"[encryption]\n"
+		"pickle_key_file = \"/var/lib/caucus/caucus.key\"\n", 0644);
+	assert_int_equal(setenv("STATE_DIRECTORY", state_dir, 1), 0);
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", cred_dir, 1), 0);
+	buf_init(&errs, 0);
+	assert_int_equal(config_load(conf, &cfg, &errs), 0);
+	assert_string_equal(errs.data, "");
+	/* the credential stands in for the absolute path of the same name */
+	assert_string_equal(cfg->password, "from-credential");
+	assert_string_equal(cfg->pickle_key_file, key);
+	/* no credential "caucus.token": read from the state directory */
+	assert_string_equal(cfg->access_token, "syt_from_state");
+	want = xasprintf("%s/db/caucus.db", state_dir);
+	assert_string_equal(cfg->database, want);
+	free(want);
+	config_free(cfg);
+
+	/* defaults resolve there too; a missing credential is not an error */
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(setenv("STATE_DIRECTORY", "/var/lib/caucus/:/var/lib/other", 1), 0);
+	cfg = load_ok(BASE);
+	assert_string_equal(cfg->database, "/var/lib/caucus/caucus.db");
+	assert_string_equal(cfg->pickle_key_file, "/var/lib/caucus/caucus.key");
+	config_free(cfg);
+
+	/* a relative $STATE_DIRECTORY is not systemd's: the file's folder rules */
+	assert_int_equal(setenv("STATE_DIRECTORY", "relative", 1), 0);
+	assert_int_equal(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+	buf_reset(&errs);
+	assert_int_equal(config_load(conf, &cfg, &errs), -1);
+	want = xasprintf("%s:4: matrix.password_file: cannot read "
+			 "'/nonexistent/caucus.password': No such file or directory\n"
+			 "%s:5: matrix.access_token_file: cannot read '%s/caucus.token': "
+			 "No such file or directory\n", conf, conf, tmpdir);
+	assert_string_equal(errs.data, want);
+	free(want);
+	assert_int_equal(unsetenv("STATE_DIRECTORY"), 0);
+
+	buf_release(&errs);
+	free(conf);
+	free(pw);
+	free(key);
+	free(state_dir);
+	free(cred_dir);
+}
+
 static void test_unreadable_secret(void **state)
 {
 	static const struct {
@@ -430,6 +503,86 @@ static void test_unreadable_secret(void **state)
 			assert_int_equal(rmdir(secret), 0);
 	}
 	free(secret);
+	free(conf);
+}
+
+/* What the code under test writes to stderr while fn runs; caller frees. */
+static char *stderr_of(void (*fn)(void *), void *arg)
+{
+	char *path = xasprintf("%s/stderr", tmpdir), buf[4096];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	free(path);
+	buf[n > 0 ? n : 0] = '\0';
+	return xstrdup(buf);
+}
+
+static void load_file(void *path)
+{
+	struct config *cfg = NULL;
+	struct buf errs;
+
+	buf_init(&errs, 0);
+	assert_int_equal(config_load(path, &cfg, &errs), 0);
+	config_free(cfg);
+	buf_release(&errs);
+}
+
+/* Secret files others can read are refused (as the pickle key is); a
+ * configuration file holding a password that others can read is loaded
+ * with a warning. */
+static void test_secret_file_modes(void **state)
+{
+	static const mode_t loose[] = { 0640, 0604, 0660, 0620 };
+	struct config *cfg = NULL;
+	struct buf errs;
+	char *conf, *want, *got;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(loose); i++) {
+		const char *key = i % 2 ? "access_token_file" : "password_file";
+		char *text = xasprintf("[matrix]\nhomeserver = \"https://m.example.org\"\n"
+				       "user_id = \"@caucus:example.org\"\n%s = \"secret\"\n", key);
+		char *secret = write_file("secret", "s3cret\n", loose[i]);
+		conf = write_file("modes.toml", text, 0600);
+		buf_init(&errs, 0);
+		assert_int_equal(config_load(conf, &cfg, &errs), -1);
+		assert_null(cfg);
+		want = xasprintf("%s:4: matrix.%s: '%s' can be read by others (mode %03o); "
+				 "chmod 600 it\n", conf, key, secret, (unsigned)loose[i]);
+		assert_string_equal(errs.data, want);
+		free(want);
+		buf_release(&errs);
+		/* 0600 is fine, and no warning about it */
+		assert_int_equal(chmod(secret, 0600), 0);
+		got = stderr_of(load_file, conf);
+		assert_string_equal(got, "");
+		free(got);
+		free(text);
+		free(secret);
+		free(conf);
+	}
+	conf = write_file("inline.toml", "[matrix]\nhomeserver = \"https://m.example.org\"\n"
+			  "user_id = \"@caucus:example.org\"\npassword = \"hunter2\"\n", 0644);
+	got = stderr_of(load_file, conf);
+	assert_non_null(strstr(got, "holds matrix.password and others can read it (mode 644)"));
+	assert_null(strstr(got, "hunter2"));
+	free(got);
+	assert_int_equal(chmod(conf, 0600), 0);
+	got = stderr_of(load_file, conf);
+	assert_string_equal(got, "");
+	free(got);
 	free(conf);
 }
 
@@ -583,6 +736,44 @@ static void test_example_file(void **state)
 	config_free(cfg);
 }
 
+/* [http]: off by default; listen is host:port; public_url a URL or "". */
+static void test_http_keys(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "[http]\nlisten = \"8470\"\n", "caucus.toml:6: http.listen: '8470' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \"localhost:http\"\n", "caucus.toml:6: http.listen: 'localhost:http' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \"127.0.0.1:70000\"\n", "caucus.toml:6: http.listen: '127.0.0.1:70000' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\nlisten = \":8470\"\n", "caucus.toml:6: http.listen: ':8470' is not host:port (e.g. \"127.0.0.1:8470\")" },
+		{ "[http]\npublic_url = \"caucus.example.org\"\n", "caucus.toml:6: http.public_url: 'caucus.example.org' is not an http:// or https:// URL" },
+		{ "[http]\nmetrics = \"yes\"\n", "caucus.toml:6: http.metrics: expected a boolean, not a string" },
+	};
+	struct config *cfg = load_ok(BASE);
+
+	(void)state;
+	assert_string_equal(cfg->http_listen, "");
+	assert_string_equal(cfg->http_public_url, "");
+	assert_int_equal(cfg->http_metrics, 0);
+	config_free(cfg);
+	cfg = load_ok(BASE "[http]\nlisten = \"[::1]:8470\"\npublic_url = "
+		      "\"https://caucus.example.org\"\nmetrics = true\n");
+	assert_string_equal(cfg->http_listen, "[::1]:8470");
+	assert_string_equal(cfg->http_public_url, "https://caucus.example.org");
+	assert_int_equal(cfg->http_metrics, 1);
+	config_free(cfg);
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *text = xasprintf("%s%s", BASE, bad[i][0]);
+		char *want = xasprintf("%s\n", bad[i][1]);
+		char *got = load_bad(text);
+		if (strcmp(got, want)) {
+			print_error("case %zu:\n got: %s want: %s", i, got, want);
+			fail();
+		}
+		free(text);
+		free(want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,11 +784,14 @@ int main(void)
 		cmocka_unit_test(test_missing_keys),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_secret_files),
+		cmocka_unit_test(test_systemd_dirs),
 		cmocka_unit_test(test_unreadable_secret),
+		cmocka_unit_test(test_secret_file_modes),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_http_keys),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

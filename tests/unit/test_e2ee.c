@@ -299,6 +299,37 @@ static void test_message_waits_for_key(void **state)
 	cJSON_Delete(ev);
 }
 
+/* A message redacted while it waits for its key is never read later; a
+ * redaction from another room naming it changes nothing. */
+static void test_redacted_while_waiting(void **state)
+{
+	struct fx *f = *state;
+	char *pt = room_key(f, BOT, ROOM), *room = NULL, *json = NULL;
+	cJSON *ev = room_event(f, "$gone", PEER, "words to forget", ROOM), *root;
+
+	assert_null(decrypt(f, ev));
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(e2ee_redacted(f->e, "!other:x", "$gone"), 0);
+	assert_int_equal(e2ee_redacted(f->e, ROOM, "$never"), 0);
+	root = to_device(f, pt, NULL);
+	assert_int_equal(e2ee_sync_prepare(f->e, root, 5000), 0);
+	cJSON_Delete(root);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 1);  /* still there */
+	free(room);
+	free(json);
+	assert_int_equal(store_rollback(f->st), 0);
+	e2ee_rollback(f->e);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(e2ee_redacted(f->e, ROOM, "$gone"), 0);
+	root = to_device(f, pt, NULL);
+	assert_int_equal(e2ee_sync_prepare(f->e, root, 5000), 0);
+	cJSON_Delete(root);
+	assert_int_equal(e2ee_take_ready(f->e, &room, &json), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	free(pt);
+	cJSON_Delete(ev);
+}
+
 static int told;
 static int tell(void *ud, const char *room_id, const char *event_id, const char *sender)
 {
@@ -315,7 +346,12 @@ static void test_key_never_comes(void **state)
 	struct fx *f = *state;
 	cJSON *a = room_event(f, "$a", PEER, "one", ROOM);
 	cJSON *b = room_event(f, "$b", PEER, "two", ROOM);
+	cJSON *c = room_event(f, "$c", PEER, "three", ROOM);
+	cJSON *cc = cJSON_GetObjectItemCaseSensitive(c, "content");
 
+	/* an invented session ID does not buy another notice */
+	cJSON_ReplaceItemInObjectCaseSensitive(cc, "session_id",
+					       cJSON_CreateString("an-invented-session"));
 	assert_null(decrypt(f, a));
 	assert_null(decrypt(f, b));
 	told = 0;
@@ -325,8 +361,12 @@ static void test_key_never_comes(void **state)
 	assert_int_equal(told, 1);              /* once per sender and session */
 	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
 	assert_int_equal(told, 1);
+	assert_null(decrypt(f, c));
+	assert_int_equal(e2ee_expire(f->e, 2000, tell, NULL), 0);
+	assert_int_equal(told, 1);              /* and at most so often per sender and room */
 	cJSON_Delete(a);
 	cJSON_Delete(b);
+	cJSON_Delete(c);
 }
 
 static void test_forgeries_refused(void **state)
@@ -357,6 +397,72 @@ static void test_forgeries_refused(void **state)
 	ev = room_event(f, "$y", PEER, "moved", "!other:x");
 	assert_null(decrypt(f, ev));
 	cJSON_Delete(ev);
+}
+
+/* A Megolm event sealing any plaintext the peer likes (caller frees). */
+static cJSON *sealed(struct fx *f, const char *event_id, const char *pt)
+{
+	char *ct = crypto_outbound_encrypt(f->megolm, pt, strlen(pt));
+	cJSON *ev = cJSON_CreateObject(), *c;
+
+	assert_non_null(ct);
+	cJSON_AddStringToObject(ev, "type", "m.room.encrypted");
+	cJSON_AddStringToObject(ev, "event_id", event_id);
+	cJSON_AddStringToObject(ev, "sender", PEER);
+	cJSON_AddNumberToObject(ev, "origin_server_ts", 1000);
+	c = cJSON_AddObjectToObject(ev, "content");
+	cJSON_AddStringToObject(c, "algorithm", "m.megolm.v1.aes-sha2");
+	cJSON_AddStringToObject(c, "session_id", f->sid);
+	cJSON_AddStringToObject(c, "ciphertext", ct);
+	free(ct);
+	return ev;
+}
+
+/* The server saw only m.room.encrypted: a redaction, state or membership
+ * inside a ciphertext was never checked, so it is never read as one. */
+static void test_plaintext_never_decides_type(void **state)
+{
+	struct fx *f = *state;
+	static const char *const forged[] = {
+		"{\"type\":\"m.room.redaction\",\"content\":{\"redacts\":\"$x\"},"
+		"\"redacts\":\"$x\",\"room_id\":\"" ROOM "\"}",
+		"{\"type\":\"m.room.power_levels\",\"state_key\":\"\",\"content\":"
+		"{\"users\":{\"" PEER "\":100}},\"room_id\":\"" ROOM "\"}",
+		"{\"type\":\"m.room.member\",\"state_key\":\"" PEER "\",\"content\":"
+		"{\"membership\":\"join\"},\"room_id\":\"" ROOM "\"}",
+		"{\"type\":\"m.room.encryption\",\"content\":{},\"room_id\":\"" ROOM "\"}",
+	};
+	static const char *const ok[] = { "m.room.message", "m.reaction", "m.sticker" };
+	char *pt = room_key(f, BOT, ROOM), id[16];
+	cJSON *ev, *out;
+
+	assert_int_equal(apply_sync(f, to_device(f, pt, NULL)), 0);
+	free(pt);
+	for (size_t i = 0; i < ARRAY_LEN(forged); i++) {
+		snprintf(id, sizeof(id), "$f%zu", i);
+		ev = sealed(f, id, forged[i]);
+		assert_null(decrypt(f, ev));
+		cJSON_Delete(ev);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
+		snprintf(id, sizeof(id), "$ok%zu", i);
+		pt = xasprintf("{\"type\":\"%s\",\"content\":{\"body\":\"b\"},\"state_key\":"
+			       "\"\",\"room_id\":\"" ROOM "\"}", ok[i]);
+		ev = sealed(f, id, pt);
+		cJSON_AddStringToObject(ev, "redacts", "$x");
+		out = decrypt(f, ev);
+		assert_non_null(out);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(out, "type")->valuestring,
+				    ok[i]);
+		/* nothing the server did not check for a message survives */
+		assert_null(cJSON_GetObjectItemCaseSensitive(out, "state_key"));
+		assert_null(cJSON_GetObjectItemCaseSensitive(out, "redacts"));
+		cJSON_Delete(out);
+		cJSON_Delete(ev);
+		free(pt);
+	}
+	assert_int_equal(e2ee_plaintext_type_ok("m.room.redaction"), 0);
+	assert_int_equal(e2ee_plaintext_type_ok(NULL), 0);
 }
 
 static void test_bad_input(void **state)
@@ -578,7 +684,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_then_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_waits_for_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_never_comes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redacted_while_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forgeries_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plaintext_never_decides_type, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbled_olm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_lists_checked, setup, teardown),

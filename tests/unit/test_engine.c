@@ -180,6 +180,25 @@ static void test_messages_logged_edit_redact(void **state)
 	assert_not_contains(te_say(t, COORD, ALICE, "!search chatter"), "coordination chatter");
 }
 
+/* A redaction or an edit deletes or changes an entry only in the room it
+ * was sent in: one in another room naming the same event ID is ignored. */
+static void test_redact_edit_only_in_their_room(void **state)
+{
+	struct te *t = *state;
+	char ev[32];
+
+	te_say(t, CYBER, BOB, "the delegation of X supports the quokka clause");
+	te_last_event(t, ev, sizeof(ev));
+	assert_int_equal(engine_edit(t->eng, PRIVACY, ev, BOB, "rewritten elsewhere"), 0);
+	assert_int_equal(engine_redact(t->eng, PRIVACY, ev), 0);
+	assert_int_equal(engine_redact(t->eng, COORD, ev), 0);
+	assert_contains(te_say(t, CYBER, ALICE, "!search quokka"), "supports the quokka clause");
+	assert_not_contains(t->out.v[0].body, "rewritten");
+	/* in its own room both still work */
+	assert_int_equal(engine_redact(t->eng, CYBER, ev), 0);
+	assert_not_contains(te_say(t, CYBER, ALICE, "!search quokka"), "quokka clause");
+}
+
 static void test_edit_of_a_command_entry(void **state)
 {
 	struct te *t = *state;
@@ -240,6 +259,8 @@ static const struct {
 	{ COORD, "!issue add", "Usage: !issue add <slug> <name...>" },
 	{ COORD, "!issue link", "Usage: !issue link <issue>" },
 	{ COORD, "!issue alias cyber", "Usage: !issue alias <issue> <alias>" },
+	{ COORD, "!issue room", "Usage: !issue room <issue>" },
+	{ COORD, "!join cyber privacy", "Usage: !join <issue>|all" },
 	{ COORD, "!cover", "Usage: !cover <issue> [user] [backup]" },
 	{ COORD, "!uncover", "Usage: !uncover <issue> [user]" },
 	{ COORD, "!who-covers", "Usage: !who-covers <issue>" },
@@ -310,6 +331,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_messages_logged_edit_redact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_each_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_of_a_command_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redact_edit_only_in_their_room, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pill_with_colon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure_in_a_command, setup, teardown),
 	};

@@ -7,6 +7,9 @@
  */
 #include "testutil.h"
 
+#include <cjson/cJSON.h>
+#include <time.h>
+
 #include "mx_sync.h"
 #include "util.h"
 
@@ -243,6 +246,251 @@ static void test_gap_filled_in_order(void **state)
 	buf_release(&r.log);
 }
 
+/* What the "ciphertexts" of test_decrypted_types say, by content.n. */
+static const char *const plaintexts[] = {
+	"{\"type\":\"m.room.redaction\",\"event_id\":\"$c\",\"sender\":\"@m:x\","
+	"\"redacts\":\"$x\",\"content\":{\"redacts\":\"$x\"}}",
+	"{\"type\":\"m.room.member\",\"state_key\":\"@m:x\",\"content\":{\"membership\":\"join\"}}",
+	"{\"type\":\"m.room.power_levels\",\"state_key\":\"\",\"content\":{}}",
+	"{\"type\":\"m.room.message\",\"event_id\":\"$c\",\"sender\":\"@m:x\",\"state_key\":\"\","
+	"\"content\":{\"body\":\"hi\"}}",
+};
+
+static int h_decrypt_any(void *ud, const char *room, const cJSON *ev, cJSON **out)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(ev, "content");
+
+	(void)ud;
+	(void)room;
+	*out = cJSON_Parse(plaintexts[cJSON_GetObjectItemCaseSensitive(c, "n")->valueint]);
+	return 0;
+}
+
+/* Decrypted content is never read as a redaction, state or membership. */
+static void test_decrypted_types(void **state)
+{
+#define ENC(n) "{\"type\":\"m.room.encrypted\",\"event_id\":\"$c\",\"sender\":\"@m:x\"," \
+	       "\"content\":{\"n\":" #n "}}"
+	static const char sync[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		ENC(0) "," ENC(1) "," ENC(2) "," ENC(3) "]}}}}}";
+#undef ENC
+	struct rec r = { 0 };
+	struct mx_sync_handler h = {
+		.ud = &r, .decrypt = h_decrypt_any, .member = h_member, .power_levels = h_power,
+		.message = h_message, .redaction = h_redaction,
+	};
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_non_null(b);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_null(strstr(r.log.data, "redaction"));
+	assert_null(strstr(r.log.data, "member"));
+	assert_null(strstr(r.log.data, "power"));
+	/* a message is read, as a message, even with a state_key in its plaintext */
+	assert_non_null(strstr(r.log.data, "message !r:x $c @m:x - 'hi'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
+static int64_t seen_ts[8];
+static size_t n_seen_ts;
+
+static int h_ts(void *ud, const struct mx_message *m)
+{
+	(void)ud;
+	if (n_seen_ts < ARRAY_LEN(seen_ts))
+		seen_ts[n_seen_ts++] = m->ts_ms;
+	return 0;
+}
+
+/* origin_server_ts is the sender's server's word: only sane times are
+ * taken, anything else is the time of receipt (and 1e300 is no UB). */
+static void test_timestamps(void **state)
+{
+#define MSG(ts) "{\"type\":\"m.room.message\",\"event_id\":\"$t\",\"sender\":\"@a:x\"," \
+		"\"origin_server_ts\":" ts ",\"content\":{\"body\":\"b\"}}"
+	static const char sync[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		MSG("1e300") "," MSG("-1e300") "," MSG("1700000000000") "," MSG("946684799999") ","
+		MSG("4102444800000") "," MSG("\"1700000000000\"") "," MSG("1.7e12") "]}}}}}";
+#undef MSG
+	struct mx_sync_handler h = { .message = h_ts };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+	struct timespec t0, t1;
+	int64_t lo, hi;
+	cJSON *n;
+
+	(void)state;
+	assert_non_null(b);
+	n_seen_ts = 0;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	lo = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	hi = (int64_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000;
+	assert_int_equal(n_seen_ts, 7);
+	for (size_t i = 0; i < 7; i++) {
+		if (i == 2 || i == 6) {
+			assert_int_equal(seen_ts[i], 1700000000000);
+		} else {
+			assert_true(seen_ts[i] >= lo && seen_ts[i] <= hi);
+		}
+	}
+	mx_sync_free(b);
+	/* the bounds themselves */
+	n = cJSON_CreateNumber(946684800000.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 946684800000);
+	cJSON_SetNumberValue(n, 2000000000000.0 + 86400000.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 2000000000000 + 86400000);
+	cJSON_SetNumberValue(n, 2000000000000.0 + 86400001.0);
+	assert_int_equal(mx_sane_ts(n, 2000000000000), 2000000000000);
+	assert_int_equal(mx_sane_ts(NULL, 5), 5);
+	cJSON_Delete(n);
+}
+
+/* One event nested 1,000 deep made the whole answer unreadable, and the
+ * bot retried it forever: now that event is skipped (and counted), the
+ * rest of the batch is read. */
+static void test_deep_event_skipped(void **state)
+{
+	struct buf deep;
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_message };
+	char err[128], *doc;
+	struct mx_sync_batch *b;
+
+	(void)state;
+	buf_init(&deep, 0);
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&deep, "[");
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&deep, "]");
+	doc = xasprintf("{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":"
+			"{\"events\":[{\"type\":\"m.room.message\",\"event_id\":\"$d\",\"sender\":"
+			"\"@m:x\",\"content\":{\"body\":\"deep\",\"x\":%s}},"
+			"{\"type\":\"m.room.message\",\"event_id\":\"$ok\",\"sender\":\"@a:x\","
+			"\"content\":{\"msgtype\":\"m.text\",\"body\":\"!issues\"}}]}}}}}", deep.data);
+	buf_init(&r.log, 0);
+	b = mx_sync_parse(doc, strlen(doc), "@bot:x", err, sizeof(err));
+	assert_non_null(b);
+	assert_string_equal(mx_sync_next_batch(b), "s2");
+	assert_int_equal(mx_sync_skipped(b), 1);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_non_null(strstr(r.log.data, "'!issues'"));
+	assert_null(strstr(r.log.data, "'deep'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+	buf_release(&deep);
+	free(doc);
+}
+
+/* A /messages page that cannot be read is skipped as a counted gap when it
+ * says where the next page starts; the gap is read on from there. */
+static void test_unreadable_page_skipped(void **state)
+{
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_message };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err,
+						sizeof(err));
+	const char *room, *from;
+	/* cut short: no event of it can be told from the next */
+	static const char bad[] = "{\"start\":\"p5\",\"end\":\"p3\",\"chunk\":[{\"a\":1},{\"b";
+	static const char page2[] = "{\"end\":\"p1\",\"chunk\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$e2\",\"sender\":\"@a:x\","
+		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"two\"}}]}";
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", bad, strlen(bad)), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from), 0);
+	assert_string_equal(from, "p3");
+	assert_int_equal(mx_sync_skipped(b), 1);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page2, strlen(page2)), 0);
+	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", "{\"chunk\":[]}", 12), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from), 1);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_true(strstr(r.log.data, "'two'") < strstr(r.log.data, "'five'"));
+	assert_non_null(strstr(r.log.data, "'two'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
+struct guard {
+	int begun, kept, set_aside, depth;
+	struct buf log;
+};
+
+static int g_message(void *ud, const struct mx_message *m)
+{
+	struct guard *g = ud;
+
+	buf_printf(&g->log, "%s ", m->body);
+	return strcmp(m->body, "poison") ? 0 : -1;     /* the store fails on it, every time */
+}
+
+static int g_begin(void *ud)
+{
+	struct guard *g = ud;
+
+	g->begun++;
+	g->depth++;
+	return 0;
+}
+
+static int g_end(void *ud, const char *room, const cJSON *ev, int rc)
+{
+	struct guard *g = ud;
+
+	(void)room;
+	(void)ev;
+	g->depth--;
+	if (rc)
+		g->set_aside++;
+	else
+		g->kept++;
+	return 0;
+}
+
+/* With event_begin/event_end, an event that always fails is set aside by
+ * the caller and the batch goes on; without them it stops the batch. */
+static void test_event_isolation(void **state)
+{
+	static const char doc[] =
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$1\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"one\"}},"
+		"{\"type\":\"m.room.message\",\"event_id\":\"$2\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"poison\"}},"
+		"{\"type\":\"m.room.message\",\"event_id\":\"$3\",\"sender\":\"@a:x\","
+		"\"content\":{\"body\":\"three\"}}]}}}}}";
+	struct guard g = { 0 };
+	struct mx_sync_handler h = { .ud = &g, .message = g_message };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(doc, strlen(doc), "@bot:x", err, sizeof(err));
+
+	(void)state;
+	buf_init(&g.log, 0);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), -1);
+	assert_null(strstr(g.log.data, "three"));
+	buf_reset(&g.log);
+	h.event_begin = g_begin;
+	h.event_end = g_end;
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_string_equal(g.log.data, "one poison three ");
+	assert_int_equal(g.begun, 3);
+	assert_int_equal(g.kept, 2);
+	assert_int_equal(g.set_aside, 1);
+	assert_int_equal(g.depth, 0);
+	mx_sync_free(b);
+	buf_release(&g.log);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const cases[] = {
@@ -397,6 +645,11 @@ int main(void)
 		cmocka_unit_test(test_history_before_join),
 		cmocka_unit_test(test_handler_failure_stops),
 		cmocka_unit_test(test_gap_filled_in_order),
+		cmocka_unit_test(test_decrypted_types),
+		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_deep_event_skipped),
+		cmocka_unit_test(test_unreadable_page_skipped),
+		cmocka_unit_test(test_event_isolation),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_fallback),
 		cmocka_unit_test(test_files),

@@ -5,9 +5,13 @@
 #include "testutil.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store.h"
+#include "store_int.h"
+#include "store_log.h"
+#include "store_outbox.h"
 #include "store_room.h"
 
 static char dbpath[64];
@@ -179,6 +183,110 @@ static void test_unopenable(void **state)
 	assert_non_null(strstr(err, "cannot open '/nonexistent-dir/x/caucus.db'"));
 }
 
+/* 1 when the bytes of 'word' are anywhere in the file at path. */
+static int file_holds(const char *path, const char *word)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n, len = strlen(word), cap = 1 << 20, have = 0;
+	char *buf = malloc(cap);
+	int found = 0;
+
+	assert_non_null(f);
+	while ((n = fread(buf + have, 1, cap - have, f)) > 0) {
+		have += n;
+		if (have == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	fclose(f);
+	for (size_t i = 0; i + len <= have && !found; i++)
+		found = !memcmp(buf + i, word, len);
+	free(buf);
+	return found;
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_mode & 0777;
+}
+
+/* The database keeps the access token: created 0600 whatever the umask,
+ * and an existing one others could read is made 0600 (with its WAL). */
+static void test_database_private(void **state)
+{
+	char err[256], wal[80];
+	struct store *st;
+	mode_t old = umask(022);
+	FILE *f;
+
+	(void)state;
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_meta_set(st, "access_token", "t"), 0);
+	assert_int_equal(mode_of(dbpath), 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	assert_int_equal(mode_of(wal), 0600);
+	store_close(st);
+	assert_int_equal(chmod(dbpath, 0644), 0);
+	f = fopen(wal, "w");    /* a WAL left by another program */
+	fclose(f);
+	assert_int_equal(chmod(wal, 0664), 0);
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(mode_of(dbpath), 0600);
+	assert_int_equal(mode_of(wal), 0600);
+	store_close(st);
+	umask(old);
+}
+
+/* A redacted message leaves no words in the file: not in the log table,
+ * not in its full-text index, not in the outbox once a row is sent. */
+static void test_redacted_text_gone(void **state)
+{
+	char err[256], body[128];
+	struct store *st = store_open(dbpath, err, sizeof(err));
+	int64_t id;
+	struct outbox_row *rows = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_exec_text(st, "INSERT INTO issues(slug, name) VALUES ('x', ?)",
+					 "X"), 0);
+	for (int i = 0; i < 300; i++) {
+		char ev[16];
+		snprintf(ev, sizeof(ev), "$e%d", i);
+		snprintf(body, sizeof(body), "%s filler words number %d of the day",
+			 i == 150 ? "quixoticzebrafish" : "ordinary", i);
+		assert_int_equal(store_log_add(st, 1, "!r:x", ev, "@a:x", "message", body,
+					       1000 + i, &id), 0);
+	}
+	assert_int_equal(store_outbox_add(st, "!r:x", "txn1", "m.room.message",
+					  "{\"body\":\"outboxsecretpangolin\"}", 1), 0);
+	store_close(st);
+	assert_true(file_holds(dbpath, "quixoticzebrafish"));   /* the test can fail */
+	assert_true(file_holds(dbpath, "outboxsecretpangolin"));
+
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	/* a redaction from another room names no entry here */
+	assert_int_equal(store_log_redact(st, "!other:x", "$e150"), 0);
+	store_close(st);
+	assert_true(file_holds(dbpath, "quixoticzebrafish"));
+	st = store_open(dbpath, err, sizeof(err));
+	assert_int_equal(store_log_redact(st, "!r:x", "$e150"), 0);
+	assert_int_equal(store_outbox_heads(st, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_outbox_sent(st, rows[0].id, "$sent"), 0);
+	store_outbox_rows_free(rows, n);
+	store_close(st);
+	assert_false(file_holds(dbpath, "quixoticzebrafish"));
+	assert_false(file_holds(dbpath, "outboxsecretpangolin"));
+	assert_true(file_holds(dbpath, "ordinary filler"));
+}
+
 static void test_members_and_due(void **state)
 {
 	char err[256], *u, *n;
@@ -217,6 +325,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_rebuild_keeps_links, setup, teardown),
 		cmocka_unit_test(test_unopenable),
 		cmocka_unit_test(test_members_and_due),
+		cmocka_unit_test_setup_teardown(test_database_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redacted_text_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
