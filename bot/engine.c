@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "store_issue.h"
+#include "store_doc.h"
 #include "store_log.h"
 #include "store_room.h"
 #include "tokenize.h"
@@ -1178,8 +1179,14 @@ int engine_edit_reply(struct engine *eng, const char *room_id, const char *event
 	/* only the author may rewrite what the log keeps (SPEC §3: an edit
 	 * replaces the text; a forged m.replace from another member must not),
 	 * and only in the room the edit was sent in */
-	return store_log_edit(eng->st, room_id, event_id, sender, edit_text(eng, new_body),
-			      engine_now_ms(eng));
+	{
+		/* a file's new caption keeps its name searchable */
+		char *file = store_file_edit_text(eng->st, event_id, new_body);
+		rc = store_log_edit(eng->st, room_id, event_id, sender,
+				    file ? file : edit_text(eng, new_body), engine_now_ms(eng));
+		free(file);
+		return rc;
+	}
 }
 
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,

@@ -37,6 +37,25 @@ int store_file_add(struct store *st, int64_t log_id, const char *msgtype, const 
 	return sqlite3_changes(st->db) > 0 ? 0 : 1;
 }
 
+char *store_file_edit_text(struct store *st, const char *event_id, const char *caption)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT f.name FROM log l JOIN log_files f ON "
+				     "f.log_id = l.id WHERE l.event_id = ?");
+	char *name = NULL, *text = NULL;
+
+	if (!s)
+		return NULL;
+	store_bind_text(s, 1, event_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		name = store_col_text(s, 0);
+	sqlite3_reset(s);
+	if (name)
+		text = *caption && strcmp(caption, name) ? xasprintf("%s — %s", name, caption)
+							  : xstrdup(name);
+	free(name);
+	return text;
+}
+
 int store_doc_add(struct store *st, int64_t issue_id, int64_t log_id, const char *room_id,
 		  const struct docsym *sym, const char *title, const char *url,
 		  int64_t file_log_id, const char *sender, int64_t ts_ms, int64_t *id_out)

@@ -24,6 +24,11 @@ struct docsym;
 int store_file_add(struct store *st, int64_t log_id, const char *msgtype, const char *name,
 		   const char *url, int64_t size, const char *mimetype, int encrypted);
 
+/* The text an edit of event_id's message leaves in the log when that
+ * message is a kept file: "<name> — <caption>", so the name stays
+ * searchable; NULL when it is no file (or on error).  Caller frees. */
+char *store_file_edit_text(struct store *st, const char *event_id, const char *caption);
+
 /* A revision seen: symbol parsed by docsym, title and url may be NULL,
  * file_log_id 0 when no file.  log_id is the entry it hangs on.  *id_out
  * (may be NULL) gets its ID.  Returns 0 or -1. */

@@ -65,6 +65,12 @@ static void test_file_logged_searched_redacted(void **state)
 	r = te_say(t, CYBER, ALICE, "!docs");
 	assert_contains(r, "2 files shared in Cybersecurity");
 	assert_contains(r, "• Res130-comparison.pdf — Bob");
+	/* an edited caption keeps the name searchable */
+	assert_int_equal(engine_edit(t->eng, CYBER, ev, BOB, "the CEPT, APT and CITEL texts"), 0);
+	r = te_say(t, CYBER, ALICE, "!search CITEL");
+	assert_contains(r, "Res130-comparison.pdf — the CEPT, APT and CITEL texts");
+	r = te_say(t, CYBER, ALICE, "!search comparison");
+	assert_contains(r, "Res130-comparison.pdf");
 	/* the room deleted it: so does the log */
 	assert_int_equal(engine_redact(t->eng, CYBER, ev), 0);
 	r = te_say(t, CYBER, ALICE, "!search comparison");
