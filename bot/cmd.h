@@ -36,6 +36,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
 extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
+extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
 extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
 
 /* An issue as read from the store; cmd_issue_release frees the strings. */
@@ -154,6 +155,12 @@ void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
  */
 void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
 		 const char *user, int64_t issue_id, const char *fmt, ...) PRINTF_LIKE(6, 7);
+
+/* A file shared in issue_id's room (msg->file set): kept in the log as
+ * kind 'file' and, when its name holds a known document's symbol, as that
+ * document's revision (a higher one announced into out).  0 or -1. */
+int cmd_doc_file(struct engine *eng, const struct engine_msg *msg, int64_t issue_id,
+		 int64_t ts_ms, struct engine_replies *out);
 
 /* Accessors for the families' due-event code. */
 struct store *engine_store(struct engine *eng);

@@ -730,10 +730,12 @@ static int cmd_digest(struct cmd_ctx *ctx)
 	if (ctx->room_issue > 0) {
 		if (cmd_issue_by_id(ctx, ctx->room_issue, &is))
 			return -1;
-		rc = digest_issue(ctx->eng, &is, ctx->now, 0, ctx->doc, &active);
+		rc = digest_issue(ctx->eng, &is, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
+				  0, ctx->doc, &active);
 		issue_release(&is);
 	} else if (ctx->is_coord) {
-		rc = digest_overview(ctx->eng, ctx->now, 0, ctx->doc, &active);
+		rc = digest_overview(ctx->eng, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
+				     0, ctx->doc, &active);
 	} else {
 		cmd_usage(ctx, "this is neither an issue room nor the coordination room; "
 			  "there is no digest for it.");
@@ -765,7 +767,7 @@ const struct cmd_entry cmd_log_table[] = {
 	{ "catchup", "[since <when>]",
 	  "what happened in this issue since you last spoke here (or since <when>)",
 	  "catchup since 14:00", 0, cmd_catchup },
-	{ "digest", "", "today's digest for this issue now (in the coordination room: the "
-	  "overview)", "digest", 0, cmd_digest },
+	{ "digest", "", "the digest since the last scheduled one, now (in the coordination "
+	  "room: the overview)", "digest", 0, cmd_digest },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

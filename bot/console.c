@@ -32,6 +32,7 @@ struct console {
 	int fixed;              /* clock fixed by CAUCUS_NOW */
 	int64_t fixed_ms;
 	int seq;
+	int file_seq;             /* the last file shared (/redact file) */
 };
 
 static int64_t console_clock(void *ud)
@@ -209,6 +210,40 @@ out:
 	return rc;
 }
 
+/* "/file DT-64-Rev2.pdf the chair's text": share a file as a client would. */
+static void share_file(struct console *c, char *arg)
+{
+	struct engine_replies r = { 0 };
+	struct engine_file f;
+	struct engine_msg m;
+	char event_id[32], url[48];
+	char *caption = strchr(arg, ' ');
+
+	if (caption)
+		*caption++ = '\0';
+	snprintf(event_id, sizeof(event_id), "$console%d", ++c->seq);
+	snprintf(url, sizeof(url), "mxc://console/file%d", c->seq);
+	c->file_seq = c->seq;
+	memset(&f, 0, sizeof(f));
+	f.msgtype = "m.file";
+	f.name = arg;
+	f.caption = caption ? str_trim(caption) : NULL;
+	f.url = url;
+	f.size = -1;
+	memset(&m, 0, sizeof(m));
+	m.room_id = c->room;
+	m.sender = c->user;
+	m.event_id = event_id;
+	m.body = f.caption ? f.caption : arg;
+	m.file = &f;
+	if (engine_handle(c->eng, &m, &r))
+		fprintf(stderr, "caucus console: the database failed: %s\n", store_errmsg(c->st));
+	else
+		printf("(shared %s)\n", arg);
+	print_replies(c, &r, 0);
+	engine_replies_release(&r);
+}
+
 static void handle_line(struct console *c, char *line)
 {
 	struct engine_replies r = { 0 };
@@ -239,9 +274,17 @@ static void handle_line(struct console *c, char *line)
 					run_due(c);
 				}
 			}
+		} else if (!strcmp(line, "/file") && arg && *arg) {
+			share_file(c, arg);
+		} else if (!strcmp(line, "/redact") && arg && !strcmp(arg, "file") && c->file_seq) {
+			snprintf(event_id, sizeof(event_id), "$console%d", c->file_seq);
+			if (engine_redact(c->eng, c->room, event_id))
+				fprintf(stderr, "caucus console: the database failed\n");
+			else
+				printf("(redacted %s)\n", event_id);
 		} else {
-			printf("(console: /room ISSUE | /as @user:server%s)\n",
-			       c->fixed ? " | /advance DURATION" : "");
+			printf("(console: /room ISSUE | /as @user:server | /file NAME [caption] | "
+			       "/redact file%s)\n", c->fixed ? " | /advance DURATION" : "");
 		}
 		fflush(stdout);
 		return;

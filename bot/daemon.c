@@ -673,10 +673,16 @@ static int h_message(void *ud, const struct mx_message *m)
 			goto out;
 	} else if (!m->msgtype || strcmp(m->msgtype, "m.notice")) {
 		/* m.notice is what bots send: never a command (no bot loops) */
+		struct engine_file file = {
+			.msgtype = m->msgtype, .name = m->file_name, .caption = m->file_caption,
+			.url = m->file_url, .mimetype = m->file_mimetype, .size = m->file_size,
+			.encrypted = m->file_encrypted,
+		};
 		struct engine_msg msg = {
 			.room_id = m->room_id, .sender = m->sender, .event_id = m->event_id,
 			.body = m->body, .formatted_body = m->formatted_body,
 			.thread_root = m->thread_root, .ts_ms = m->ts_ms,
+			.file = m->file_url ? &file : NULL,
 		};
 		if (engine_handle(d->eng, &msg, &r) || queue_replies(d, &r, m->event_id, 0))
 			goto out;

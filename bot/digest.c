@@ -1,8 +1,10 @@
 /*
- * digest.c - the daily digest (SPEC §3): for each issue room, what the day
- * brought (decisions, notes, actions, positions, who was active) and what
- * tomorrow holds; for the coordination room, every issue in numbers and the
- * coverage gaps.  The same loading and writing serve !catchup and !digest.
+ * digest.c - the daily digest (SPEC §3): for each issue room, what the
+ * conference day brought (decisions, notes, actions, positions, documents,
+ * who was active) and the sessions of the next 24 hours; for the
+ * coordination room, every issue in numbers and the coverage gaps.  A day
+ * runs from one digest time to the next (a 03:30 digest covers the evening
+ * and the night before), as a conference that sits until 03:00 lives it.  The same loading and writing serve !catchup and !digest.
  * It hands digests out through cmd_due_add with stable keys and knows
  * nothing of how they are sent.
  */
@@ -95,7 +97,9 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 				 &dd->positions) ||
 	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
 	    store_log_activity(st, issue_id, room_id, viewer, since_ms, until_ms, &dd->messages,
-			       &dd->entries, &dd->people))
+			       &dd->entries, &dd->people) ||
+	    store_doc_range(st, issue_id, room_id, viewer, since_ms, until_ms, ITEMS_MAX,
+			    &dd->docs))
 		return -1;
 	return 0;
 }
@@ -107,13 +111,14 @@ void digest_data_release(struct digest_data *dd)
 	store_action_list_release(&dd->actions);
 	store_position_list_release(&dd->positions);
 	store_log_session_list_release(&dd->sessions);
+	store_doc_list_release(&dd->docs);
 	strv_release(&dd->people);
 }
 
 int digest_data_quiet(const struct digest_data *dd)
 {
 	return !dd->decisions.n && !dd->notes.n && !dd->actions.n && !dd->positions.n &&
-	       !dd->sessions.n;
+	       !dd->sessions.n && !dd->docs.n;
 }
 
 static int in_window(const struct digest_data *dd, int64_t ms)
@@ -160,6 +165,9 @@ void digest_summary(const struct digest_data *dd, struct buf *b)
 		part(b, start, "%lld %s", (long long)n, plural(n, "position", "positions"));
 	if ((n = (int64_t)dd->sessions.n))
 		part(b, start, "%lld session %s", (long long)n, plural(n, "change", "changes"));
+	if ((n = (int64_t)dd->docs.n))
+		part(b, start, "%lld%s %s", (long long)n, n >= ITEMS_MAX ? "+" : "",
+		     plural(n, "document or revision", "documents or revisions"));
 }
 
 /* ---- writing ---- */
@@ -332,17 +340,48 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 		}
 		items_left_out(eng, dd->sessions.n - n, "sessions all", d);
 	}
+	if (dd->docs.n) {
+		size_t n = doc_list_shown(dd->docs.n, 0);
+
+		/* 14:02 Bob: DT/64(Rev.3) Draft resolution, file DT-64-Rev3.pdf */
+		doc_heading(d, "Documents");
+		for (size_t i = 0; i < n; i++) {
+			const struct doc_rev *r = &dd->docs.v[i];
+			char when[48];
+			digest_when(tz, r->ts_ms / 1000, day_s, when, sizeof(when));
+			doc_begin(d, DOC_ITEM);
+			doc_text(d, "%s ", when);
+			name_text(eng, d, room_id, r->sender);
+			doc_text(d, ": ");
+			doc_strong(d, "%s", r->symbol);
+			if (r->title) {
+				char *title = digest_clip(r->title, CLIP_BYTES);
+				doc_text(d, " %s", title);
+				free(title);
+			}
+			if (r->file_name) {
+				char *f = digest_clip(r->file_name, CLIP_BYTES);
+				doc_text(d, ", file %s", f);
+				free(f);
+			}
+			doc_end(d);
+		}
+		if (n < dd->docs.n) {
+			char more[64];
+			snprintf(more, sizeof(more), "%sdocs", engine_config(eng)->command_prefix);
+			doc_more(d, dd->docs.n - n, more);
+		}
+	}
 }
 
-/* The local day holding t: [*day_s, *next_s), and the day after's end. */
-static void local_days(const char *tz, int64_t t, int64_t *day_s, int64_t *next_s,
-		       int64_t *after_s)
+/* "Mon 5 Nov 07:00 – Tue 6 Nov 07:00": what a digest is titled by */
+static void period_str(const char *tz, int64_t since_s, int64_t until_s, char *out, size_t len)
 {
-	/* +26 h lands in the next day whether a day has 23, 24 or 25 hours */
-	*day_s = tz_day_start(tz, t);
-	*next_s = tz_day_start(tz, *day_s + 26 * 3600);
-	if (after_s)
-		*after_s = tz_day_start(tz, *next_s + 26 * 3600);
+	char a[48], b[48];
+
+	tz_format_dayhm(tz, since_s, a, sizeof(a));
+	tz_format_dayhm(tz, until_s, b, sizeof(b));
+	snprintf(out, len, "%s – %s", a, b);
 }
 
 static void late_line(const struct config *cfg, struct doc *d)
@@ -361,36 +400,33 @@ static void attendee_names(struct engine *eng, const struct strv *users, const c
 	}
 }
 
-int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int late,
-		 struct doc *d, int *active)
+int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, int64_t until_s,
+		 int late, struct doc *d, int *active)
 {
 	const struct config *cfg = engine_config(eng);
 	const char *tz = cfg->timezone;
 	struct store *st = engine_store(eng);
 	struct digest_data dd;
-	struct log_session_list tomorrow = { 0 }, soon = { 0 };
+	struct log_session_list soon = { 0 };
 	struct buf sum;
-	int64_t day_s, next_s, after_s;
-	char day[32], when[48];
-	size_t nobody = 0;
+	int64_t now_s = engine_now_ms(eng) / 1000;
+	char period[112];
 	int rc = -1;
 
 	buf_init(&sum, 0);
 	*active = 0;
-	local_days(tz, now_s, &day_s, &next_s, &after_s);
-	if (digest_load(eng, is->id, is->room_id, NULL, day_s * 1000, next_s * 1000, &dd) ||
-	    store_log_sessions_between(st, is->id, next_s, after_s, &tomorrow) ||
+	if (digest_load(eng, is->id, is->room_id, NULL, since_s * 1000, until_s * 1000, &dd) ||
 	    store_log_sessions_between(st, is->id, now_s, now_s + 86400, &soon))
 		goto out;
 	*active = dd.entries > 0 || !digest_data_quiet(&dd);
 
-	tz_format_day(tz, day_s, day, sizeof(day));
-	doc_heading(d, "%s — digest for %s", is->name, day);
+	period_str(tz, since_s, until_s, period, sizeof(period));
+	doc_heading(d, "%s — digest, %s", is->name, period);
 	if (late)
 		late_line(cfg, d);
 	digest_summary(&dd, &sum);
 	if (!*active)
-		doc_para(d, "Nothing was logged today.");
+		doc_para(d, "Nothing was logged in this period.");
 	else
 		doc_para(d, "%lld %s, %zu %s active%s%s.", (long long)dd.messages,
 			 plural(dd.messages, "message", "messages"), dd.people.n,
@@ -399,27 +435,27 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int 
 	digest_sections(eng, &dd, is->room_id, d);
 	if (dd.people.n) {
 		doc_begin(d, DOC_PARA);
-		doc_text(d, "Active today: ");
+		doc_text(d, "Active: ");
 		attendee_names(eng, &dd.people, is->room_id, d);
 		doc_text(d, ".");
 		doc_end(d);
 	}
 
-	tz_format_day(tz, next_s, day, sizeof(day));
-	if (!tomorrow.n) {
-		doc_para(d, "No sessions tomorrow (%s).", day);
+	/* SPEC §3: the next 24 hours, not "tomorrow": at 03:30 today's
+	 * sessions are the ones ahead */
+	if (!soon.n) {
+		doc_para(d, "No sessions in the next 24 hours.");
 	} else {
-		size_t n = doc_list_shown(tomorrow.n, 0);
+		size_t n = doc_list_shown(soon.n, 0);
 
-		/* 10:00-11:00 #4 Plenary @ Room D: Alice, Bob */
-		doc_heading(d, "Tomorrow, %s", day);
+		/* Tue 6 Nov 10:00-11:00 #4 Plenary @ Room D: Alice, Bob */
+		doc_heading(d, "Next 24 hours");
 		for (size_t i = 0; i < n; i++) {
-			const struct log_session *s = &tomorrow.v[i];
-			char b[16];
-			tz_format_hm(tz, s->start_s, when, sizeof(when));
-			tz_format_hm(tz, s->end_s, b, sizeof(b));
+			const struct log_session *s = &soon.v[i];
+			char span[80];
+			session_span(tz, s, span, sizeof(span));
 			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "%s-%s", when, b);
+			doc_strong(d, "%s", span);
 			doc_text(d, " #%lld %s", (long long)s->id, s->title);
 			if (s->place && *s->place)
 				doc_text(d, " @ %s", s->place);
@@ -430,31 +466,11 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int 
 				doc_strong(d, "nobody attending");
 			doc_end(d);
 		}
-		items_left_out(eng, tomorrow.n - n, "sessions tomorrow all", d);
-	}
-	for (size_t i = 0; i < soon.n; i++)
-		nobody += soon.v[i].attendees.n == 0;
-	if (nobody) {
-		size_t written = 0, n = doc_list_shown(nobody, 0);
-
-		doc_heading(d, "Nobody attending yet (next 24 h)");
-		for (size_t i = 0; i < soon.n && written < n; i++) {
-			char span[80];
-			if (soon.v[i].attendees.n)
-				continue;
-			written++;
-			session_span(tz, &soon.v[i], span, sizeof(span));
-			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "#%lld", (long long)soon.v[i].id);
-			doc_text(d, " %s, %s", soon.v[i].title, span);
-			doc_end(d);
-		}
-		items_left_out(eng, nobody - written, "uncovered all", d);
+		items_left_out(eng, soon.n - n, "sessions all", d);
 	}
 	rc = 0;
 out:
 	digest_data_release(&dd);
-	store_log_session_list_release(&tomorrow);
 	store_log_session_list_release(&soon);
 	buf_release(&sum);
 	return rc;
@@ -498,7 +514,8 @@ static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64
 	return rc;
 }
 
-int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, int *active)
+int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int late,
+		    struct doc *d, int *active)
 {
 	const struct config *cfg = engine_config(eng);
 	const char *tz = cfg->timezone;
@@ -506,20 +523,19 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 	struct overview_row *rows = NULL;
 	struct log_session_list soon = { 0 };
 	struct buf b;
-	int64_t *ids = NULL, day_s, next_s;
+	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
 	size_t n = 0, nrows = 0, busy = 0, leadless = 0, nobody = 0;
-	char day[32];
+	char period[112];
 	int rc = -1;
 
 	buf_init(&b, 0);
 	*active = 0;
-	local_days(tz, now_s, &day_s, &next_s, NULL);
 	if (store_log_issue_ids(st, &ids, &n))
 		goto out;
 	rows = xcalloc(n ? n : 1, sizeof(*rows));
 	for (nrows = 0; nrows < n; nrows++) {
 		struct overview_row *r = &rows[nrows];
-		if (overview_load(eng, ids[nrows], day_s * 1000, next_s * 1000, r)) {
+		if (overview_load(eng, ids[nrows], since_s * 1000, until_s * 1000, r)) {
 			nrows++;
 			goto out;
 		}
@@ -532,18 +548,18 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 		nobody += soon.v[i].attendees.n == 0;
 	*active = busy > 0 || soon.n > 0;
 
-	tz_format_day(tz, day_s, day, sizeof(day));
-	doc_heading(d, "Daily overview — %s", day);
+	period_str(tz, since_s, until_s, period, sizeof(period));
+	doc_heading(d, "Daily overview — %s", period);
 	if (late)
 		late_line(cfg, d);
-	doc_para(d, "%zu of %zu %s active today; %zu with no lead; %zu %s in the next 24 h "
+	doc_para(d, "%zu of %zu %s active in this period; %zu with no lead; %zu %s in the next 24 h "
 		 "with nobody attending.", busy, n, plural((int64_t)n, "issue", "issues"),
 		 leadless, nobody, plural((int64_t)nobody, "session", "sessions"));
 	if (busy) {
 		size_t written = 0, limit = doc_list_shown(busy, 0);
 
 		/* Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
-		doc_heading(d, "Active today");
+		doc_heading(d, "Active");
 		for (size_t i = 0; i < nrows && written < limit; i++) {
 			struct overview_row *r = &rows[i];
 			if (!r->dd.entries && digest_data_quiet(&r->dd))
@@ -576,7 +592,7 @@ int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d, 
 	}
 	if (busy < nrows) {
 		doc_begin(d, DOC_PARA);
-		doc_strong(d, "Quiet today:");
+		doc_strong(d, "Quiet:");
 		for (size_t i = 0, k = 0; i < nrows; i++) {
 			if (rows[i].dd.entries || !digest_data_quiet(&rows[i].dd))
 				continue;
@@ -656,15 +672,45 @@ static int postable(const char *room_id)
 	return room_id && room_id[0] == '!';
 }
 
+/* The local day before the one starting at day_s (23, 24 or 25 hours). */
+static int64_t previous_day(const char *tz, int64_t day_s)
+{
+	return tz_day_start(tz, day_s - 1);
+}
+
+/* The last scheduled digest at or before t: its day (*day_s), its instant
+ * (*until_s) and the one before (*since_s), the period it covers. */
+static void last_period(const struct config *cfg, int64_t t, int64_t *day_s, int64_t *since_s,
+			int64_t *until_s)
+{
+	const char *tz = cfg->timezone;
+
+	*day_s = tz_day_start(tz, t);
+	*until_s = digest_at(tz, *day_s, cfg->digest_minute);
+	if (t < *until_s) {
+		*day_s = previous_day(tz, *day_s);
+		*until_s = digest_at(tz, *day_s, cfg->digest_minute);
+	}
+	*since_s = digest_at(tz, previous_day(tz, *day_s), cfg->digest_minute);
+}
+
+int64_t digest_period_start(struct engine *eng, int64_t now_s)
+{
+	int64_t day_s, since_s, until_s;
+
+	last_period(engine_config(eng), now_s, &day_s, &since_s, &until_s);
+	return until_s;
+}
+
 /*
- * Hand out (send) or record as dropped (!send: a day gone by) the digest
- * of one room for the local day starting at day_s, unless its key is
- * done.  A digest with nothing to say is recorded as dropped at once, so
- * each room's digest is decided once, at digest time (or at the first
- * look after it, which is then rightly called late).
+ * Hand out the digest of one room for the period [since_s, until_s)
+ * ending on the local day starting at day_s, unless its key is done.  A
+ * digest with nothing to say is recorded as dropped at once, so each
+ * room's digest is decided once, at digest time (or at the first look
+ * after it, which is then rightly called late).
  */
 static int digest_one(struct engine *eng, const struct issue *is, int64_t day_s,
-		      int64_t now_s, int send, int late, struct engine_replies *out)
+		      int64_t since_s, int64_t until_s, int late, struct engine_replies *out)
 {
 	const struct config *cfg = engine_config(eng);
 	const char *room = is ? is->room_id : engine_coordination_room(eng);
@@ -677,13 +723,8 @@ static int digest_one(struct engine *eng, const struct issue *is, int64_t day_s,
 		rc = 0;
 		goto out;
 	}
-	if (!send) {
-		/* too stale to be news: never sent, recorded so it is not tried again */
-		rc = cmd_due_drop(eng, key);
-		goto out;
-	}
-	if (is ? digest_issue(eng, is, now_s, late, &d, &active)
-	       : digest_overview(eng, now_s, late, &d, &active))
+	if (is ? digest_issue(eng, is, since_s, until_s, late, &d, &active)
+	       : digest_overview(eng, since_s, until_s, late, &d, &active))
 		goto out;
 	if (!active) {
 		rc = cmd_due_drop(eng, key);    /* SPEC §3: a quiet issue gets none */
@@ -697,9 +738,9 @@ out:
 	return rc;
 }
 
-/* Every digest of the day starting at day_s: see digest_one. */
-static int digest_day(struct engine *eng, int64_t day_s, int64_t now_s, int send, int late,
-		      struct engine_replies *out)
+/* Every digest of one period: see digest_one. */
+static int digest_period(struct engine *eng, int64_t day_s, int64_t since_s, int64_t until_s,
+			 int late, struct engine_replies *out)
 {
 	struct store *st = engine_store(eng);
 	int64_t *ids = NULL;
@@ -713,12 +754,12 @@ static int digest_day(struct engine *eng, int64_t day_s, int64_t now_s, int send
 		int bad;
 		is.id = ids[i];
 		bad = store_lookup_issue(st, ids[i], &is.slug, &is.name, &is.room_id) ||
-		      digest_one(eng, &is, day_s, now_s, send, late, out);
+		      digest_one(eng, &is, day_s, since_s, until_s, late, out);
 		issue_release(&is);
 		if (bad)
 			goto out;
 	}
-	if (digest_one(eng, NULL, day_s, now_s, send, late, out))
+	if (digest_one(eng, NULL, day_s, since_s, until_s, late, out))
 		goto out;
 	rc = 0;
 out:
@@ -726,18 +767,34 @@ out:
 	return rc;
 }
 
+/* When digests were first looked for: a digest time before it was not
+ * missed, there was no bot yet.  Set on the first call.  0 or -1. */
+static int first_look(struct engine *eng, int64_t now_s, int64_t *first_s)
+{
+	struct store *st = engine_store(eng);
+	char *v = store_meta_get(st, "digest.first_look");
+	char buf[32];
+
+	if (v) {
+		*first_s = strtoll(v, NULL, 10);
+		free(v);
+		return 0;
+	}
+	*first_s = now_s;
+	snprintf(buf, sizeof(buf), "%lld", (long long)now_s);
+	return store_meta_set(st, "digest.first_look", buf);
+}
+
 int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
 {
-	const struct config *cfg = engine_config(eng);
-	const char *tz = cfg->timezone;
-	int64_t now_s = now_ms / 1000, day_s, at;
+	int64_t now_s = now_ms / 1000, day_s, since_s, until_s, first_s;
 
-	day_s = tz_day_start(tz, now_s);
-	/* yesterday's, if the bot was down from digest time to midnight */
-	if (digest_day(eng, tz_day_start(tz, day_s - 1), now_s, 0, 0, out))
+	/* the last digest time passed: on time, or (the bot was down) late,
+	 * once, still covering its own period; older ones are not news */
+	last_period(engine_config(eng), now_s, &day_s, &since_s, &until_s);
+	if (first_look(eng, now_s, &first_s))
 		return -1;
-	at = digest_at(tz, day_s, cfg->digest_minute);
-	if (now_s < at)
+	if (until_s < first_s)
 		return 0;
-	return digest_day(eng, day_s, now_s, 1, now_s >= at + LATE_AFTER_S, out);
+	return digest_period(eng, day_s, since_s, until_s, now_s >= until_s + LATE_AFTER_S, out);
 }

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "doc.h"
+#include "store_doc.h"
 #include "store_log.h"
 
 /* The log of an issue over [since_ms, until_ms). */
@@ -23,6 +24,7 @@ struct digest_data {
 	struct action_list actions;     /* opened or closed in the window */
 	struct position_list positions;
 	struct log_session_list sessions;       /* created, changed or cancelled */
+	struct doc_rev_list docs;       /* documents and revisions recorded */
 	int64_t messages;               /* ordinary messages */
 	int64_t entries;                /* log entries of any kind */
 	struct strv people;             /* who wrote them, most active first */
@@ -53,24 +55,26 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 		     const char *room_id, struct doc *d);
 
 /*
- * The daily digest of one issue for the local day holding now_s, as of
- * now_s: the day's log, who was active, tomorrow's sessions and the next
- * 24 h's sessions nobody attends.  *active is 1 when anything happened
- * that day.  late: say it comes late.  Returns 0 or -1 (store).
+ * The digest of one issue for the period [since_s, until_s) (SPEC §3: the
+ * conference day as lived, from one digest time to the next): the
+ * period's log, who was active, and the sessions of the 24 h from now,
+ * those with nobody attending flagged.  *active is 1 when anything
+ * happened in the period.  late: say it comes late.  Returns 0 or -1.
  */
-int digest_issue(struct engine *eng, const struct issue *is, int64_t now_s, int late,
-		 struct doc *d, int *active);
-
+int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, int64_t until_s,
+		 int late, struct doc *d, int *active);
 /*
- * The coordination room's overview for the day holding now_s: every
- * issue's activity in numbers (no content: the coordination room may hold
- * people who are not in an issue's room), open actions, leads, issues with
- * no lead, sessions of the next 24 h nobody attends.  *active is 1 when
- * any issue was active or a session falls in the next 24 h.
+ * The coordination room's overview of [since_s, until_s): every issue's
+ * activity in numbers (no content: the coordination room may hold people
+ * who are not in an issue's room), open actions, leads, issues with no
+ * lead, sessions of the next 24 h nobody attends.  *active is 1 when any
+ * issue was active or a session falls in the next 24 h.
  */
-int digest_overview(struct engine *eng, int64_t now_s, int late, struct doc *d,
-		    int *active);
-
+int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int late,
+		    struct doc *d, int *active);
+/* The last scheduled digest time at or before now_s: where !digest on
+ * demand starts. */
+int64_t digest_period_start(struct engine *eng, int64_t now_s);
 /* s cut to about max bytes on a character boundary (with "…"), line
  * breaks turned into spaces, for list items.  Caller frees. */
 char *digest_clip(const char *s, size_t max);

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "store_issue.h"
+#include "store_doc.h"
 #include "store_log.h"
 #include "store_room.h"
 #include "tokenize.h"
@@ -34,11 +35,11 @@ struct engine {
 };
 
 static const struct cmd_entry *const tables[] = {
-	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
+	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
 };
 /* The short heading of each table's commands in !help (NULL: none). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
 };
 
 /* The store key of what an alias resolved to. */
@@ -1050,7 +1051,11 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 	room_issue = store_lookup_room_issue(eng->st, msg->room_id);
 	if (room_issue < 0)
 		goto fail;
-	if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
+	if (msg->file) {
+		/* a file's caption is never a command */
+		if (room_issue > 0 && cmd_doc_file(eng, msg, room_issue, ts, out))
+			goto fail;
+	} else if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
 		if (run_command(eng, msg, msg->body + plen, room_issue, now_ms, out))
 			goto fail;
 	} else if (room_issue > 0) {
@@ -1174,8 +1179,14 @@ int engine_edit_reply(struct engine *eng, const char *room_id, const char *event
 	/* only the author may rewrite what the log keeps (SPEC §3: an edit
 	 * replaces the text; a forged m.replace from another member must not),
 	 * and only in the room the edit was sent in */
-	return store_log_edit(eng->st, room_id, event_id, sender, edit_text(eng, new_body),
-			      engine_now_ms(eng));
+	{
+		/* a file's new caption keeps its name searchable */
+		char *file = store_file_edit_text(eng->st, event_id, new_body);
+		rc = store_log_edit(eng->st, room_id, event_id, sender,
+				    file ? file : edit_text(eng, new_body), engine_now_ms(eng));
+		free(file);
+		return rc;
+	}
 }
 
 int engine_edit(struct engine *eng, const char *room_id, const char *event_id,

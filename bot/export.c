@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_doc.h"
 #include "when.h"
+
+#define EXPORT_DOCS_MAX 10000   /* revisions exported; a conference has hundreds */
 
 struct export_state {
 	const char *tz;
@@ -60,12 +63,73 @@ static void json_entry(const struct export_entry *e, void *ud)
 	cJSON_AddItemToArray(x->arr, o);
 }
 
+/* Every revision recorded for the issue since since_ms, oldest first. */
+static int load_docs(struct store *st, int64_t issue_id, int64_t since_ms,
+		     struct doc_rev_list *docs)
+{
+	return store_doc_range(st, issue_id, NULL, NULL, since_ms, INT64_MAX, EXPORT_DOCS_MAX, docs);
+}
+
+static void json_docs(const char *tz, const struct doc_rev_list *docs, cJSON *arr)
+{
+	for (size_t i = 0; i < docs->n; i++) {
+		const struct doc_rev *r = &docs->v[i];
+		cJSON *o = cJSON_CreateObject();
+		char day[16], hm[8], when[32];
+
+		tz_format_date(tz, r->ts_ms / 1000, day, sizeof(day));
+		tz_format_hm(tz, r->ts_ms / 1000, hm, sizeof(hm));
+		snprintf(when, sizeof(when), "%s %s", day, hm);
+		cJSON_AddStringToObject(o, "document", r->doc);
+		cJSON_AddStringToObject(o, "symbol", r->symbol);
+		cJSON_AddNumberToObject(o, "revision", r->rev);
+		if (r->title)
+			cJSON_AddStringToObject(o, "title", r->title);
+		if (r->url)
+			cJSON_AddStringToObject(o, "url", r->url);
+		if (r->file_name) {
+			cJSON_AddStringToObject(o, "file", r->file_name);
+			cJSON_AddStringToObject(o, "file_url", r->file_url ? r->file_url : "");
+		}
+		cJSON_AddStringToObject(o, "sender", r->sender);
+		cJSON_AddStringToObject(o, "time", when);
+		cJSON_AddNumberToObject(o, "ts_ms", (double)r->ts_ms);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static void md_docs(const char *tz, const struct doc_rev_list *docs, struct buf *out)
+{
+	if (!docs->n)
+		return;
+	buf_puts(out, "\n## Documents\n\n");
+	for (size_t i = 0; i < docs->n; i++) {
+		const struct doc_rev *r = &docs->v[i];
+		char day[16], hm[8];
+
+		tz_format_date(tz, r->ts_ms / 1000, day, sizeof(day));
+		tz_format_hm(tz, r->ts_ms / 1000, hm, sizeof(hm));
+		buf_printf(out, "- %s %s **%s**", day, hm, r->symbol);
+		if (r->title)
+			buf_printf(out, " %s", r->title);
+		buf_printf(out, " (%s", r->sender);
+		if (r->file_name)
+			buf_printf(out, ", file %s", r->file_name);
+		if (r->url)
+			buf_printf(out, ", %s", r->url);
+		buf_puts(out, ")\n");
+	}
+}
+
 int export_issue(struct store *st, int64_t issue_id, const char *slug, const char *name,
 		 const char *tz, int64_t since_ms, const char *format, struct buf *out)
 {
 	struct export_state x = { .tz = tz, .out = out };
+	struct doc_rev_list docs = { 0 };
 	int rc = -1;
 
+	if (load_docs(st, issue_id, since_ms, &docs))
+		return -1;
 	if (!strcmp(format, "json")) {
 		cJSON *root = cJSON_CreateObject();
 		char *text;
@@ -73,6 +137,7 @@ int export_issue(struct store *st, int64_t issue_id, const char *slug, const cha
 		cJSON_AddStringToObject(root, "name", name);
 		cJSON_AddStringToObject(root, "timezone", tz);
 		x.arr = cJSON_AddArrayToObject(root, "entries");
+		json_docs(tz, &docs, cJSON_AddArrayToObject(root, "documents"));
 		if (store_export_log(st, issue_id, since_ms, json_entry, &x) == 0) {
 			text = cJSON_Print(root);
 			buf_puts(out, text);
@@ -81,8 +146,13 @@ int export_issue(struct store *st, int64_t issue_id, const char *slug, const cha
 			rc = 0;
 		}
 		cJSON_Delete(root);
+		store_doc_list_release(&docs);
 		return rc;
 	}
 	buf_printf(out, "# %s (%s)\n\nTimes in %s.\n", name, slug, tz);
-	return store_export_log(st, issue_id, since_ms, md_entry, &x);
+	rc = store_export_log(st, issue_id, since_ms, md_entry, &x);
+	if (rc == 0)
+		md_docs(tz, &docs, out);
+	store_doc_list_release(&docs);
+	return rc;
 }

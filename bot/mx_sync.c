@@ -353,6 +353,35 @@ static int has_own_join(const struct mx_sync_batch *b, const cJSON *events)
 	return 0;
 }
 
+/* The file of an m.file, m.image, m.video or m.audio (spec "m.file" and
+ * "Sending encrypted attachments"): only the mxc:// URI, never the key. */
+static void read_file(const cJSON *src, struct mx_message *m)
+{
+	static const char *const types[] = { "m.file", "m.image", "m.video", "m.audio" };
+	const cJSON *size = jpath(src, "info", "size");
+	const char *url = jstr(src, "url"), *name = jstr(src, "filename");
+	int known = 0, enc = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(types); i++)
+		known |= m->msgtype && !strcmp(m->msgtype, types[i]);
+	if (!known)
+		return;
+	if (!url) {
+		url = jstr(jget(src, "file"), "url");
+		enc = 1;
+	}
+	if (!url || strncmp(url, "mxc://", 6) || strlen(url) > 512)
+		return;
+	m->file_url = url;
+	m->file_encrypted = enc;
+	m->file_name = name && *name ? name : m->body;
+	if (name && *name && strcmp(name, m->body))
+		m->file_caption = m->body;
+	m->file_mimetype = jstr(jget(src, "info"), "mimetype");
+	m->file_size = cJSON_IsNumber(size) && size->valuedouble >= 0 &&
+		       size->valuedouble < 1e15 ? (int64_t)size->valuedouble : -1;
+}
+
 static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 {
 	const cJSON *content = jget(ev, "content"), *rel = jget(content, "m.relates_to");
@@ -387,6 +416,8 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 		html = mx_strip_mx_reply(jstr(src, "formatted_body"));
 	m.body = body;
 	m.formatted_body = html;
+	if (!m.replaces)
+		read_file(src, &m);
 	if (a->h->message)
 		rc = a->h->message(a->h->ud, &m);
 	free(body);

@@ -235,6 +235,67 @@ static const char *const migrations[] = {
 	"  ts_ms INTEGER NOT NULL,"
 	"  level TEXT NOT NULL,"
 	"  text TEXT NOT NULL);",
+
+	/* 7: files and documents.  The log's kind list grows by 'file' and
+	 * 'doc'; SQLite cannot alter a CHECK, so the table is rebuilt with
+	 * the same rows and IDs (the full-text index keeps matching them).
+	 * Dropping it would null the links of actions and positions (ON
+	 * DELETE SET NULL), so those are kept aside and put back. */
+	"CREATE TABLE log7("
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  room_id TEXT NOT NULL,"
+	"  event_id TEXT UNIQUE,"
+	"  sender TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK(kind IN ('message','note','decision','action','position',"
+	"    'file','doc')),"
+	"  body TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  edited_ms INTEGER);"
+	"INSERT INTO log7(id, issue_id, room_id, event_id, sender, kind, body, ts_ms, edited_ms)"
+	"  SELECT id, issue_id, room_id, event_id, sender, kind, body, ts_ms, edited_ms FROM log;"
+	"CREATE TEMP TABLE log7_links AS"
+	"  SELECT 'a' AS t, id, log_id FROM actions WHERE log_id IS NOT NULL UNION ALL"
+	"  SELECT 'p', id, log_id FROM positions WHERE log_id IS NOT NULL;"
+	"DROP TABLE log;"
+	"ALTER TABLE log7 RENAME TO log;"
+	"UPDATE actions SET log_id = (SELECT k.log_id FROM log7_links k WHERE k.t = 'a' AND"
+	"  k.id = actions.id) WHERE id IN (SELECT id FROM log7_links WHERE t = 'a');"
+	"UPDATE positions SET log_id = (SELECT k.log_id FROM log7_links k WHERE k.t = 'p' AND"
+	"  k.id = positions.id) WHERE id IN (SELECT id FROM log7_links WHERE t = 'p');"
+	"DROP TABLE log7_links;"
+	"CREATE INDEX log_issue_ts ON log(issue_id, ts_ms);"
+	"CREATE TRIGGER log_ai AFTER INSERT ON log BEGIN"
+	"  INSERT INTO log_fts(rowid, body) VALUES (new.id, new.body); END;"
+	"CREATE TRIGGER log_ad AFTER DELETE ON log BEGIN"
+	"  INSERT INTO log_fts(log_fts, rowid, body) VALUES ('delete', old.id, old.body); END;"
+	"CREATE TRIGGER log_au AFTER UPDATE OF body ON log BEGIN"
+	"  INSERT INTO log_fts(log_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+	"  INSERT INTO log_fts(rowid, body) VALUES (new.id, new.body); END;"
+	"CREATE TABLE log_files("                /* what a kind 'file' entry points at */
+	"  log_id INTEGER PRIMARY KEY REFERENCES log(id) ON DELETE CASCADE,"
+	"  msgtype TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  url TEXT NOT NULL,"                   /* mxc://; never an encrypted file's keys */
+	"  size INTEGER,"
+	"  mimetype TEXT,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE documents("                /* one row per revision seen */
+	"  id INTEGER PRIMARY KEY,"
+	"  issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,"
+	"  log_id INTEGER REFERENCES log(id) ON DELETE CASCADE,"  /* the !doc or the file */
+	"  room_id TEXT NOT NULL,"
+	"  doc_key TEXT NOT NULL,"               /* docsym key: spellings of one document */
+	"  doc TEXT NOT NULL,"                   /* the document, "PP-18/1(Add.3)" */
+	"  symbol TEXT NOT NULL,"                /* as canonically spelt, with its Rev. */
+	"  rev INTEGER NOT NULL,"
+	"  title TEXT,"
+	"  url TEXT,"
+	"  file_log_id INTEGER REFERENCES log(id) ON DELETE SET NULL,"
+	"  sender TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX documents_key ON documents(issue_id, doc_key, rev);"
+	"CREATE INDEX documents_ts ON documents(issue_id, ts_ms);",
 };
 
 /* The statement cache: a short list, most recently used first. */

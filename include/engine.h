@@ -23,6 +23,18 @@ struct engine_clock {
 	void *ud;
 };
 
+/* A shared file (m.file, m.image, m.video, m.audio).  Only what points at
+ * it: an encrypted attachment's keys never reach the engine. */
+struct engine_file {
+	const char *msgtype;
+	const char *name;               /* the file name */
+	const char *caption;            /* the text sent with it, or NULL */
+	const char *url;                /* mxc:// */
+	const char *mimetype;           /* or NULL */
+	int64_t size;                   /* bytes, -1 when not given */
+	int encrypted;                  /* sent as an encrypted attachment */
+};
+
 /* One incoming message; the engine keeps none of these pointers. */
 struct engine_msg {
 	const char *room_id;
@@ -32,6 +44,7 @@ struct engine_msg {
 	const char *formatted_body;     /* HTML or NULL; pills are read from it */
 	const char *thread_root;        /* thread root event ID, or NULL */
 	int64_t ts_ms;                  /* when it was sent; 0 = now */
+	const struct engine_file *file; /* a shared file (never a command), or NULL */
 };
 
 /*

@@ -29,6 +29,14 @@ struct mx_message {
 	const char *in_reply_to;        /* m.in_reply_to event, or NULL */
 	const char *replaces;           /* m.replace: the edited event, and body and
 					 * formatted_body are m.new_content's; else NULL */
+	/* m.file, m.image, m.video, m.audio: what points at the file (spec
+	 * "m.file"; of an encrypted one, "file.url" only, never its keys) */
+	const char *file_url;           /* mxc://, or NULL when not a file */
+	const char *file_name;          /* filename, else body */
+	const char *file_caption;       /* body when filename differs, or NULL */
+	const char *file_mimetype;      /* info.mimetype or NULL */
+	int64_t file_size;              /* info.size, -1 when not given */
+	int file_encrypted;
 };
 
 /* Each handler returns 0, or -1 to abandon the batch (the caller rolls

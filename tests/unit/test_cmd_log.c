@@ -704,15 +704,16 @@ static void test_digest_command(void **state)
 	const char *r;
 
 	r = te_say(t, CYBER, ALICE, "!digest");
-	assert_contains(r, "Cybersecurity — digest for Mon 5 Nov");
-	assert_contains(r, "Nothing was logged today.");
+	/* on demand: since the last scheduled digest (23:00 last night) */
+	assert_contains(r, "Cybersecurity — digest, Sun 4 Nov 23:00 – Mon 5 Nov 09:00");
+	assert_contains(r, "Nothing was logged in this period.");
 	te_say(t, CYBER, BOB, "!decision we back the CEPT text");
 	r = te_say(t, CYBER, ALICE, "!digest");
 	assert_contains(r, "0 messages, 1 person active; 1 decision.");
 	assert_contains(r, "09:00 Bob: we back the CEPT text");
 	r = te_say(t, COORD, ALICE, "!digest");
-	assert_contains(r, "Daily overview — Mon 5 Nov");
-	assert_contains(r, "1 of 5 issues active today");
+	assert_contains(r, "Daily overview — Sun 4 Nov 23:00 – Mon 5 Nov 09:00");
+	assert_contains(r, "1 of 5 issues active in this period");
 	assert_not_contains(r, "CEPT text");
 	r = te_say(t, "!elsewhere:example.org", ALICE, "!digest");
 	assert_contains(r, "neither an issue room nor the coordination room");

@@ -521,6 +521,60 @@ static void test_malformed(void **state)
 	}
 }
 
+
+/* m.file and friends: what points at the file, never an encrypted
+ * attachment's key (spec "Sending encrypted attachments"). */
+static int h_file(void *ud, const struct mx_message *m)
+{
+	struct rec *r = ud;
+
+	buf_printf(&r->log, "%s %s name='%s' caption='%s' url=%s size=%lld mime=%s enc=%d\n",
+		   m->event_id, s(m->msgtype), s(m->file_name), s(m->file_caption),
+		   s(m->file_url), (long long)(m->file_url ? m->file_size : 0),
+		   s(m->file_mimetype), m->file_encrypted);
+	return step(r);
+}
+
+static const char file_sync[] =
+	"{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+	"{\"type\":\"m.room.message\",\"event_id\":\"$f1\",\"sender\":\"@a:x\",\"content\":"
+	"{\"msgtype\":\"m.file\",\"body\":\"DT-64-Rev2.pdf\",\"url\":\"mxc://x/abc\","
+	"\"info\":{\"size\":40960,\"mimetype\":\"application/pdf\"}}},"
+	"{\"type\":\"m.room.message\",\"event_id\":\"$f2\",\"sender\":\"@a:x\",\"content\":"
+	"{\"msgtype\":\"m.image\",\"body\":\"the chair's slide\",\"filename\":\"slide.png\","
+	"\"file\":{\"url\":\"mxc://x/enc\",\"key\":{\"k\":\"SECRETKEYMATERIAL\",\"alg\":\"A256CTR\","
+	"\"kty\":\"oct\",\"key_ops\":[\"encrypt\",\"decrypt\"],\"ext\":true},"
+	"\"iv\":\"SECRETIV\",\"hashes\":{\"sha256\":\"SECRETHASH\"},\"v\":\"v2\"}}},"
+	"{\"type\":\"m.room.message\",\"event_id\":\"$f3\",\"sender\":\"@a:x\",\"content\":"
+	"{\"msgtype\":\"m.file\",\"body\":\"x.pdf\",\"url\":\"https://evil.example/x.pdf\"}},"
+	"{\"type\":\"m.room.message\",\"event_id\":\"$f4\",\"sender\":\"@a:x\",\"content\":"
+	"{\"msgtype\":\"m.text\",\"body\":\"plain\",\"url\":\"mxc://x/notafile\"}}"
+	"]}}}}}";
+
+static void test_files(void **state)
+{
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_file };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(file_sync, strlen(file_sync), "@bot:x", err,
+						sizeof(err));
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_non_null(b);
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_string_equal(r.log.data,
+		"$f1 m.file name='DT-64-Rev2.pdf' caption='-' url=mxc://x/abc size=40960 "
+		"mime=application/pdf enc=0\n"
+		"$f2 m.image name='slide.png' caption='the chair's slide' url=mxc://x/enc size=-1 "
+		"mime=- enc=1\n"
+		"$f3 m.file name='-' caption='-' url=- size=0 mime=- enc=0\n"
+		"$f4 m.text name='-' caption='-' url=- size=0 mime=- enc=0\n");
+	assert_null(strstr(r.log.data, "SECRET"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
 static void test_reply_fallback(void **state)
 {
 	static const struct {
@@ -598,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_event_isolation),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_fallback),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_mx_reply),
 		cmocka_unit_test(test_power_level),
 	};

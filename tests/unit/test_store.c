@@ -82,6 +82,56 @@ static void test_migrates_old_database(void **state)
 	store_close(st);
 }
 
+/* Schema 4 rebuilds the log for its new kinds: rows, IDs, the links of
+ * actions and positions and the full-text index all survive. */
+static void test_log_rebuild_keeps_links(void **state)
+{
+	static const char *const fill =
+		"INSERT INTO issues(id, slug, name) VALUES (1, 'cyber', 'Cybersecurity');"
+		"INSERT INTO log(id, issue_id, room_id, event_id, sender, kind, body, ts_ms) VALUES"
+		"  (7, 1, '!r:x', '$e7', '@a:x', 'action', 'draft the statement', 5),"
+		"  (8, 1, '!r:x', '$e8', '@a:x', 'position', 'CEPT support', 6);"
+		"INSERT INTO actions(id, issue_id, log_id, assignee, text, created_by, created_ms)"
+		"  VALUES (3, 1, 7, '@b:x', 'draft', '@a:x', 5);"
+		"INSERT INTO positions(id, issue_id, log_id, actor, stance, sender, ts_ms)"
+		"  VALUES (4, 1, 8, 'CEPT', 'support', '@a:x', 6);";
+	char err[256];
+	struct store *st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	(void)state;
+	st = store_open_at_version(dbpath, 3, err, sizeof(err));
+	assert_non_null(st);
+	store_close(st);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, fill, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(dbpath, err, sizeof(err));
+	assert_non_null(st);
+	store_close(st);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT (SELECT log_id FROM actions WHERE id = 3), "
+		"(SELECT log_id FROM positions WHERE id = 4), "
+		"(SELECT rowid FROM log_fts WHERE log_fts MATCH 'statement'), "
+		"(SELECT count(*) FROM log)", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 7);
+	assert_int_equal(sqlite3_column_int(s, 1), 8);
+	assert_int_equal(sqlite3_column_int(s, 2), 7);
+	assert_int_equal(sqlite3_column_int(s, 3), 2);
+	sqlite3_finalize(s);
+	/* the new kinds are accepted, others still refused */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO log(issue_id, room_id, sender, kind, body,"
+				      " ts_ms) VALUES (1, '!r:x', '@a:x', 'file', 'DT-64.pdf', 9)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO log(issue_id, room_id, sender, kind,"
+					  " body, ts_ms) VALUES (1, '!r:x', '@a:x', 'gossip', 'x',"
+					  " 9)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	char err[256];
@@ -272,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_old_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test(test_nested_transactions),
+		cmocka_unit_test_setup_teardown(test_log_rebuild_keeps_links, setup, teardown),
 		cmocka_unit_test(test_unopenable),
 		cmocka_unit_test(test_members_and_due),
 		cmocka_unit_test_setup_teardown(test_database_private, setup, teardown),
