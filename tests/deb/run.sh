@@ -35,33 +35,7 @@ else
 fi
 
 # --- the base chroot, cached ---------------------------------------------------
-# The URIs of the deb822 stanza whose Suites include plain "bookworm", else
-# a one-line "deb URI bookworm ..." of sources.list (as build-chroot.sh does).
-debian_mirror() {
-	if [ -n "${CAUCUS_DEBIAN_MIRROR-}" ]; then
-		printf '%s\n' "$CAUCUS_DEBIAN_MIRROR"
-		return
-	fi
-	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		function flush() {
-			if (hit && uri != "" && !done) { print uri; done = 1 }
-			hit = 0; uri = ""
-		}
-		/^[ \t]*$/ { flush(); next }
-		/^[ \t]*#/ { next }
-		tolower($1) == "uris:" { uri = $2 }
-		tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == "bookworm") hit = 1 }
-		END { flush() }')
-	if [ -z "$m" ]; then
-		m=$(awk '
-			$1 == "deb" {
-				n = 2; if ($2 ~ /^\[/) { while (n <= NF && $n !~ /\]$/) n++; n++ }
-				if ($(n + 1) == "bookworm") { print $n; exit }
-			}' /etc/apt/sources.list 2>/dev/null)
-	fi
-	[ -n "$m" ] || die "no bookworm mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (set CAUCUS_DEBIAN_MIRROR)"
-	printf '%s\n' "$m"
-}
+. "$(cd "$(dirname "$0")" && pwd -P)/../debian-mirror.sh"
 
 # The package's run-time dependencies are in the base, so that dpkg -i
 # needs no network; a dependency missing from it (a new library) is
@@ -72,7 +46,7 @@ exec 9>"$cache/.lock"
 flock 9
 if [ ! -s "$base" ] || [ "$(cat "$base.pkgs" 2>/dev/null)" != "$BASE_PKGS" ]; then
 	command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap is missing (apt-get install mmdebstrap)"
-	mirror=$(debian_mirror)
+	mirror=$(debian_mirror) || die "no bookworm mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (set CAUCUS_DEBIAN_MIRROR)"
 	echo "deb-test: building the Debian 12 base chroot $base from this machine's mirror (once)"
 	rm -f "$base.new"
 	mmdebstrap --variant=apt --mode=root --format=tar --include="$BASE_PKGS" \

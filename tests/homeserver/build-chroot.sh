@@ -20,34 +20,7 @@ case ${1-} in
 esac
 hs_need_root "mmdebstrap and chroot need it"
 
-# The Debian mirror this machine already uses: the URIs of the deb822 stanza
-# whose Suites include plain "bookworm" (not bookworm-security/-updates only),
-# falling back to a one-line "deb URI bookworm ..." in sources.list.
-debian_mirror() {
-	if [ -n "${CAUCUS_DEBIAN_MIRROR-}" ]; then
-		printf '%s\n' "$CAUCUS_DEBIAN_MIRROR"
-		return
-	fi
-	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		function flush() {
-			if (hit && uri != "" && !done) { print uri; done = 1 }
-			hit = 0; uri = ""
-		}
-		/^[ \t]*$/ { flush(); next }
-		/^[ \t]*#/ { next }
-		tolower($1) == "uris:" { uri = $2 }
-		tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == "bookworm") hit = 1 }
-		END { flush() }')
-	if [ -z "$m" ]; then
-		m=$(awk '
-			$1 == "deb" {
-				n = 2; if ($2 ~ /^\[/) { while (n <= NF && $n !~ /\]$/) n++; n++ }
-				if ($(n + 1) == "bookworm") { print $n; exit }
-			}' /etc/apt/sources.list 2>/dev/null)
-	fi
-	[ -n "$m" ] || hs_die "no bookworm mirror found in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (set CAUCUS_DEBIAN_MIRROR)"
-	printf '%s\n' "$m"
-}
+. "$here/../debian-mirror.sh"
 
 # Delete a chroot tree safely. A homeserver still running in it would break,
 # so refuse; mounts visible here can only be left over from a killed
@@ -98,7 +71,7 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 		hs_die "could not install mmdebstrap"
 fi
 
-mirror=$(debian_mirror)
+mirror=$(debian_mirror) || hs_die "no bookworm mirror found in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (set CAUCUS_DEBIAN_MIRROR)"
 new=$HS_CACHE/chroot.new
 [ ! -e "$new" ] || remove_tree "$new"
 echo "build-chroot: building Debian unstable + matrix-synapse in $new from $mirror (about a minute)" >&2
