@@ -1038,7 +1038,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 	int64_t ts = msg->ts_ms ? msg->ts_ms : now_ms;
 	int64_t room_issue;
 	size_t before = out->n;
-	int rc = -1;
+	int rc = -1, own_txn;
 
 	if (!msg->room_id || !msg->sender || !msg->body)
 		return 0;
@@ -1046,7 +1046,17 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		return 0;       /* our own echo */
 	if (!config_user_allowed(eng->cfg, msg->sender))
 		return 0;       /* SPEC §4: never answered, never logged */
-	if (store_begin(eng->st))
+	/*
+	 * A command (or a file) runs in a savepoint of its own, so that its
+	 * failure takes back all it did.  An ordinary message inside the
+	 * caller's transaction does not need one: if its store work fails,
+	 * the caller's whole batch is rolled back anyway, and a savepoint a
+	 * message makes FTS5 write a tiny index segment for each (most of a
+	 * big backlog's time).
+	 */
+	own_txn = msg->file || !store_in_transaction(eng->st) ||
+		  (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ');
+	if (own_txn && store_begin(eng->st))
 		return -1;
 	room_issue = store_lookup_room_issue(eng->st, msg->room_id);
 	if (room_issue < 0)
@@ -1065,11 +1075,12 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 	/* catch-up reads the previous value, so this comes after the command */
 	if (store_last_spoke_set(eng->st, msg->room_id, msg->sender, ts))
 		goto fail;
-	if (store_commit(eng->st))
+	if (own_txn && store_commit(eng->st))
 		goto fail;
 	return 0;
 fail:
-	store_rollback(eng->st);
+	if (own_txn)
+		store_rollback(eng->st);
 	/* answers of a message that was not kept must not go out */
 	while (out->n > before)
 		reply_free(&out->v[--out->n]);

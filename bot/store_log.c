@@ -35,6 +35,14 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 		return -1;
 	if (sqlite3_changes(st->db) > 0) {
 		id = sqlite3_last_insert_rowid(st->db);
+		/* the index row, by its own statement (schema step 8) */
+		s = store_stmt(st, "INSERT INTO log_fts(rowid, body) VALUES (?, ?)");
+		if (!s)
+			return -1;
+		store_bind_i64(s, 1, id);
+		store_bind_text(s, 2, body);
+		if (store_exec_stmt(st, s))
+			return -1;
 	} else if (event_id) {
 		/* the event was kept before (a sync replayed after a restart) */
 		s = store_stmt(st, "SELECT id FROM log WHERE event_id = ?");

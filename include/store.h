@@ -50,6 +50,8 @@ int store_version(struct store *st);
  * rollback: nothing of such a transaction can be committed.
  */
 int store_begin(struct store *st);
+/* 1 inside a transaction (store_begin not yet ended), else 0. */
+int store_in_transaction(const struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
