@@ -9,6 +9,7 @@
 
 CC       ?= gcc
 PKGS     := libcurl libcjson sqlite3 olm
+PKGS     += libical
 WERROR   ?= -Werror
 WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith -Wcast-qual -Wundef \

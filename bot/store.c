@@ -206,6 +206,8 @@ static const char *const migrations[] = {
 	"  txn_id TEXT NOT NULL UNIQUE,"
 	"  event_type TEXT NOT NULL,"
 	"  body TEXT NOT NULL);",
+	/* sessions: SEQUENCE of their iCalendar form, raised on every move */
+	"ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* The statement cache: a short list, most recently used first. */

@@ -13,7 +13,8 @@
 /* The columns every session read returns, in read_row()'s order. */
 #define SESSION_COLS                                                            \
 	"s.id, s.issue_id, i.name, i.room_id, s.title, s.place, s.start_s, "   \
-	"s.end_s, s.created_by, s.created_ms, s.updated_ms, s.cancelled_ms "   \
+	"s.end_s, s.created_by, s.created_ms, s.updated_ms, s.cancelled_ms, "  \
+	"s.sequence "                                                           \
 	"FROM sessions s JOIN issues i ON i.id = s.issue_id "
 
 void store_session_release(struct session *s)
@@ -53,6 +54,7 @@ static void read_row(sqlite3_stmt *s, struct session *out)
 	out->created_ms = sqlite3_column_int64(s, 9);
 	out->updated_ms = sqlite3_column_int64(s, 10);
 	out->cancelled_ms = sqlite3_column_int64(s, 11);        /* NULL reads 0 */
+	out->sequence = sqlite3_column_int64(s, 12);
 }
 
 static int read_attendees(struct store *st, struct session *sess)
@@ -194,7 +196,7 @@ int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t en
 		       int64_t now_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE sessions SET start_s = ?, end_s = ?, "
-					 "updated_ms = ? WHERE id = ?");
+					 "updated_ms = ?, sequence = sequence + 1 WHERE id = ?");
 
 	if (!s)
 		return -1;

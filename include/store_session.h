@@ -27,6 +27,7 @@ struct session {
 	int64_t created_ms;
 	int64_t updated_ms;     /* when it was scheduled, moved or cancelled */
 	int64_t cancelled_ms;   /* 0: not cancelled */
+	int64_t sequence;       /* iCalendar SEQUENCE: raised on every move */
 	struct strv attendees;  /* user IDs in the order they signed up */
 };
 void store_session_release(struct session *s);
@@ -61,7 +62,7 @@ int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out);
 
-/* New times for session 'id' (updated_ms = now_ms).  0 or -1. */
+/* New times for session 'id' (updated_ms = now_ms, sequence + 1).  0 or -1. */
 int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t end_s,
 		       int64_t now_ms);
 /* Mark session 'id' cancelled.  0 or -1. */

@@ -7,6 +7,7 @@ set -e
 PKGS="gcc make pkg-config clang libcurl4-openssl-dev libcjson-dev libsqlite3-dev
 libolm-dev libcmocka-dev tzdata python3 valgrind curl python3-matrix-nio python3-olm python3-pytest"
 PKGS="$PKGS chromium fonts-dejavu-core"
+PKGS="$PKGS libical-dev python3-icalendar"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
