@@ -177,6 +177,20 @@ int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 	return read_list(st, s, unattended, out);
 }
 
+int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
+			   struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE s.issue_id = ? AND s.end_s > ? "
+		"ORDER BY s.start_s, s.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_s);
+	return read_list(st, s, 0, out);
+}
+
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out)
 {

@@ -57,6 +57,12 @@ int store_session_get(struct store *st, int64_t id, struct session *out);
 int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 		       int64_t to_s, int unattended, struct session_list *out);
 
+/* Every session of issue_id that ends after since_s, cancelled ones too
+ * (for calendars: a cancelled event must reach the phone as such), by
+ * start then number, with their attendees.  Appended to out.  0 or -1. */
+int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
+			   struct session_list *out);
+
 /* Live sessions whose issue has a room, starting in [from_s, to_s), for
  * the reminders.  Appended to out.  0 or -1. */
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
