@@ -59,7 +59,7 @@ static char *matrix_to(const char *room)
 /* A DATE-TIME property in zone, its TZID the zone's IANA name (libical's
  * own "/freeassociation.sourceforge.net/..." TZIDs puzzle some clients). */
 static icalproperty *zoned_time(icalproperty *(*make)(struct icaltimetype), int64_t t,
-				icaltimezone *zone)
+				icaltimezone *zone, const char *tzid)
 {
 	struct icaltimetype tt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
 	icalproperty *p;
@@ -68,7 +68,7 @@ static icalproperty *zoned_time(icalproperty *(*make)(struct icaltimetype), int6
 	p = make(tt);
 
 	icalproperty_remove_parameter_by_kind(p, ICAL_TZID_PARAMETER);
-	icalproperty_add_parameter(p, icalparameter_new_tzid(icaltimezone_get_location(zone)));
+	icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
 	return p;
 }
 
@@ -78,8 +78,10 @@ static icalproperty *utc_time(icalproperty *(*make)(struct icaltimetype), int64_
 						  icaltimezone_get_utc_timezone()));
 }
 
+/* One session as a VEVENT; times in zone (named tzid), or in UTC when
+ * tzid is NULL. */
 static icalcomponent *render_one(const struct session *s, const struct ical_out *o,
-				 icaltimezone *zone)
+				 icaltimezone *zone, const char *tzid)
 {
 	icalcomponent *ev = icalcomponent_new_vevent();
 	struct buf desc;
@@ -94,8 +96,15 @@ static icalcomponent *render_one(const struct session *s, const struct ical_out 
 	if (s->updated_ms)
 		icalcomponent_add_property(ev, utc_time(icalproperty_new_lastmodified,
 							s->updated_ms / 1000));
-	icalcomponent_add_property(ev, zoned_time(icalproperty_new_dtstart, s->start_s, zone));
-	icalcomponent_add_property(ev, zoned_time(icalproperty_new_dtend, s->end_s, zone));
+	if (tzid) {
+		icalcomponent_add_property(ev, zoned_time(icalproperty_new_dtstart, s->start_s,
+							  zone, tzid));
+		icalcomponent_add_property(ev, zoned_time(icalproperty_new_dtend, s->end_s, zone,
+							  tzid));
+	} else {
+		icalcomponent_add_property(ev, utc_time(icalproperty_new_dtstart, s->start_s));
+		icalcomponent_add_property(ev, utc_time(icalproperty_new_dtend, s->end_s));
+	}
 	icalcomponent_add_property(ev, icalproperty_new_sequence((int)(s->sequence > 0x7fffffff
 						? 0x7fffffff : s->sequence)));
 	icalcomponent_add_property(ev, icalproperty_new_summary(s->title ? s->title : ""));
@@ -146,15 +155,22 @@ int ical_render(const struct session *sessions, size_t n, const struct ical_out 
 		struct buf *out, char *err, size_t errlen)
 {
 	icaltimezone *zone;
-	icalcomponent *cal = NULL, *vtz;
-	char *text = NULL;
+	icalcomponent *cal = NULL, *vtz = NULL;
+	char *text = NULL, *tzid = NULL;
 	int rc = -1;
 
 	quiet_libical();
 	zone = o->timezone ? icaltimezone_get_builtin_timezone(o->timezone) : NULL;
-	if (!zone || !(vtz = icaltimezone_get_component(zone)) ||
-	    !icaltimezone_get_location(zone) ||
-	    !icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY)) {
+	if (zone && zone != icaltimezone_get_utc_timezone()) {
+		/* a conference in UTC gets times in UTC and no VTIMEZONE */
+		if (!(vtz = icaltimezone_get_component(zone)) ||
+		    !icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY) ||
+		    !icaltimezone_get_location(zone))
+			zone = NULL;
+		else
+			tzid = xstrdup(icaltimezone_get_location(zone));
+	}
+	if (!zone) {
 		set_err(err, errlen, "the conference time zone is unknown to libical");
 		goto out;
 	}
@@ -163,12 +179,14 @@ int ical_render(const struct session *sessions, size_t n, const struct ical_out 
 	icalcomponent_add_property(cal, icalproperty_new_prodid("-//caucus//caucus//EN"));
 	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
 	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
-	vtz = icalcomponent_new_clone(vtz);
-	icalproperty_set_tzid(icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY),
-			      icaltimezone_get_location(zone));
-	icalcomponent_add_component(cal, vtz);
+	if (tzid) {
+		vtz = icalcomponent_new_clone(vtz);
+		icalproperty_set_tzid(icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY),
+				      tzid);
+		icalcomponent_add_component(cal, vtz);
+	}
 	for (size_t i = 0; i < n; i++)
-		icalcomponent_add_component(cal, render_one(&sessions[i], o, zone));
+		icalcomponent_add_component(cal, render_one(&sessions[i], o, zone, tzid));
 	text = icalcomponent_as_ical_string_r(cal);
 	if (!text) {
 		set_err(err, errlen, "libical could not write the calendar");
@@ -181,6 +199,7 @@ int ical_render(const struct session *sessions, size_t n, const struct ical_out 
 	rc = 0;
 out:
 	free(text);
+	free(tzid);
 	if (cal)
 		icalcomponent_free(cal);
 	return rc;
@@ -269,6 +288,10 @@ static icaltimezone *zone_of(struct parse *p, icalproperty *prop, struct icaltim
 static int64_t to_utc(struct icaltimetype t, icaltimezone *zone)
 {
 	t.zone = NULL;
+	/* libical's zone arithmetic is slow far from today: such years (no
+	 * meeting's) are read as UTC */
+	if (t.year < 1970 || t.year > 2200)
+		return (int64_t)icaltime_as_timet(t);
 	return (int64_t)icaltime_as_timet_with_zone(t, zone);
 }
 
@@ -423,7 +446,9 @@ static int in_window(const struct parse *p, int64_t start_s, int64_t end_s)
 	return end_s > p->in->from_s && start_s < p->to_s;
 }
 
-#define MAX_RECUR_STEPS 50000   /* iterator steps per recurring event */
+#define MAX_RECUR_STEPS 20000   /* iterator steps per recurring event */
+#define MIN_YEAR 1970           /* times outside these years are no meeting */
+#define MAX_YEAR 2200
 
 /* The EXDATEs of ev in UTC; *n receives their number; caller frees. */
 static int64_t *exdates(struct parse *p, icalcomponent *ev, size_t *n)
@@ -488,14 +513,30 @@ static void expand(struct parse *p, icalcomponent *ev, const struct tmpl *t,
 			skip(p, t->uid, "an RRULE libical cannot expand");
 			continue;
 		}
+		/* jump close to the window when libical can (not with COUNT) */
+		if (!rule.count) {
+			struct icaltimetype near = icaltime_from_timet_with_zone(
+				(time_t)(p->in->from_s - dur - 2 * 86400), dtstart.is_date, zone);
+			near.zone = NULL;
+			if (icaltime_compare(near, local) > 0)
+				icalrecur_iterator_set_start(it, near);
+		}
 		while (!icaltime_is_null_time(next = icalrecur_iterator_next(it))) {
-			int64_t s = to_utc(next, zone);
-			if (s >= p->to_s)
-				break;
+			/* the local fields read as UTC are within a day of the real
+			 * instant: far-off ones need no zone arithmetic (slow in
+			 * libical for old years) */
+			int64_t rough = (int64_t)icaltime_as_timet(next), s;
 			if (++steps > MAX_RECUR_STEPS) {
 				skip(p, t->uid, "a recurrence too long to expand");
 				break;
 			}
+			if (rough >= p->to_s + 86400)
+				break;
+			if (rough + dur + 86400 < p->in->from_s)
+				continue;
+			s = to_utc(next, zone);
+			if (s >= p->to_s)
+				break;
 			if (s != first)
 				occurrence(p, t, s, next, dur, ex, n_ex);
 		}
@@ -548,6 +589,10 @@ static void read_event(struct parse *p, icalcomponent *ev)
 		skip(p, uid, "a DTSTART that is not a date or a time");
 		goto out;
 	}
+	if (st.year < MIN_YEAR || st.year > MAX_YEAR) {
+		skip(p, uid, "a DTSTART before 1970 or after 2200");
+		goto out;
+	}
 	zone = zone_of(p, ps, st);
 	start_s = to_utc(st, zone);
 	t.all_day = st.is_date;
@@ -569,6 +614,10 @@ static void read_event(struct parse *p, icalcomponent *ev)
 	}
 	if (end_s < start_s) {
 		skip(p, uid, "ends before it starts");
+		goto out;
+	}
+	if (end_s - start_s > (int64_t)366 * 86400) {
+		skip(p, uid, "lasts more than a year");
 		goto out;
 	}
 	if (!uid) {

@@ -241,12 +241,12 @@ static void test_outlook(void **state)
 
 /* Floating, unknown TZID, DURATION, no DTEND, no UID, no DTSTART, ends
  * before it starts, CANCELLED, RDATE, a vendor-prefixed TZID, a reused
- * UID, an exact duplicate, a VTODO. */
+ * UID, an exact duplicate, a year-1601 start, a VTODO. */
 static void test_quirks(void **state)
 {
 	struct ical_feed f;
 	const struct ical_event *e;
-	int no_start = 0, backwards = 0, duplicate = 0;
+	int no_start = 0, backwards = 0, duplicate = 0, ancient = 0;
 
 	(void)state;
 	parse_path("tests/ical/quirks.ics", "2018-11-01", &f);
@@ -271,7 +271,7 @@ static void test_quirks(void **state)
 	assert_int_equal(count_summary(&f, "Same UID B"), 1);
 	assert_int_equal(count_summary(&f, "Not an event"), 0);
 	assert_int_equal(f.n, 12);
-	assert_int_equal(f.n_skipped, 3);
+	assert_int_equal(f.n_skipped, 4);
 	for (size_t i = 0; i < f.n_skipped; i++) {
 		no_start += !strcmp(f.skips[i].uid, "no-start-1") &&
 			    !strcmp(f.skips[i].reason, "no DTSTART");
@@ -279,8 +279,10 @@ static void test_quirks(void **state)
 			     !strcmp(f.skips[i].reason, "ends before it starts");
 		duplicate += !strcmp(f.skips[i].uid, "dup") &&
 			     strstr(f.skips[i].reason, "same UID") != NULL;
+		ancient += !strcmp(f.skips[i].uid, "ancient-1") &&
+			   strstr(f.skips[i].reason, "before 1970") != NULL;
 	}
-	assert_int_equal(no_start + backwards + duplicate, 3);
+	assert_int_equal(no_start + backwards + duplicate + ancient, 4);
 	ical_feed_release(&f);
 }
 
@@ -570,6 +572,13 @@ static void test_render(void **state)
 	assert_true(f.v[1].cancelled);
 	assert_non_null(strstr(f.v[1].description, "nobody yet"));
 	ical_feed_release(&f);
+
+	/* a conference in UTC: times in UTC, no VTIMEZONE */
+	o.timezone = "UTC";
+	buf_reset(&b);
+	assert_int_equal(ical_render(s, 2, &o, &b, err, sizeof(err)), 0);
+	assert_null(strstr(b.data, "BEGIN:VTIMEZONE"));
+	assert_non_null(strstr(b.data, "DTSTART:20181105T100000Z\r\n"));
 
 	/* an unknown zone is an error, not a calendar in UTC */
 	o.timezone = "Mars/Olympus_Mons";
