@@ -6,12 +6,15 @@
  * has a UID and ends no earlier than it starts, recurring ones lie in the
  * window, no more are kept than the caps allow, every kept skip has a
  * reason, and an error is a non-empty message.  Each parsed feed is also
- * rendered back out, as sessions, which must succeed.
+ * rendered back out, as sessions, which must succeed, and every event goes
+ * through the feed-to-session mapping (bot/feedmap.c) under match rules.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "feedmap.h"
 #include "ical.h"
 
 static const char *const zones[] = {
@@ -41,6 +44,45 @@ static void render_back(const struct ical_feed *f, const char *tz)
 	if (ical_render(s, n, &o, &b, err, sizeof(err)) || strncmp(b.data, "BEGIN:VCALENDAR", 15))
 		abort();
 	buf_release(&b);
+}
+
+static const struct config *rules(void)
+{
+	static struct config *cfg;
+	struct buf errs;
+
+	if (cfg)
+		return cfg;
+	buf_init(&errs, 0);
+	if (config_load_string("fuzz.toml",
+			       "[matrix]\nhomeserver = \"https://m.example.org\"\n"
+			       "user_id = \"@c:example.org\"\npassword = \"x\"\n"
+			       "[[issue]]\nslug = \"cyber\"\nname = \"Cyber\"\n"
+			       "match = [\"Res. 130\", \"e\"]\n"
+			       "[[issue]]\nslug = \"gender\"\nname = \"Gender\"\n"
+			       "match = [\"GENDER\", \"\xc3\xa9\"]\n", &cfg, &errs))
+		abort();
+	buf_release(&errs);
+	return cfg;
+}
+
+static void map_all(const struct ical_feed *f, int with_issue)
+{
+	const struct config *cfg = rules();
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct feedmap_result r;
+		enum feedmap_verdict v = feedmap_event(cfg, with_issue ? "gender" : NULL,
+						       &f->v[i], &r);
+		if (v != r.verdict || !r.title || r.end_s < r.start_s)
+			abort();
+		if (v == FEEDMAP_SESSION && r.issue >= cfg->n_issues)
+			abort();
+		if (v != FEEDMAP_SESSION && !*feedmap_reason(v))
+			abort();
+		if (with_issue && v == FEEDMAP_UNMATCHED)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -82,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f.skips[i].reason || !*f.skips[i].reason)
 			abort();
 	render_back(&f, in.timezone);
+	map_all(&f, data[0] & 0x40);
 	ical_feed_release(&f);
 	return 0;
 }
