@@ -217,6 +217,7 @@ struct parse {
 	int64_t to_s;                   /* end of the expansion window */
 	/* RECURRENCE-ID overrides seen: uid + original start, so the master's
 	 * expansion leaves those occurrences to them */
+	size_t *slots;                  /* (uid, recurrence) -> index + 1 into out->v */
 	struct override {
 		char *uid;
 		int64_t rid_s;
@@ -372,6 +373,40 @@ static unsigned text_hash(const char *a, const char *b)
 	return (unsigned)h;
 }
 
+/* The kept events by UID and RECURRENCE-ID: an open-addressing table,
+ * twice the size of the most events kept, so duplicates are found in
+ * constant time even in a feed of thousands. */
+#define SLOTS 65536
+_Static_assert(SLOTS >= 2 * ICAL_MAX_EVENTS, "SLOTS too small for ICAL_MAX_EVENTS");
+
+static size_t slot_of(const char *uid, int64_t rid_s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *s = uid; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	h ^= (uint64_t)rid_s * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h ^ (h >> 29)) & (SLOTS - 1);
+}
+
+/* The index of the kept event (uid, rid_s), or -1; *free_slot receives
+ * where it would go. */
+static long find_kept(struct parse *p, const char *uid, int64_t rid_s, size_t *free_slot)
+{
+	size_t i = slot_of(uid, rid_s);
+
+	if (!p->slots)
+		p->slots = xcalloc(SLOTS, sizeof(*p->slots));
+	for (; p->slots[i]; i = (i + 1) & (SLOTS - 1)) {
+		const struct ical_event *e = &p->out->v[p->slots[i] - 1];
+		if (e->recurrence_s == rid_s && !strcmp(e->uid, uid))
+			return (long)(p->slots[i] - 1);
+	}
+	if (free_slot)
+		*free_slot = i;
+	return -1;
+}
+
 /* a and b equal, NULL and "" alike (b as the feed has it, a as kept). */
 static int same_text(const char *a, const char *b)
 {
@@ -392,21 +427,22 @@ static void emit(struct parse *p, const struct tmpl *t, int64_t rid_s, int64_t s
 	struct ical_feed *f = p->out;
 	struct ical_event *e;
 	char *uid = xstrdup(t->uid);
+	size_t slot = 0;
 
+	if (f->n >= ICAL_MAX_EVENTS) {
+		f->truncated++;
+		free(uid);
+		return;
+	}
 	for (int pass = 0; pass < 3; pass++) {
-		int dup = 0;
-		for (size_t i = f->n; i-- > 0;) {
-			const struct ical_event *o = &f->v[i];
-			if (o->recurrence_s != rid_s || strcmp(o->uid, uid))
-				continue;
-			dup = 1;
-			if (o->start_s == start_s && same_text(o->summary, t->summary) &&
-			    same_text(o->location, t->location))
-				pass = 2;       /* the very same event twice */
+		long i = find_kept(p, uid, rid_s, &slot);
+		const struct ical_event *o;
+		if (i < 0)
 			break;
-		}
-		if (!dup)
-			break;
+		o = &f->v[i];
+		if (o->start_s == start_s && same_text(o->summary, t->summary) &&
+		    same_text(o->location, t->location))
+			pass = 2;       /* the very same event twice */
 		if (pass == 2) {
 			skip(p, t->uid, "the same UID, time, title and place as another event");
 			free(uid);
@@ -418,11 +454,6 @@ static void emit(struct parse *p, const struct tmpl *t, int64_t rid_s, int64_t s
 		else
 			uid = xasprintf("%s#%lld-%08x", t->uid, (long long)start_s,
 					text_hash(t->summary, t->location));
-	}
-	if (f->n >= ICAL_MAX_EVENTS) {
-		f->truncated++;
-		free(uid);
-		return;
 	}
 	if (!(f->n & (f->n + 1)) || !f->v)     /* grow at 0, 1, 3, 7, ... */
 		f->v = xrealloc(f->v, (2 * f->n + 1) * sizeof(*f->v));
@@ -439,6 +470,7 @@ static void emit(struct parse *p, const struct tmpl *t, int64_t rid_s, int64_t s
 	e->location = text_copy(t->location);
 	e->description = text_copy(t->description);
 	e->categories = xstrdup(t->categories);
+	p->slots[slot] = f->n;
 }
 
 static int in_window(const struct parse *p, int64_t start_s, int64_t end_s)
@@ -779,5 +811,6 @@ out:
 	if (root)
 		icalcomponent_free(root);
 	free(text);
+	free(p.slots);
 	return rc;
 }

@@ -311,6 +311,31 @@ static void test_not_ical(void **state)
 	ical_feed_release(&f);
 }
 
+/* A feed bigger than the caps: ICAL_MAX_EVENTS kept, the rest counted. */
+static void test_caps(void **state)
+{
+	struct ical_in in = { .timezone = CONF_TZ };
+	struct ical_feed f;
+	struct buf b;
+	char err[200];
+	size_t extra = 100;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+	for (size_t i = 0; i < ICAL_MAX_EVENTS + extra; i++)
+		buf_printf(&b, "BEGIN:VEVENT\r\nUID:e%zu@example.org\r\nDTSTART:20181105T%02zu"
+			   "%02zu00Z\r\nDURATION:PT30M\r\nSUMMARY:Event %zu\r\nEND:VEVENT\r\n",
+			   i, i % 24, i % 60, i);
+	buf_puts(&b, "END:VCALENDAR\r\n");
+	assert_int_equal(ical_parse(b.data, b.len, &in, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n, ICAL_MAX_EVENTS);
+	assert_int_equal(f.truncated, extra);
+	assert_string_equal(f.v[ICAL_MAX_EVENTS - 1].summary, "Event 19999");
+	ical_feed_release(&f);
+	buf_release(&b);
+}
+
 /* ---- the real exports in ../shared/ics-real ------------------------ */
 
 struct real_check {
@@ -618,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_outlook),
 		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_not_ical),
+		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_real_exports),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_empty),
