@@ -1312,5 +1312,11 @@ void config_describe(const struct config *cfg, struct buf *out)
 			buf_putc(out, '\n');
 		}
 		buf_printf(out, "    room:    %s\n", is->room ? is->room : "none yet (!issue link)");
+		if (is->match.n) {
+			buf_puts(out, "    feed events containing: ");
+			for (j = 0; j < is->match.n; j++)
+				buf_printf(out, "%s\"%s\"", j ? ", " : "", is->match.v[j]);
+			buf_putc(out, '\n');
+		}
 	}
 }

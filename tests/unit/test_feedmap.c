@@ -87,6 +87,16 @@ static void test_match_config(void **state)
 	assert_int_equal(cfg->issues[0].match.n, 2);
 	assert_string_equal(cfg->issues[0].match.v[0], "Res. 130");
 	assert_int_equal(cfg->issues[3].match.n, 0);
+	/* "caucus check" says what the rules mean */
+	{
+		struct buf out;
+		buf_init(&out, 0);
+		config_describe(cfg, &out);
+		assert_non_null(strstr(out.data, "    feed events containing: \"Res. 130\", "
+				       "\"WG-CYB\"\n"));
+		assert_int_equal(strstr(out.data, "feed events containing: \"OTT\"") != NULL, 1);
+		buf_release(&out);
+	}
 }
 
 static void test_match_fields(void **state)
