@@ -191,6 +191,25 @@ int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
 	return read_list(st, s, 0, out);
 }
 
+int store_session_of_member(struct store *st, const char *user_id, int64_t since_s,
+			    int64_t cancelled_since_ms, struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE s.end_s > ?2 AND "
+		"(s.cancelled_ms IS NULL OR s.cancelled_ms >= ?3) AND "
+		"(EXISTS (SELECT 1 FROM attendees a WHERE a.session_id = s.id AND a.user_id = ?1) "
+		" OR EXISTS (SELECT 1 FROM coverage c WHERE c.issue_id = s.issue_id AND "
+		"            c.user_id = ?1)) "
+		"ORDER BY s.start_s, s.id");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	store_bind_i64(s, 2, since_s);
+	store_bind_i64(s, 3, cancelled_since_ms);
+	return read_list(st, s, 0, out);
+}
+
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out)
 {

@@ -63,6 +63,16 @@ int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
 			   struct session_list *out);
 
+/*
+ * A member's calendar (SPEC §7): the sessions user_id attends and those of
+ * the issues user_id covers, ending after since_s; cancelled ones only if
+ * cancelled at or after cancelled_since_ms (a calendar keeps telling
+ * phones for a while that they are off).  By start then number, each
+ * once, with their attendees.  Appended to out.  0 or -1.
+ */
+int store_session_of_member(struct store *st, const char *user_id, int64_t since_s,
+			    int64_t cancelled_since_ms, struct session_list *out);
+
 /* Live sessions whose issue has a room, starting in [from_s, to_s), for
  * the reminders.  Appended to out.  0 or -1. */
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
