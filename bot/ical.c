@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "winzones.h"
 
@@ -735,6 +736,45 @@ static void read_calendar(struct parse *p, icalcomponent *cal)
 	p->n_ov = 0;
 }
 
+/* 1 when the line at p is a property named name ("BEGIN", "END"). */
+static int line_is(const char *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncasecmp(p, name, n) && (p[n] == ':' || p[n] == ';');
+}
+
+/*
+ * Drop each END line that closes nothing, in place.  libical warns of
+ * those on stderr, outside our log's format; nothing else of it prints.
+ * Continuation lines start with a space or TAB, so they are never taken
+ * for a BEGIN or an END.
+ */
+static void drop_stray_ends(char *text)
+{
+	char *r = text, *w = text;
+	long depth = 0;
+
+	while (*r) {
+		char *eol = strchr(r, '\n');
+		size_t len = eol ? (size_t)(eol - r) + 1 : strlen(r);
+		int keep = 1;
+
+		if (line_is(r, "BEGIN"))
+			depth++;
+		else if (line_is(r, "END") && depth-- <= 0) {
+			depth = 0;
+			keep = 0;
+		}
+		if (keep) {
+			memmove(w, r, len);
+			w += len;
+		}
+		r += len;
+	}
+	*w = 0;
+}
+
 void ical_feed_release(struct ical_feed *f)
 {
 	if (!f)
@@ -776,6 +816,7 @@ int ical_parse(const char *data, size_t len, const struct ical_in *in, struct ic
 		len -= 3;
 	}
 	text = xstrndup(data, len);
+	drop_stray_ends(text);
 	p.in = in;
 	p.out = out;
 	p.conf = in->timezone ? icaltimezone_get_builtin_timezone(in->timezone) : NULL;

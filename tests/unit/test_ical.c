@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ical.h"
 #include "when.h"
@@ -308,6 +309,38 @@ static void test_not_ical(void **state)
 	}
 	assert_int_equal(ical_parse("x", ICAL_MAX_BYTES + 1, &in, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "8 MiB"));
+	ical_feed_release(&f);
+}
+
+/* Stray END lines (which libical would report on stderr, outside the
+ * log's format) are dropped: the events still come out, stderr stays
+ * empty. */
+static void test_stray_end(void **state)
+{
+	static const char feed[] =
+		"END:VEVENT\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\n"
+		"DTSTART:20181105T100000Z\r\nSUMMARY:Kept\r\n END:VEVENT as folded text\r\n"
+		"END:VEVENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\nend:vcalendar\r\n";
+	struct ical_in in = { .timezone = CONF_TZ };
+	struct ical_feed f;
+	char err[200], tmpl[] = "/tmp/caucus-ical-stderr-XXXXXX";
+	int fd = mkstemp(tmpl), saved = dup(2);
+	struct stat sb;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	assert_int_equal(ical_parse(feed, sizeof(feed) - 1, &in, &f, err, sizeof(err)), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &sb), 0);
+	close(fd);
+	unlink(tmpl);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].summary, "KeptEND:VEVENT as folded text");
 	ical_feed_release(&f);
 }
 
@@ -644,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_not_ical),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_stray_end),
 		cmocka_unit_test(test_real_exports),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_empty),
