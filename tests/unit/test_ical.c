@@ -287,6 +287,31 @@ static void test_quirks(void **state)
 	ical_feed_release(&f);
 }
 
+/* X-WR-TIMEZONE is for floating times only: UTC and TZID times keep
+ * theirs.  A bogus X-WR-TIMEZONE leaves floating times in the
+ * conference zone. */
+static void test_x_wr_timezone(void **state)
+{
+	static const char bogus[] =
+		"BEGIN:VCALENDAR\nX-WR-TIMEZONE:Nowhere/Special\nBEGIN:VEVENT\nUID:f\n"
+		"DTSTART:20181105T100000\nSUMMARY:Floating\nEND:VEVENT\nEND:VCALENDAR\n";
+	struct ical_in in = { .timezone = CONF_TZ };
+	struct ical_feed f;
+	char err[200];
+
+	(void)state;
+	parse_path("tests/ical/x-wr-timezone.ics", NULL, &f);
+	assert_int_equal(f.n, 3);
+	expect(&f, "In UTC", "UTC", "2018-11-05 10:00", "2018-11-05 11:00");
+	expect(&f, "In Paris", "Europe/Paris", "2018-11-05 10:00", "2018-11-05 11:00");
+	expect(&f, "Floating", "America/New_York", "2018-11-05 10:00", "2018-11-05 11:00");
+	ical_feed_release(&f);
+
+	assert_int_equal(ical_parse(bogus, sizeof(bogus) - 1, &in, &f, err, sizeof(err)), 0);
+	expect(&f, "Floating", CONF_TZ, "2018-11-05 10:00", NULL);
+	ical_feed_release(&f);
+}
+
 static void test_not_ical(void **state)
 {
 	struct ical_in in = { .timezone = CONF_TZ };
@@ -675,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_google),
 		cmocka_unit_test(test_outlook),
 		cmocka_unit_test(test_quirks),
+		cmocka_unit_test(test_x_wr_timezone),
 		cmocka_unit_test(test_not_ical),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_stray_end),
