@@ -2,6 +2,7 @@
 #   make          build ./caucus
 #   make run      run the bot (installs what it needs first)
 #   make check    install what the tests need, build, run every test
+#   make ics-test the iCalendar export read by python3-icalendar
 #   make phone-test  answers rendered at phone width in headless chromium
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (60)
 #   make valgrind run the unit tests under valgrind
@@ -15,6 +16,7 @@ PKGS     := libcurl libcjson sqlite3 olm
 PKGS     += libmicrohttpd
 PKGS     += libsystemd
 PKGS     += libcrypto
+PKGS     += libical
 WERROR   ?= -Werror
 WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith -Wcast-qual -Wundef \
@@ -159,8 +161,13 @@ build/phone/answers: tests/phone/answers.c tests/unit/testengine.h build/libcauc
 	@mkdir -p build/phone
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Ibot -o $@ $< build/libcaucus.a $(LIBS) -lcmocka
 
+# caucus export --format ics read back by Debian's python3-icalendar.
+.PHONY: ics-test
+ics-test: caucus
+	/usr/bin/python3 tests/ical/check_export.py
+
 test: all unit unit-asan toml-test toml-diff man-test service-test install-test console-test \
-      phone-test deb-test bench-check integration
+      phone-test ics-test deb-test bench-check integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
 integration: caucus

@@ -136,7 +136,11 @@ _Static_assert(ARRAY_LEN(keys) <= ARRAY_LEN(((struct loader *)0)->seen),
 	       "struct loader: seen[] is too small for keys[]");
 
 /* The keys of one [[issue]] entry. */
-static const char *const issue_keys[] = { "slug", "name", "aliases", "room" };
+static const char *const issue_keys[] = { "slug", "name", "aliases", "room", "match" };
+
+/* [[issue]] match: feed events for the issue (see feedmap.h) */
+#define MAX_MATCH_RULES 50
+#define MAX_MATCH_LEN 200
 
 /* --- messages ---------------------------------------------------------- */
 
@@ -757,6 +761,7 @@ static void issue_release(struct cfg_issue *is)
 	free(is->slug);
 	free(is->name);
 	strv_release(&is->aliases);
+	strv_release(&is->match);
 	free(is->room);
 	memset(is, 0, sizeof(*is));
 }
@@ -813,7 +818,8 @@ static void load_issue(struct loader *ld, const struct toml_node *t, struct issu
 		const char *k = toml_key(v, &len), *s;
 
 		if (strlen(k) != len || (strcmp(k, "slug") && strcmp(k, "name") &&
-					 strcmp(k, "aliases") && strcmp(k, "room"))) {
+					 strcmp(k, "aliases") && strcmp(k, "room") &&
+					 strcmp(k, "match"))) {
 			const char *near = closest(k, issue_keys, ARRAY_LEN(issue_keys));
 			char shown[SHOW + 8];
 			show_key(shown, sizeof(shown), v);
@@ -823,11 +829,43 @@ static void load_issue(struct loader *ld, const struct toml_node *t, struct issu
 					 "'%s'?)", shown, near);
 			else
 				error_at(ld, toml_line(v), key, "unknown key '%s' (an issue has "
-					 "slug, name, aliases and room)", shown);
+					 "slug, name, aliases, room and match)", shown);
 			bad = 1;
 			continue;
 		}
 		snprintf(key, sizeof(key), "issue.%s", k);
+		if (!strcmp(k, "match")) {
+			if (type_ok(ld, key, v, TOML_ARRAY)) {
+				bad = 1;
+				continue;
+			}
+			if (toml_count(v) > MAX_MATCH_RULES) {
+				error_at(ld, toml_line(v), key, "at most %d rules", MAX_MATCH_RULES);
+				bad = 1;
+				continue;
+			}
+			for (j = 0; j < toml_count(v); j++) {
+				const struct toml_node *a = toml_at(v, j);
+				s = string_of(ld, key, a);
+				if (!s) {
+					bad = 1;
+					continue;
+				}
+				if (strspn(s, " \t") == strlen(s)) {
+					error_at(ld, toml_line(a), key, "a rule must not be empty");
+					bad = 1;
+					continue;
+				}
+				if (strlen(s) > MAX_MATCH_LEN) {
+					error_at(ld, toml_line(a), key, "a rule is at most %d bytes",
+						 MAX_MATCH_LEN);
+					bad = 1;
+					continue;
+				}
+				strv_push(&is.match, s);
+			}
+			continue;
+		}
 		if (!strcmp(k, "aliases")) {
 			if (type_ok(ld, key, v, TOML_ARRAY)) {
 				bad = 1;
@@ -1400,5 +1438,11 @@ void config_describe(const struct config *cfg, struct buf *out)
 			buf_putc(out, '\n');
 		}
 		buf_printf(out, "    room:    %s\n", is->room ? is->room : "none yet (!issue link)");
+		if (is->match.n) {
+			buf_puts(out, "    feed events containing: ");
+			for (j = 0; j < is->match.n; j++)
+				buf_printf(out, "%s\"%s\"", j ? ", " : "", is->match.v[j]);
+			buf_putc(out, '\n');
+		}
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * export.c - renders one issue's log for "caucus export": Markdown for
- * people (grouped by day, kinds marked) or JSON for other tools.
+ * people (grouped by day, kinds marked) or JSON for other tools; or its
+ * sessions as iCalendar, for a calendar program.
  */
 #include "export.h"
 
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "store_doc.h"
+#include "ical.h"
+#include "store_session.h"
 #include "when.h"
 
 #define EXPORT_DOCS_MAX 10000   /* revisions exported; a conference has hundreds */
@@ -154,5 +157,21 @@ int export_issue(struct store *st, int64_t issue_id, const char *slug, const cha
 	if (rc == 0)
 		md_docs(tz, &docs, out);
 	store_doc_list_release(&docs);
+	return rc;
+}
+
+int export_issue_ics(struct store *st, int64_t issue_id, int64_t since_s,
+		     const struct ical_out *o, struct buf *out, char *err, size_t errlen)
+{
+	struct session_list l = { 0 };
+	int rc = -1;
+
+	if (store_session_of_issue(st, issue_id, since_s, &l)) {
+		snprintf(err, errlen, "could not read the sessions");
+		goto out;
+	}
+	rc = ical_render(l.v, l.n, o, out, err, errlen);
+out:
+	store_session_list_release(&l);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "status.h"
 #include "export.h"
 #include "setup.h"
+#include "ical.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_room.h"
@@ -29,7 +30,7 @@ static const char usage[] =
 	"  caucus check [-c FILE]          validate the configuration, print what it means\n"
 	"  caucus console [-c FILE] [--as USER] [--room ISSUE] [--db FILE]\n"
 	"                                  the same command engine on a terminal, no server\n"
-	"  caucus export [-c FILE] ISSUE [--since WHEN] [--format md|json]\n"
+	"  caucus export [-c FILE] ISSUE [--since WHEN] [--format md|json|ics]\n"
 	"  caucus setup [-c FILE]          create the rooms the configuration names but\n"
 	"                                  that do not exist yet\n"
 	"  caucus status [-c FILE]         what the running bot is doing\n"
@@ -71,8 +72,8 @@ static int cmd_export(const char *path, const char *issue, const char *since,
 
 	buf_init(&errs, 0);
 	buf_init(&out, 0);
-	if (strcmp(format, "md") && strcmp(format, "json")) {
-		fprintf(stderr, "caucus export: --format is md or json, not '%s'\n", format);
+	if (strcmp(format, "md") && strcmp(format, "json") && strcmp(format, "ics")) {
+		fprintf(stderr, "caucus export: --format is md, json or ics, not '%s'\n", format);
 		goto out;
 	}
 	if (config_load(path, &cfg, &errs)) {
@@ -104,8 +105,18 @@ static int cmd_export(const char *path, const char *issue, const char *since,
 			goto out;
 		}
 	}
-	if (export_issue(st, id, slug, name, cfg->timezone, since_s * 1000, format, &out))
+	if (!strcmp(format, "ics")) {
+		const char *server = strchr(cfg->user_id, ':');
+		struct ical_out o = { .server = server ? server + 1 : cfg->user_id,
+				      .timezone = cfg->timezone, .alarms_s = cfg->remind_before,
+				      .n_alarms = cfg->n_remind_before, .now_s = (int64_t)time(NULL) };
+		if (export_issue_ics(st, id, since_s, &o, &out, err, sizeof(err))) {
+			fprintf(stderr, "caucus export: %s\n", err);
+			goto out;
+		}
+	} else if (export_issue(st, id, slug, name, cfg->timezone, since_s * 1000, format, &out)) {
 		goto out;
+	}
 	fputs(out.data, stdout);
 	rc = 0;
 out:

@@ -302,6 +302,9 @@ static const char *const migrations[] = {
 	 * transaction, and FTS5 flushed a tiny index segment at each one:
 	 * most of a big backlog's time.  Deletes and edits keep theirs. */
 	"DROP TRIGGER log_ai;",
+
+	/* 9: sessions: SEQUENCE of their iCalendar form, raised on every move */
+	"ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* The statement cache: a short list, most recently used first. */

@@ -13,7 +13,8 @@
 /* The columns every session read returns, in read_row()'s order. */
 #define SESSION_COLS                                                            \
 	"s.id, s.issue_id, i.name, i.room_id, s.title, s.place, s.start_s, "   \
-	"s.end_s, s.created_by, s.created_ms, s.updated_ms, s.cancelled_ms "   \
+	"s.end_s, s.created_by, s.created_ms, s.updated_ms, s.cancelled_ms, "  \
+	"s.sequence "                                                           \
 	"FROM sessions s JOIN issues i ON i.id = s.issue_id "
 
 void store_session_release(struct session *s)
@@ -53,6 +54,7 @@ static void read_row(sqlite3_stmt *s, struct session *out)
 	out->created_ms = sqlite3_column_int64(s, 9);
 	out->updated_ms = sqlite3_column_int64(s, 10);
 	out->cancelled_ms = sqlite3_column_int64(s, 11);        /* NULL reads 0 */
+	out->sequence = sqlite3_column_int64(s, 12);
 }
 
 static int read_attendees(struct store *st, struct session *sess)
@@ -175,6 +177,39 @@ int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 	return read_list(st, s, unattended, out);
 }
 
+int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
+			   struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE s.issue_id = ? AND s.end_s > ? "
+		"ORDER BY s.start_s, s.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_s);
+	return read_list(st, s, 0, out);
+}
+
+int store_session_of_member(struct store *st, const char *user_id, int64_t since_s,
+			    int64_t cancelled_since_ms, struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE s.end_s > ?2 AND "
+		"(s.cancelled_ms IS NULL OR s.cancelled_ms >= ?3) AND "
+		"(EXISTS (SELECT 1 FROM attendees a WHERE a.session_id = s.id AND a.user_id = ?1) "
+		" OR EXISTS (SELECT 1 FROM coverage c WHERE c.issue_id = s.issue_id AND "
+		"            c.user_id = ?1)) "
+		"ORDER BY s.start_s, s.id");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, user_id);
+	store_bind_i64(s, 2, since_s);
+	store_bind_i64(s, 3, cancelled_since_ms);
+	return read_list(st, s, 0, out);
+}
+
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out)
 {
@@ -194,7 +229,7 @@ int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t en
 		       int64_t now_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "UPDATE sessions SET start_s = ?, end_s = ?, "
-					 "updated_ms = ? WHERE id = ?");
+					 "updated_ms = ?, sequence = sequence + 1 WHERE id = ?");
 
 	if (!s)
 		return -1;

@@ -17,6 +17,7 @@ struct cfg_issue {
 	char *name;
 	struct strv aliases;    /* lower case */
 	char *room;             /* room ID or alias, or NULL */
+	struct strv match;      /* feed match rules, as written (case-insensitive) */
 };
 
 struct config {

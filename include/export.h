@@ -28,6 +28,13 @@ struct export_entry {
 int store_export_log(struct store *st, int64_t issue_id, int64_t since_ms,
 		     void (*fn)(const struct export_entry *e, void *ud), void *ud);
 
+struct ical_out;
+
+/* The issue's sessions ending after since_s, cancelled ones too, as one
+ * iCalendar (see ical.h for o).  0, or -1 with err set. */
+int export_issue_ics(struct store *st, int64_t issue_id, int64_t since_s,
+		     const struct ical_out *o, struct buf *out, char *err, size_t errlen);
+
 /* Write the export to out ("md" or "json"); tz for printed times. */
 int export_issue(struct store *st, int64_t issue_id, const char *slug, const char *name,
 		 const char *tz, int64_t since_ms, const char *format, struct buf *out);

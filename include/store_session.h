@@ -27,6 +27,7 @@ struct session {
 	int64_t created_ms;
 	int64_t updated_ms;     /* when it was scheduled, moved or cancelled */
 	int64_t cancelled_ms;   /* 0: not cancelled */
+	int64_t sequence;       /* iCalendar SEQUENCE: raised on every move */
 	struct strv attendees;  /* user IDs in the order they signed up */
 };
 void store_session_release(struct session *s);
@@ -56,12 +57,28 @@ int store_session_get(struct store *st, int64_t id, struct session *out);
 int store_session_list(struct store *st, int64_t issue_id, int64_t from_s,
 		       int64_t to_s, int unattended, struct session_list *out);
 
+/* Every session of issue_id that ends after since_s, cancelled ones too
+ * (for calendars: a cancelled event must reach the phone as such), by
+ * start then number, with their attendees.  Appended to out.  0 or -1. */
+int store_session_of_issue(struct store *st, int64_t issue_id, int64_t since_s,
+			   struct session_list *out);
+
+/*
+ * A member's calendar (SPEC §7): the sessions user_id attends and those of
+ * the issues user_id covers, ending after since_s; cancelled ones only if
+ * cancelled at or after cancelled_since_ms (a calendar keeps telling
+ * phones for a while that they are off).  By start then number, each
+ * once, with their attendees.  Appended to out.  0 or -1.
+ */
+int store_session_of_member(struct store *st, const char *user_id, int64_t since_s,
+			    int64_t cancelled_since_ms, struct session_list *out);
+
 /* Live sessions whose issue has a room, starting in [from_s, to_s), for
  * the reminders.  Appended to out.  0 or -1. */
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out);
 
-/* New times for session 'id' (updated_ms = now_ms).  0 or -1. */
+/* New times for session 'id' (updated_ms = now_ms, sequence + 1).  0 or -1. */
 int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t end_s,
 		       int64_t now_ms);
 /* Mark session 'id' cancelled.  0 or -1. */

@@ -13,6 +13,7 @@ PKGS="$PKGS libsystemd-dev"
 PKGS="$PKGS python3-prometheus-client prometheus"
 PKGS="$PKGS nodejs"
 PKGS="$PKGS libssl-dev"
+PKGS="$PKGS libical-dev python3-icalendar"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

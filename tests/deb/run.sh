@@ -40,7 +40,7 @@ fi
 # The package's run-time dependencies are in the base, so that dpkg -i
 # needs no network; a dependency missing from it (a new library) is
 # fetched with apt-get -f install, and the run says so.
-BASE_PKGS=libcurl4,libcjson1,libsqlite3-0,libolm3,libmicrohttpd12,libsystemd0,libssl3,tzdata,procps,adduser
+BASE_PKGS=libcurl4,libcjson1,libsqlite3-0,libolm3,libmicrohttpd12,libsystemd0,libssl3,libical3,tzdata,procps,adduser
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9

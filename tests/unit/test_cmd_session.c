@@ -8,6 +8,8 @@
  */
 #include "testengine.h"
 
+#include "store_session.h"
+
 #define H 3600
 #define AT_14 (T0_MS / 1000 + 5 * H)    /* today 14:00 in Dubai */
 
@@ -304,6 +306,14 @@ static void test_move_tells_attendees(void **state)
 	say_ok(t, COORD, ALICE, "!move 9 15:00", "no session #9");
 	say_ok(t, COORD, ALICE, "!move 9", "Usage: !move <n> <when>");
 	say_ok(t, COORD, ALICE, "!move 1 15:00 please", "I did not understand 'please'");
+
+	/* three moves made, none refused: the calendar's SEQUENCE is 3 */
+	{
+		struct session s;
+		assert_int_equal(store_session_get(t->st, 1, &s), 0);
+		assert_int_equal(s.sequence, 3);
+		store_session_release(&s);
+	}
 }
 
 static void test_cancel_tells_attendees(void **state)
