@@ -7,7 +7,8 @@ For each size it makes one backlog (gen.py), then RUNS times:
            the rest paged through /messages).  events/s counts from the
            moment the backlog is released to the bot's next /sync (the
            backlog committed); "answers" is the time from there to the
-           last of the commands' answers; peak and idle RSS from /proc.
+           last of the commands' answers; RSS from /proc: idle before the
+           backlog, peak, and after it was applied.
   nio      nio_bot.py on the whole backlog file.
   raw      raw_insert: the same number of rows into caucus's own schema,
            FTS5 by trigger and by its own statement.
@@ -76,6 +77,8 @@ def run_caucus(backlog, rooms, tmp):
         wait(lambda: hs.t_caught_up is not None, 600, "the backlog to be applied")
         hs.done.wait(120)
         peak = proc_kib(proc.pid, "VmHWM")
+        time.sleep(0.5)
+        after = proc_kib(proc.pid, "VmRSS")
         t_caught = hs.t_caught_up
         last = max(hs.sends.values()) if hs.sends else t_caught
         sent = len(hs.sends)
@@ -92,7 +95,7 @@ def run_caucus(backlog, rooms, tmp):
     con.close()
     return {"events": hs.events, "commands": hs.commands, "sent": sent, "logged": logged,
             "seconds": t_caught - t0, "answers_s": max(0.0, last - t_caught),
-            "peak_kib": peak, "idle_kib": idle, "pages": hs.pages,
+            "peak_kib": peak, "idle_kib": idle, "after_kib": after, "pages": hs.pages,
             "unexpected": hs.paths}
 
 
@@ -183,6 +186,7 @@ def main():
                 "caucus": med([x["events"] / x["seconds"] for x in cs]),
                 "caucus_peak": med([x["peak_kib"] for x in cs]) / 1024,
                 "caucus_idle": med([x["idle_kib"] for x in cs]) / 1024,
+                "caucus_after": med([x["after_kib"] for x in cs]) / 1024,
                 "answers": med([x["answers_s"] for x in cs]),
                 "nio": med([x["events"] / x["seconds"] for x in ns]),
                 "nio_peak": med([x["peak_kib"] for x in ns]) / 1024,
@@ -191,13 +195,13 @@ def main():
                 "complete": complete,
             })
     print(f"ingest, medians of {a.runs} runs (events/s; RSS in MiB)")
-    hdr = ("backlog", "caucus", "peak", "idle", "answers", "nio bot", "nio peak",
+    hdr = ("backlog", "caucus", "peak", "idle", "after", "answers", "nio bot", "nio peak",
            "raw trigger", "raw direct", "x nio", "/ direct", "complete")
     print(" | ".join(hdr))
     for r in rows:
         print(" | ".join([
             r["size"], f"{r['caucus']:,.0f}", f"{r['caucus_peak']:.1f}",
-            f"{r['caucus_idle']:.1f}", f"{r['answers']:.2f} s", f"{r['nio']:,.0f}",
+            f"{r['caucus_idle']:.1f}", f"{r['caucus_after']:.1f}", f"{r['answers']:.2f} s", f"{r['nio']:,.0f}",
             f"{r['nio_peak']:.1f}", f"{r['trigger']:,.0f}", f"{r['direct']:,.0f}",
             f"{r['caucus'] / r['nio']:.1f}", f"{r['caucus'] / r['direct']:.2f}",
             "yes" if r["complete"] else "NO"]))

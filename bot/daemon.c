@@ -8,6 +8,7 @@
  */
 #include "daemon.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
 #define GAP_PAGE 500
 #define GAP_MAX_EVENTS 100000           /* missed events one batch holds at most */
+#define TRIM_AFTER_EVENTS 1000          /* a batch this big gives its memory back */
 #define GAP_MAX_PAGES 2000              /* pages, however small, per batch */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 15000
@@ -919,6 +921,10 @@ static void apply_batch(struct daemon *d)
 			 mx_sync_skipped(d->batch) == 1 ? "" : "s");
 	mx_sync_free(d->batch);
 	d->batch = NULL;
+	/* a big batch's parse tree is freed now: hand the pages back to the
+	 * system rather than keep them until the next backlog */
+	if (n >= TRIM_AFTER_EVENTS)
+		malloc_trim(0);
 	d->failures = 0;
 	d->apply_failures = 0;
 	d->isolating = 0;
