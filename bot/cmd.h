@@ -39,7 +39,7 @@ extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
 extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
 
-/* An issue as read from the store; cmd_issue_release frees the strings. */
+/* An issue as read from the store; issue_release frees the strings. */
 struct issue {
 	int64_t id;
 	char *slug;

@@ -2,7 +2,8 @@
  * digest.h - what happened in an issue over a stretch of time, loaded once
  * and written into an answer: shared by !catchup, !digest and the daily
  * digest that cmd_digest_due() (digest.c) hands out.  Internal to the
- * command engine; it reads the store through store_log.h only.
+ * command engine; it reads the store through the log, document and room
+ * queries (store_log.h, store_doc.h, store_room.h), never sqlite itself.
  */
 #ifndef CAUCUS_DIGEST_H
 #define CAUCUS_DIGEST_H

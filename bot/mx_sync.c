@@ -2,8 +2,10 @@
  * mx_sync.c - a /sync answer (spec v1.12 "Syncing"), read once into a
  * cJSON tree and walked in event order: for each room, the events of a
  * filled gap, the state before the timeline, then the timeline; then rooms
- * left and invites.  Every timeline event passes incoming(), the one place
- * end-to-end decryption will slot in.  Message details (reply fallbacks,
+ * left and invites.  Every timeline event passes read_event(); an
+ * m.room.encrypted one goes to the decryption hook first, and what its
+ * plaintext says is read only as a message (plaintext_type_ok), never as a
+ * redaction, state or membership.  Message details (reply fallbacks,
  * m.replace, m.thread) are read here so the handlers see plain strings.
  */
 #include "mx_sync.h"

@@ -1,6 +1,8 @@
 /*
  * util.c - allocation, the capped string buffer and string helpers shared by
- * every module.  Out-of-memory aborts here and nowhere else.
+ * every module.  Out-of-memory aborts here; the only other aborts are
+ * where cJSON cannot print an object the caller just built (mx_api.c,
+ * mx_content.c, e2ee_int.h), which is out of memory too.
  */
 #include "util.h"
 

@@ -2,8 +2,8 @@
  * loop.h - the daemon's one event loop: timers on CLOCK_MONOTONIC and
  * signals turned into bytes on a self-pipe.  It does not wait by itself:
  * the caller's poll function (the HTTP layer's curl_multi_poll) waits on
- * its own sockets plus loop_fd(), so network, signals and timers share one
- * wait.  Knows nothing of HTTP, Matrix or commands.
+ * its own sockets plus the descriptor loop_run() hands it (the self-pipe),
+ * so network, signals and timers share one wait.  Knows nothing of HTTP, Matrix or commands.
  */
 #ifndef CAUCUS_LOOP_H
 #define CAUCUS_LOOP_H
