@@ -717,6 +717,12 @@ int store_begin(struct store *st)
 	return 0;
 }
 
+int store_fts_merge(struct store *st)
+{
+	st->fts_dirty = 0;
+	return exec(st, "INSERT INTO log_fts(log_fts) VALUES ('optimize')") ? -1 : 0;
+}
+
 int store_commit(struct store *st)
 {
 	char sql[40];
@@ -726,8 +732,10 @@ int store_commit(struct store *st)
 	if (st->depth == 1) {
 		/* a failed COMMIT (BUSY) would leave the transaction open, and a
 		 * caller that does not roll back would run all later work in it,
-		 * never committed: the outermost level is closed either way */
-		if (exec(st, "COMMIT")) {
+		 * never committed: the outermost level is closed either way.
+		 * Deleted terms are merged out of the index once per transaction,
+		 * not once per redaction (store_log.c: fts_forget). */
+		if ((st->fts_dirty && store_fts_merge(st)) || exec(st, "COMMIT")) {
 			store_rollback(st);
 			return -1;
 		}
@@ -758,8 +766,10 @@ int store_rollback(struct store *st)
 		rc = exec(st, sql);
 	}
 	st->depth--;
-	if (st->depth == 0)
+	if (st->depth == 0) {
 		st->doomed = 0;         /* the reason stays for store_errmsg() */
+		st->fts_dirty = 0;      /* nothing was deleted after all */
+	}
 	else if (st->doomed)
 		rc = -1;
 	return rc;

@@ -12,6 +12,7 @@
 struct store {
 	sqlite3 *db;
 	int depth;              /* transaction nesting */
+	int fts_dirty;          /* terms deleted: merge the index before COMMIT */
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
 	int doomed;             /* the first transient error of this transaction, or 0 */
@@ -52,5 +53,10 @@ void store_fail(struct store *st, const char *what);
  */
 int store_step(sqlite3_stmt *s);
 #define sqlite3_step(s) store_step(s)
+
+/* Rewrite the full-text index without the terms deleted from it (FTS5
+ * keeps them in old segments until a merge; with secure_delete the freed
+ * pages are zeroed).  Returns 0 or -1. */
+int store_fts_merge(struct store *st);
 
 #endif

@@ -287,6 +287,47 @@ static void test_redacted_text_gone(void **state)
 	assert_true(file_holds(dbpath, "ordinary filler"));
 }
 
+/* Inside a transaction (a sync batch) the index is merged once, at its
+ * COMMIT: two redactions leave neither word in the file afterwards, and
+ * a rolled-back redaction leaves the entry searchable. */
+static void test_redactions_in_a_batch(void **state)
+{
+	char err[256], body[128];
+	struct store *st = store_open(dbpath, err, sizeof(err));
+	struct log_list l = { 0 };
+	size_t total = 0;
+	int64_t id;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_exec_text(st, "INSERT INTO issues(slug, name) VALUES ('x', ?)",
+					 "X"), 0);
+	for (int i = 0; i < 200; i++) {
+		char ev[16];
+		snprintf(ev, sizeof(ev), "$e%d", i);
+		snprintf(body, sizeof(body), "%s filler words number %d", i == 10 ? "aardvarkone" :
+			 i == 20 ? "aardvarktwo" : i == 30 ? "aardvarkthree" : "ordinary", i);
+		assert_int_equal(store_log_add(st, 1, "!r:x", ev, "@a:x", "message", body,
+					       1000 + i, &id), 0);
+	}
+	store_close(st);
+	st = store_open(dbpath, err, sizeof(err));
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_log_redact(st, "!r:x", "$e10"), 0);
+	assert_int_equal(store_log_redact(st, "!r:x", "$e20"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_log_redact(st, "!r:x", "$e30"), 0);
+	assert_int_equal(store_rollback(st), 0);
+	assert_int_equal(store_log_search(st, "aardvarkthree", 0, NULL, 10, &l, &total, NULL), 0);
+	assert_int_equal(l.n, 1);
+	store_log_list_release(&l);
+	store_close(st);
+	assert_false(file_holds(dbpath, "aardvarkone"));
+	assert_false(file_holds(dbpath, "aardvarktwo"));
+	assert_true(file_holds(dbpath, "aardvarkthree"));
+}
+
 static void test_members_and_due(void **state)
 {
 	char err[256], *u, *n;
@@ -327,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_members_and_due),
 		cmocka_unit_test_setup_teardown(test_database_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redacted_text_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redactions_in_a_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
