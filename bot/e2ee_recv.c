@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "mx_sync.h"
 #include "store.h"
 #include "store_crypto.h"
 
@@ -242,16 +243,6 @@ out:
 
 /* ---------- receiving: Megolm ---------- */
 
-int e2ee_plaintext_type_ok(const char *type)
-{
-	static const char *const ok[] = { "m.room.message", "m.reaction", "m.sticker" };
-
-	for (size_t i = 0; type && i < ARRAY_LEN(ok); i++)
-		if (!strcmp(type, ok[i]))
-			return 1;
-	return 0;
-}
-
 int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t now_ms,
 		 cJSON **out)
 {
@@ -328,7 +319,7 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	 * redaction, no state rules, no membership.  So the plaintext may say
 	 * what a message is, never what the server decides.
 	 */
-	if (!e2ee_plaintext_type_ok(jstr(p, "type"))) {
+	if (!mx_plaintext_type_ok(jstr(p, "type"))) {
 		log_warn("e2ee: rejecting %s in %s from %s: type %.60s is not accepted from "
 			 "encrypted content", event_id, room_id, sender, jstr(p, "type"));
 		goto out;

@@ -4,7 +4,7 @@
  * filled gap, the state before the timeline, then the timeline; then rooms
  * left and invites.  Every timeline event passes read_event(); an
  * m.room.encrypted one goes to the decryption hook first, and what its
- * plaintext says is read only as a message (plaintext_type_ok), never as a
+ * plaintext says is read only as a message (mx_plaintext_type_ok), never as a
  * redaction, state or membership.  Message details (reply fallbacks,
  * m.replace, m.thread) are read here so the handlers see plain strings.
  */
@@ -427,12 +427,14 @@ static int on_message(struct apply *a, const char *room_id, const cJSON *ev)
 	return rc;
 }
 
-/* Types a decrypted event may have: what a message is, never what the
- * server decides (redactions, state, membership). */
-static int plaintext_type_ok(const char *type)
+int mx_plaintext_type_ok(const char *type)
 {
-	return type && (!strcmp(type, "m.room.message") || !strcmp(type, "m.reaction") ||
-			!strcmp(type, "m.sticker"));
+	static const char *const ok[] = { "m.room.message", "m.reaction", "m.sticker" };
+
+	for (size_t i = 0; type && i < ARRAY_LEN(ok); i++)
+		if (!strcmp(type, ok[i]))
+			return 1;
+	return 0;
 }
 
 /* An event as the bot reads it; 'decrypted' when its type and content came
@@ -445,7 +447,7 @@ static int read_event(struct apply *a, const char *room_id, const cJSON *ev, int
 	if (!type || !cJSON_IsObject(content))
 		return 0;
 	if (decrypted) {
-		if (!plaintext_type_ok(type))
+		if (!mx_plaintext_type_ok(type))
 			return 0;
 		state_key = NULL;
 	}

@@ -74,10 +74,6 @@ int e2ee_take_ready(struct e2ee *e, char **room_id, char **event);
 /* The batch was rolled back: forget what it taught. */
 void e2ee_rollback(struct e2ee *e);
 
-/* 1 for the event types accepted from decrypted content: message-like ones
- * (m.room.message, m.reaction, m.sticker).  Redactions, state and
- * membership come only from cleartext events, which the server checked. */
-int e2ee_plaintext_type_ok(const char *type);
 
 /*
  * A room event of type m.room.encrypted: *out gets the decrypted event

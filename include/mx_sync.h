@@ -162,4 +162,10 @@ char *mx_strip_reply_fallback(const char *body);
 /* formatted_body without its <mx-reply>...</mx-reply>; caller frees. */
 char *mx_strip_mx_reply(const char *html);
 
+/* 1 for the event types accepted from decrypted content: message-like ones
+ * (m.room.message, m.reaction, m.sticker).  Redactions, state and
+ * membership come only from cleartext events, which the server checked.
+ * Both the decryption (e2ee_recv.c) and the walk of a batch ask it. */
+int mx_plaintext_type_ok(const char *type);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "e2ee.h"
+#include "mx_sync.h"
 #include "e2ee_int.h"
 #include "signjson.h"
 #include "log.h"
@@ -461,8 +462,8 @@ static void test_plaintext_never_decides_type(void **state)
 		cJSON_Delete(ev);
 		free(pt);
 	}
-	assert_int_equal(e2ee_plaintext_type_ok("m.room.redaction"), 0);
-	assert_int_equal(e2ee_plaintext_type_ok(NULL), 0);
+	assert_int_equal(mx_plaintext_type_ok("m.room.redaction"), 0);
+	assert_int_equal(mx_plaintext_type_ok(NULL), 0);
 }
 
 static void test_bad_input(void **state)
