@@ -176,28 +176,38 @@ static int read_revs(struct store *st, sqlite3_stmt *s, int changed, struct doc_
 	"c.doc_key = d.doc_key AND " CAN_SEE("c", "?3") \
 	" ORDER BY c.rev DESC, c.ts_ms DESC, c.id DESC LIMIT 1)"
 
+/* *total = the count 'sql' gives for issue ?1 seen by viewer ?3 (its ?2,
+ * the list's limit, is unused here and bound to 0); 0 or -1. */
+static int count_of(struct store *st, const char *sql, int64_t issue_id, const char *viewer,
+		    const char *what, size_t *total)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, 0);
+	store_bind_text(s, 3, viewer);
+	rc = sqlite3_step(s);
+	*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_fail(st, what);
+		return -1;
+	}
+	return 0;
+}
+
 int store_doc_current(struct store *st, int64_t issue_id, const char *viewer, size_t limit,
 		      struct doc_rev_list *out, size_t *total)
 {
 	sqlite3_stmt *s;
-	int rc;
 
-	if (total) {
-		s = store_stmt(st, "SELECT count(DISTINCT d.doc_key), ?2 FROM documents d "
-			       "WHERE d.issue_id = ?1 AND " CAN_SEE("d", "?3"));
-		if (!s)
-			return -1;
-		store_bind_i64(s, 1, issue_id);
-		store_bind_i64(s, 2, 0);
-		store_bind_text(s, 3, viewer);
-		rc = sqlite3_step(s);
-		*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW) {
-			store_fail(st, "counting documents");
-			return -1;
-		}
-	}
+	if (total && count_of(st, "SELECT count(DISTINCT d.doc_key), ?2 FROM documents d "
+			      "WHERE d.issue_id = ?1 AND " CAN_SEE("d", "?3"), issue_id, viewer,
+			      "counting documents", total))
+		return -1;
 	s = store_stmt(st,
 		"SELECT " REV_COLS ", (SELECT max(c.ts_ms) FROM documents c WHERE "
 		"c.issue_id = d.issue_id AND c.doc_key = d.doc_key AND " CAN_SEE("c", "?3") ") AS ch "
@@ -254,23 +264,10 @@ int store_doc_files(struct store *st, int64_t issue_id, const char *viewer, size
 	"WHERE l.issue_id = ?1 AND " CAN_SEE("l", "?3") " AND NOT EXISTS (SELECT 1 FROM " \
 	"documents t WHERE t.file_log_id = l.id) "
 	sqlite3_stmt *s;
-	int rc;
 
-	if (total) {
-		s = store_stmt(st, "SELECT count(*), ?2 " FILES_FROM);
-		if (!s)
-			return -1;
-		store_bind_i64(s, 1, issue_id);
-		store_bind_i64(s, 2, 0);
-		store_bind_text(s, 3, viewer);
-		rc = sqlite3_step(s);
-		*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW) {
-			store_fail(st, "counting files");
-			return -1;
-		}
-	}
+	if (total && count_of(st, "SELECT count(*), ?2 " FILES_FROM, issue_id, viewer,
+			      "counting files", total))
+		return -1;
 	s = store_stmt(st,
 		"SELECT l.id, l.issue_id, i.slug, l.room_id, '', '', '', 0, NULL, NULL, f.name, "
 		"f.url, l.sender, l.ts_ms " FILES_FROM "ORDER BY l.ts_ms DESC, l.id DESC LIMIT ?2");
