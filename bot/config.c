@@ -135,9 +135,6 @@ static const struct key_def keys[] = {
 _Static_assert(ARRAY_LEN(keys) <= ARRAY_LEN(((struct loader *)0)->seen),
 	       "struct loader: seen[] is too small for keys[]");
 
-/* The keys of one [[issue]] entry. */
-static const char *const issue_keys[] = { "slug", "name", "aliases", "room", "match" };
-
 /* [[issue]] match: feed events for the issue (see feedmap.h) */
 #define MAX_MATCH_RULES 50
 #define MAX_MATCH_LEN 200
@@ -796,15 +793,220 @@ static long used_by(const struct issue_set *set, const char *word)
 	return -1;
 }
 
+/*
+ * The keys of one [[issue]] entry, each with the function that checks and
+ * stores its value in 'is'.  A loader reports its own problems with
+ * error_at() under 'key' ("issue.<name>") and returns -1 for a bad value.
+ */
+typedef int (*issue_loader)(struct loader *ld, const char *key, const struct toml_node *v,
+			    struct cfg_issue *is);
+
+static int issue_slug(struct loader *ld, const char *key, const struct toml_node *v,
+		      struct cfg_issue *is)
+{
+	const char *s = string_of(ld, key, v);
+
+	if (!s)
+		return -1;
+	if (!slug_ok(s)) {
+		error_at(ld, toml_line(v), key, "'%.*s' must be lower-case letters, digits and "
+			 "'-'", SHOW, s);
+		return -1;
+	}
+	is->slug = xstrdup(s);
+	return 0;
+}
+
+static int issue_name(struct loader *ld, const char *key, const struct toml_node *v,
+		      struct cfg_issue *is)
+{
+	const char *s = string_of(ld, key, v);
+
+	if (!s)
+		return -1;
+	if (!*s) {
+		error_at(ld, toml_line(v), key, "must not be empty");
+		return -1;
+	}
+	is->name = xstrdup(s);
+	return 0;
+}
+
+static int issue_room(struct loader *ld, const char *key, const struct toml_node *v,
+		      struct cfg_issue *is)
+{
+	const char *s = string_of(ld, key, v);
+	char why[256];
+
+	if (!s)
+		return -1;
+	if (check_room(s, why, sizeof(why))) {
+		error_at(ld, toml_line(v), key, "%s", why);
+		return -1;
+	}
+	is->room = xstrdup(s);
+	return 0;
+}
+
+/* Each alias one word, lower-cased, listed once; every bad one reported. */
+static int issue_aliases(struct loader *ld, const char *key, const struct toml_node *v,
+			 struct cfg_issue *is)
+{
+	size_t j;
+	int rc = 0;
+
+	if (type_ok(ld, key, v, TOML_ARRAY))
+		return -1;
+	for (j = 0; j < toml_count(v); j++) {
+		const struct toml_node *a = toml_at(v, j);
+		const char *s = string_of(ld, key, a);
+		char *lower;
+
+		if (!s) {
+			rc = -1;
+			continue;
+		}
+		if (!*s || has_space(s)) {
+			error_at(ld, toml_line(a), key, "alias '%.*s' must be one word", SHOW, s);
+			rc = -1;
+			continue;
+		}
+		lower = xstrdup(s);
+		str_lower(lower);
+		if (strv_has(&is->aliases, lower)) {
+			error_at(ld, toml_line(a), key, "'%.*s' is listed twice", SHOW, s);
+			rc = -1;
+			free(lower);
+			continue;
+		}
+		strv_push_owned(&is->aliases, lower);
+	}
+	return rc;
+}
+
+/* At most MAX_MATCH_RULES rules, each non-blank and at most MAX_MATCH_LEN. */
+static int issue_match(struct loader *ld, const char *key, const struct toml_node *v,
+		       struct cfg_issue *is)
+{
+	size_t j;
+	int rc = 0;
+
+	if (type_ok(ld, key, v, TOML_ARRAY))
+		return -1;
+	if (toml_count(v) > MAX_MATCH_RULES) {
+		error_at(ld, toml_line(v), key, "at most %d rules", MAX_MATCH_RULES);
+		return -1;
+	}
+	for (j = 0; j < toml_count(v); j++) {
+		const struct toml_node *a = toml_at(v, j);
+		const char *s = string_of(ld, key, a);
+
+		if (!s) {
+			rc = -1;
+			continue;
+		}
+		if (strspn(s, " \t") == strlen(s)) {
+			error_at(ld, toml_line(a), key, "a rule must not be empty");
+			rc = -1;
+			continue;
+		}
+		if (strlen(s) > MAX_MATCH_LEN) {
+			error_at(ld, toml_line(a), key, "a rule is at most %d bytes", MAX_MATCH_LEN);
+			rc = -1;
+			continue;
+		}
+		strv_push(&is->match, s);
+	}
+	return rc;
+}
+
+static const struct issue_key {
+	const char *name;
+	issue_loader load;
+	int required;
+} issue_keys[] = {
+	{ .name = "slug", .load = issue_slug, .required = 1 },
+	{ .name = "name", .load = issue_name, .required = 1 },
+	{ .name = "aliases", .load = issue_aliases },
+	{ .name = "room", .load = issue_room },
+	{ .name = "match", .load = issue_match },
+};
+
+static const struct issue_key *issue_key_find(const char *k, size_t len)
+{
+	size_t i;
+
+	if (strlen(k) != len)
+		return NULL;
+	for (i = 0; i < ARRAY_LEN(issue_keys); i++)
+		if (!strcmp(k, issue_keys[i].name))
+			return &issue_keys[i];
+	return NULL;
+}
+
+/* "unknown key 'x'", with the closest known key or the list of them. */
+static void issue_unknown_key(struct loader *ld, const struct toml_node *v, const char *k)
+{
+	const char *names[ARRAY_LEN(issue_keys)], *near;
+	char shown[SHOW + 8], key[SHOW + 16];
+	struct buf all;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(issue_keys); i++)
+		names[i] = issue_keys[i].name;
+	show_key(shown, sizeof(shown), v);
+	snprintf(key, sizeof(key), "issue.%s", shown);
+	near = closest(k, names, ARRAY_LEN(names));
+	if (near) {
+		error_at(ld, toml_line(v), key, "unknown key '%s' (did you mean '%s'?)", shown,
+			 near);
+		return;
+	}
+	buf_init(&all, 64);
+	for (i = 0; i < ARRAY_LEN(names); i++)
+		buf_printf(&all, "%s%s", i == 0 ? "" : i + 1 == ARRAY_LEN(names) ? " and " : ", ",
+			   names[i]);
+	error_at(ld, toml_line(v), key, "unknown key '%s' (an issue has %s)", shown, all.data);
+	buf_release(&all);
+}
+
+/* Slugs and aliases name one issue each, across the whole file. */
+static int issue_unique(struct loader *ld, const struct toml_node *t,
+			const struct cfg_issue *is, const struct issue_set *set)
+{
+	long who = is->slug ? used_by(set, is->slug) : -1;
+	size_t i;
+	int rc = 0;
+
+	if (who >= 0) {
+		error_at(ld, toml_line(toml_get(t, "slug")), "issue.slug", "'%s' is already used "
+			 "by issue '%s' (line %d)", is->slug, set->v[who].slug, set->line[who]);
+		rc = -1;
+	}
+	for (i = 0; i < is->aliases.n; i++) {
+		const char *a = is->aliases.v[i];
+		int line = toml_line(toml_at(toml_get(t, "aliases"), i));
+
+		who = used_by(set, a);
+		if (who >= 0) {
+			error_at(ld, line, "issue.aliases", "'%.*s' is already used by issue '%s' "
+				 "(line %d)", SHOW, a, set->v[who].slug, set->line[who]);
+			rc = -1;
+		} else if (is->slug && !strcmp(a, is->slug)) {
+			error_at(ld, line, "issue.aliases", "'%.*s' is the issue's own slug", SHOW, a);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 /* One [[issue]] table into the set (when it has a slug at all). */
 static void load_issue(struct loader *ld, const struct toml_node *t, struct issue_set *set)
 {
 	struct cfg_issue is;
-	const struct toml_node *slug_node = NULL;
-	char key[SHOW + 16], why[256];
-	size_t i, j;
+	char key[SHOW + 16];
+	size_t i;
 	int bad = 0;
-	long who;
 
 	memset(&is, 0, sizeof(is));
 	if (toml_type(t) != TOML_TABLE) {
@@ -815,146 +1017,25 @@ static void load_issue(struct loader *ld, const struct toml_node *t, struct issu
 	for (i = 0; i < toml_count(t); i++) {
 		const struct toml_node *v = toml_at(t, i);
 		size_t len;
-		const char *k = toml_key(v, &len), *s;
+		const char *k = toml_key(v, &len);
+		const struct issue_key *ik = issue_key_find(k, len);
 
-		if (strlen(k) != len || (strcmp(k, "slug") && strcmp(k, "name") &&
-					 strcmp(k, "aliases") && strcmp(k, "room") &&
-					 strcmp(k, "match"))) {
-			const char *near = closest(k, issue_keys, ARRAY_LEN(issue_keys));
-			char shown[SHOW + 8];
-			show_key(shown, sizeof(shown), v);
-			snprintf(key, sizeof(key), "issue.%s", shown);
-			if (near)
-				error_at(ld, toml_line(v), key, "unknown key '%s' (did you mean "
-					 "'%s'?)", shown, near);
-			else
-				error_at(ld, toml_line(v), key, "unknown key '%s' (an issue has "
-					 "slug, name, aliases, room and match)", shown);
+		if (!ik) {
+			issue_unknown_key(ld, v, k);
 			bad = 1;
 			continue;
 		}
-		snprintf(key, sizeof(key), "issue.%s", k);
-		if (!strcmp(k, "match")) {
-			if (type_ok(ld, key, v, TOML_ARRAY)) {
-				bad = 1;
-				continue;
-			}
-			if (toml_count(v) > MAX_MATCH_RULES) {
-				error_at(ld, toml_line(v), key, "at most %d rules", MAX_MATCH_RULES);
-				bad = 1;
-				continue;
-			}
-			for (j = 0; j < toml_count(v); j++) {
-				const struct toml_node *a = toml_at(v, j);
-				s = string_of(ld, key, a);
-				if (!s) {
-					bad = 1;
-					continue;
-				}
-				if (strspn(s, " \t") == strlen(s)) {
-					error_at(ld, toml_line(a), key, "a rule must not be empty");
-					bad = 1;
-					continue;
-				}
-				if (strlen(s) > MAX_MATCH_LEN) {
-					error_at(ld, toml_line(a), key, "a rule is at most %d bytes",
-						 MAX_MATCH_LEN);
-					bad = 1;
-					continue;
-				}
-				strv_push(&is.match, s);
-			}
-			continue;
-		}
-		if (!strcmp(k, "aliases")) {
-			if (type_ok(ld, key, v, TOML_ARRAY)) {
-				bad = 1;
-				continue;
-			}
-			for (j = 0; j < toml_count(v); j++) {
-				const struct toml_node *a = toml_at(v, j);
-				char *lower;
-				s = string_of(ld, key, a);
-				if (!s) {
-					bad = 1;
-					continue;
-				}
-				if (!*s || has_space(s)) {
-					error_at(ld, toml_line(a), key, "alias '%.*s' must be one "
-						 "word", SHOW, s);
-					bad = 1;
-					continue;
-				}
-				lower = xstrdup(s);
-				str_lower(lower);
-				if (strv_has(&is.aliases, lower)) {
-					error_at(ld, toml_line(a), key, "'%.*s' is listed twice",
-						 SHOW, s);
-					bad = 1;
-					free(lower);
-					continue;
-				}
-				strv_push_owned(&is.aliases, lower);
-			}
-			continue;
-		}
-		s = string_of(ld, key, v);
-		if (!s) {
+		snprintf(key, sizeof(key), "issue.%s", ik->name);
+		if (ik->load(ld, key, v, &is))
 			bad = 1;
-			continue;
-		}
-		if (!strcmp(k, "slug")) {
-			if (!slug_ok(s)) {
-				error_at(ld, toml_line(v), key, "'%.*s' must be lower-case letters, "
-					 "digits and '-'", SHOW, s);
-				bad = 1;
-				continue;
-			}
-			slug_node = v;
-			is.slug = xstrdup(s);
-		} else if (!strcmp(k, "name")) {
-			if (!*s) {
-				error_at(ld, toml_line(v), key, "must not be empty");
-				bad = 1;
-				continue;
-			}
-			is.name = xstrdup(s);
-		} else {
-			if (check_room(s, why, sizeof(why))) {
-				error_at(ld, toml_line(v), key, "%s", why);
-				bad = 1;
-				continue;
-			}
-			is.room = xstrdup(s);
-		}
 	}
-	if (!toml_get(t, "slug"))
-		error_at(ld, toml_line(t), "issue.slug", "required key missing");
-	if (!toml_get(t, "name"))
-		error_at(ld, toml_line(t), "issue.name", "required key missing");
-	if (!is.name)
+	for (i = 0; i < ARRAY_LEN(issue_keys); i++)
+		if (issue_keys[i].required && !toml_get(t, issue_keys[i].name)) {
+			snprintf(key, sizeof(key), "issue.%s", issue_keys[i].name);
+			error_at(ld, toml_line(t), key, "required key missing");
+		}
+	if (!is.name || issue_unique(ld, t, &is, set))
 		bad = 1;
-
-	/* slugs and aliases name one issue each, across the whole file */
-	who = is.slug ? used_by(set, is.slug) : -1;
-	if (who >= 0) {
-		error_at(ld, toml_line(slug_node), "issue.slug", "'%s' is already used by issue "
-			 "'%s' (line %d)", is.slug, set->v[who].slug, set->line[who]);
-		bad = 1;
-	}
-	for (i = 0; i < is.aliases.n; i++) {
-		const char *a = is.aliases.v[i];
-		int line = toml_line(toml_at(toml_get(t, "aliases"), i));
-		who = used_by(set, a);
-		if (who >= 0) {
-			error_at(ld, line, "issue.aliases", "'%.*s' is already used by issue '%s' "
-				 "(line %d)", SHOW, a, set->v[who].slug, set->line[who]);
-			bad = 1;
-		} else if (is.slug && !strcmp(a, is.slug)) {
-			error_at(ld, line, "issue.aliases", "'%.*s' is the issue's own slug", SHOW, a);
-			bad = 1;
-		}
-	}
 	if (!is.slug) {
 		issue_release(&is);
 		return;

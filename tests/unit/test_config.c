@@ -215,6 +215,8 @@ static void test_errors(void **state)
 		{ "[[issue]]\nslug = \"c\"\n", "caucus.toml:5: issue.name: required key missing" },
 		{ "[[issue]]\nslug = \"c\"\nname = \"\"\n", "caucus.toml:7: issue.name: must not be empty" },
 		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\nalias = []\n", "caucus.toml:8: issue.alias: unknown key 'alias' (did you mean 'aliases'?)" },
+		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\nowner = \"x\"\n", "caucus.toml:8: issue.owner: unknown key 'owner' (an issue has slug, name, aliases, room and match)" },
+		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\nmatch = [\" \"]\n", "caucus.toml:8: issue.match: a rule must not be empty" },
 		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\nroom = \"c:example.org\"\n", "caucus.toml:8: issue.room: 'c:example.org' is not a room ID (!id:server) or alias (#name:server)" },
 		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\nroom = \"#c\"\n", "caucus.toml:8: issue.room: '#c' is not a room ID (!id:server) or alias (#name:server)" },
 		{ "[[issue]]\nslug = \"c\"\nname = \"C\"\naliases = \"x\"\n", "caucus.toml:8: issue.aliases: expected an array, not a string" },
