@@ -360,79 +360,109 @@ static int daemon_database(struct store *st, const char *path)
 	return live;
 }
 
-int console_main(const struct console_opts *o)
+/* CAUCUS_NOW, "YYYY-MM-DD HH:MM" in the conference zone, as epoch ms.
+ * -1 (and a message) when it is not such a time. */
+static int parse_now(const char *tzname, const char *now_env, int64_t *ms)
 {
-	struct console c;
-	struct buf errs, in, line;
+	int y, mo, d, h, mi;
+	char *end;
+
+	y = (int)strtol(now_env, &end, 10);
+	mo = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
+	d = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
+	h = *end == ' ' ? (int)strtol(end + 1, &end, 10) : 0;
+	mi = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
+	if (*end || tz_from_local(tzname, y, mo, d, h, mi, 0, ms)) {
+		fprintf(stderr, "caucus console: CAUCUS_NOW '%s' is not 'YYYY-MM-DD HH:MM'\n",
+			now_env);
+		return -1;
+	}
+	*ms *= 1000;
+	return 0;
+}
+
+/*
+ * Everything the console needs before the first line: the configuration,
+ * the store (never a live daemon's), the clock, the engine, the speaker
+ * and the room.  -1 (and a message on stderr) on failure; whatever was
+ * opened is left in 'c' for console_close() to free.
+ */
+static int console_open(struct console *c, const struct console_opts *o)
+{
+	struct buf errs;
 	char err[512];
 	const char *now_env = getenv("CAUCUS_NOW");
-	int rc = 1, eof = 0;
+	int rc = -1;
 
-	memset(&c, 0, sizeof(c));
 	buf_init(&errs, 0);
-	buf_init(&in, 1 << 20);
-	buf_init(&line, 1 << 20);
-	if (config_load(o->config, &c.cfg, &errs)) {
+	if (config_load(o->config, &c->cfg, &errs)) {
 		fprintf(stderr, "%s", errs.data);
 		goto out;
 	}
-	c.st = store_open(o->db ? o->db : c.cfg->database, err, sizeof(err));
-	if (!c.st) {
+	c->st = store_open(o->db ? o->db : c->cfg->database, err, sizeof(err));
+	if (!c->st) {
 		fprintf(stderr, "caucus console: %s\n", err);
 		goto out;
 	}
-	if (daemon_database(c.st, o->db ? o->db : c.cfg->database))
+	if (daemon_database(c->st, o->db ? o->db : c->cfg->database))
 		goto out;
 	if (now_env) {
-		int y, mo, d, h, mi;
-		char *end;
-		/* "YYYY-MM-DD HH:MM" in the conference zone */
-		y = (int)strtol(now_env, &end, 10);
-		mo = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
-		d = *end == '-' ? (int)strtol(end + 1, &end, 10) : 0;
-		h = *end == ' ' ? (int)strtol(end + 1, &end, 10) : 0;
-		mi = *end == ':' ? (int)strtol(end + 1, &end, 10) : 0;
-		if (*end || tz_from_local(c.cfg->timezone, y, mo, d, h, mi, 0, &c.fixed_ms)) {
-			fprintf(stderr, "caucus console: CAUCUS_NOW '%s' is not 'YYYY-MM-DD HH:MM'\n",
-				now_env);
+		if (parse_now(c->cfg->timezone, now_env, &c->fixed_ms))
 			goto out;
-		}
-		c.fixed_ms *= 1000;
-		c.fixed = 1;
+		c->fixed = 1;
 	}
-	c.eng = engine_new(c.cfg, c.st, (struct engine_clock){ console_clock, &c });
-	if (engine_sync_config(c.eng)) {
+	c->eng = engine_new(c->cfg, c->st, (struct engine_clock){ console_clock, c });
+	if (engine_sync_config(c->eng)) {
 		fprintf(stderr, "caucus console: cannot store the configured issues: %s\n",
-			store_errmsg(c.st));
+			store_errmsg(c->st));
 		goto out;
 	}
-	if (resolve_aliases(&c))
+	if (resolve_aliases(c))
 		goto out;
-	c.user = o->user ? xstrdup(o->user) : default_user(c.cfg);
-	if (c.user[0] != '@' || !strchr(c.user, ':')) {
+	c->user = o->user ? xstrdup(o->user) : default_user(c->cfg);
+	if (c->user[0] != '@' || !strchr(c->user, ':')) {
 		fprintf(stderr, "caucus console: --as wants a user ID like @alice:example.org\n");
 		goto out;
 	}
-	if (join_everywhere(&c, c.user) || set_room(&c, o->room))
+	if (join_everywhere(c, c->user) || set_room(c, o->room))
 		goto out;
-	if (isatty(0))
-		printf("caucus console: you are %s in %s; type %shelp, /room ISSUE to move, "
-		       "Ctrl-D to quit.\n", c.user, o->room ? o->room : "coordination",
-		       c.cfg->command_prefix);
-	fflush(stdout);
-	run_due(&c);
+	rc = 0;
+out:
+	buf_release(&errs);
+	return rc;
+}
+
+/* Frees what console_open() left in 'c'. */
+static void console_close(struct console *c)
+{
+	engine_free(c->eng);
+	store_close(c->st);
+	config_free(c->cfg);
+	free(c->user);
+	free(c->room);
+}
+
+/* Read stdin line by line until EOF, handing out what falls due on the
+ * way (each second with the real clock, after each read with a fixed one). */
+static void console_loop(struct console *c)
+{
+	struct buf in, line;
+	int eof = 0;
+
+	buf_init(&in, 1 << 20);
+	buf_init(&line, 1 << 20);
+	run_due(c);
 	for (;;) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };
 		char tmp[4096];
 		ssize_t n;
 
 		while (take_line(&in, &line, eof))
-			handle_line(&c, line.data);
+			handle_line(c, line.data);
 		if (eof)
 			break;
-		/* wake each second to hand out reminders and digests */
-		if (poll(&p, 1, c.fixed ? -1 : 1000) <= 0) {
-			run_due(&c);
+		if (poll(&p, 1, c->fixed ? -1 : 1000) <= 0) {
+			run_due(c);
 			continue;
 		}
 		n = read(0, tmp, sizeof(tmp));
@@ -444,18 +474,29 @@ int console_main(const struct console_opts *o)
 			fprintf(stderr, "caucus console: line too long, dropped\n");
 			buf_reset(&in);
 		}
-		if (!c.fixed)
-			run_due(&c);
+		if (!c->fixed)
+			run_due(c);
 	}
-	rc = 0;
-out:
-	engine_free(c.eng);
-	store_close(c.st);
-	config_free(c.cfg);
-	free(c.user);
-	free(c.room);
-	buf_release(&errs);
 	buf_release(&in);
 	buf_release(&line);
+}
+
+int console_main(const struct console_opts *o)
+{
+	struct console c;
+	int rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	if (console_open(&c, o))
+		goto out;
+	if (isatty(0))
+		printf("caucus console: you are %s in %s; type %shelp, /room ISSUE to move, "
+		       "Ctrl-D to quit.\n", c.user, o->room ? o->room : "coordination",
+		       c.cfg->command_prefix);
+	fflush(stdout);
+	console_loop(&c);
+	rc = 0;
+out:
+	console_close(&c);
 	return rc;
 }
