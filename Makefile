@@ -170,7 +170,10 @@ test: all unit unit-asan toml-test toml-diff man-test service-test install-test 
       phone-test ics-test deb-test bench-check integration
 
 # Debian's python3, which has python3-matrix-nio and python3-pytest.
+# The Synapse chroot is built (once, cached) before the first test: a test's
+# homeserver start has a timeout that a first build would not fit in.
 integration: caucus
+	@sh tests/homeserver/build-chroot.sh >/dev/null
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 check: deps
