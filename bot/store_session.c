@@ -225,6 +225,40 @@ int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 	return read_list(st, s, 0, out);
 }
 
+int store_session_between(struct store *st, int64_t issue_id, int64_t from_s,
+			  int64_t to_s, struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE (?1 = 0 OR s.issue_id = ?1) AND "
+		"s.cancelled_ms IS NULL AND s.start_s >= ?2 AND s.start_s < ?3 "
+		"ORDER BY s.start_s, s.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, from_s);
+	store_bind_i64(s, 3, to_s);
+	return read_list(st, s, 0, out);
+}
+
+int store_session_changed(struct store *st, int64_t issue_id, int64_t since_ms,
+			  int64_t until_ms, struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE (?1 = 0 OR s.issue_id = ?1) AND "
+		"((s.created_ms >= ?2 AND s.created_ms < ?3) OR "
+		"(s.updated_ms >= ?2 AND s.updated_ms < ?3) OR "
+		"(s.cancelled_ms >= ?2 AND s.cancelled_ms < ?3)) "
+		"ORDER BY max(s.created_ms, s.updated_ms, COALESCE(s.cancelled_ms, 0)), s.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_ms);
+	store_bind_i64(s, 3, until_ms);
+	return read_list(st, s, 0, out);
+}
+
 int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t end_s,
 		       int64_t now_ms)
 {
