@@ -290,8 +290,10 @@ static void test_clashes(void **state)
 	assert_string_equal(cl.v[1].user, "@bob:x");
 	assert_int_equal(cl.v[1].id, b);
 	store_clash_list_release(&cl);
-	/* touching ends do not clash */
+	/* touching ends do not clash, on either side */
 	assert_int_equal(store_session_clashes(f->st, 0, 12 * H, 13 * H, &users, &cl), 0);
+	assert_int_equal(cl.n, 0);
+	assert_int_equal(store_session_clashes(f->st, 0, 9 * H, 10 * H, &users, &cl), 0);
 	assert_int_equal(cl.n, 0);
 	store_clash_list_release(&cl);
 	strv_release(&users);
