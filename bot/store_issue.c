@@ -464,16 +464,9 @@ int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
 
 int64_t store_lookup_room_issue(struct store *st, const char *room_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues WHERE room_id = ?");
-	int64_t id = 0;
+	int64_t id;
 
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return id;
+	return room_issue(st, room_id, &id) ? -1 : id;
 }
 
 int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id)

@@ -107,7 +107,7 @@ int store_lookup_names(struct store *st, struct strv *names, int64_t **ids);
 /* The issue's fields (caller frees the strings); 0, 1 when absent, -1 error. */
 int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
 		       char **room_id);
-/* The issue linked to room_id, 0 when none. */
+/* The issue linked to room_id, 0 when none, -1 when the store fails. */
 int64_t store_lookup_room_issue(struct store *st, const char *room_id);
 /* Point issues linked to 'alias' at 'room_id' (alias resolved). */
 int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id);

@@ -80,13 +80,15 @@ int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 
 /* Live sessions of issue_id (0: every issue) starting in [from_s, to_s),
  * whether or not their issue has a room (the digest's "next 24 hours"), by
- * start then number, with their attendees.  Appended to out.  0 or -1. */
+ * start then number, with their attendees.  Appended to out (release
+ * with store_session_list_release).  0 or -1. */
 int store_session_between(struct store *st, int64_t issue_id, int64_t from_s,
 			  int64_t to_s, struct session_list *out);
 
 /* Sessions of issue_id (0: every issue) created, changed or cancelled in
  * [since_ms, until_ms), cancelled ones too, oldest change first, with
- * their attendees (the digest's "Sessions").  Appended to out.  0 or -1. */
+ * their attendees (the digest's "Sessions").  Appended to out (release
+ * with store_session_list_release).  0 or -1. */
 int store_session_changed(struct store *st, int64_t issue_id, int64_t since_ms,
 			  int64_t until_ms, struct session_list *out);
 
