@@ -13,6 +13,7 @@
 #include "cmd_session.h"
 #include "store_issue.h"
 #include "store_session.h"
+#include "when.h"
 
 #define NAME_MAX_LEN 100
 #define SLUG_MAX_LEN 32
@@ -603,7 +604,8 @@ static int cmd_who_covers(struct cmd_ctx *ctx)
 		const struct session *s = &next.v[0];
 		char when[96];
 
-		cmd_session_when(ctx->tz, ctx->now, s->start_s, s->end_s, 1, when, sizeof(when));
+		tz_format_span(ctx->tz, ctx->now, s->start_s, s->end_s, TZ_SPAN_NEAR,
+			       when, sizeof(when));
 		doc_begin(ctx->doc, DOC_PARA);
 		doc_text(ctx->doc, "Next session: #%lld %s, %s", (long long)s->id, s->title, when);
 		if (s->place)

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store_issue.h"
-#include "store_room.h"
+#include "store_due.h"
 #include "when.h"
 
 #define TITLE_MAX 200           /* bytes; a title is a line, not a memo */
@@ -33,38 +33,6 @@
 static int64_t next_day(const char *tz, int64_t t)
 {
 	return tz_day_start(tz, tz_day_start(tz, t) + DAY + DAY / 2);
-}
-
-/* "today", "tomorrow" or "Wed 7 Nov" for the local day of t. */
-static void day_word(const char *tz, int64_t now, int64_t t, char *out, size_t outlen)
-{
-	int64_t day = tz_day_start(tz, t), today = tz_day_start(tz, now);
-
-	if (day == today)
-		snprintf(out, outlen, "today");
-	else if (day == next_day(tz, now))
-		snprintf(out, outlen, "tomorrow");
-	else
-		tz_format_day(tz, t, out, outlen);
-}
-
-void cmd_session_when(const char *tz, int64_t now, int64_t start, int64_t end,
-		      int with_day, char *out, size_t outlen)
-{
-	char day[32] = "", a[32], b[48];
-
-	tz_format_hm(tz, start, a, sizeof(a));
-	if (end - start >= DAY)
-		tz_format_dayhm(tz, end, b, sizeof(b));
-	else
-		tz_format_hm(tz, end, b, sizeof(b));
-	if (start <= now && now < end) {
-		snprintf(out, outlen, "now until %s", b);
-		return;
-	}
-	if (with_day)
-		day_word(tz, now, start, day, sizeof(day));
-	snprintf(out, outlen, "%s%s%s-%s", day, *day ? " " : "", a, b);
 }
 
 /* Write users as pills separated by commas.  mention: also m.mentions. */
@@ -85,7 +53,8 @@ void cmd_session_item(struct cmd_ctx *ctx, const struct session *s, int with_day
 {
 	char when[96];
 
-	cmd_session_when(ctx->tz, ctx->now, s->start_s, s->end_s, with_day, when, sizeof(when));
+	tz_format_span(ctx->tz, ctx->now, s->start_s, s->end_s,
+		       with_day ? TZ_SPAN_NEAR : TZ_SPAN_TIME, when, sizeof(when));
 	doc_begin(ctx->doc, DOC_ITEM);
 	doc_strong(ctx->doc, "%s", when);
 	doc_text(ctx->doc, " #%lld %s", (long long)s->id, s->title);
@@ -106,7 +75,8 @@ static void session_line(struct cmd_ctx *ctx, const struct session *s)
 {
 	char when[96];
 
-	cmd_session_when(ctx->tz, ctx->now, s->start_s, s->end_s, 1, when, sizeof(when));
+	tz_format_span(ctx->tz, ctx->now, s->start_s, s->end_s, TZ_SPAN_NEAR,
+		       when, sizeof(when));
 	doc_text(ctx->doc, "#%lld %s, %s", (long long)s->id, s->title, when);
 	if (s->place)
 		doc_text(ctx->doc, " @ %s", s->place);
@@ -233,7 +203,8 @@ static void write_clashes(struct cmd_ctx *ctx, const struct clash_list *cl,
 		const struct session_clash *c = &cl->v[i];
 		char when[96];
 
-		cmd_session_when(ctx->tz, ctx->now, c->start_s, c->end_s, 1, when, sizeof(when));
+		tz_format_span(ctx->tz, ctx->now, c->start_s, c->end_s, TZ_SPAN_NEAR,
+			       when, sizeof(when));
 		doc_begin(ctx->doc, DOC_PARA);
 		doc_strong(ctx->doc, "Clash:");
 		doc_text(ctx->doc, " ");
@@ -382,7 +353,7 @@ static int cmd_session(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	cmd_session_when(ctx->tz, ctx->now, start, end, 1, when, sizeof(when));
+	tz_format_span(ctx->tz, ctx->now, start, end, TZ_SPAN_NEAR, when, sizeof(when));
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_text(ctx->doc, "Scheduled ");
 	doc_strong(ctx->doc, "#%lld", (long long)id);
@@ -427,7 +398,7 @@ static void write_list(struct cmd_ctx *ctx, const struct session_list *l, int wi
 		if (d != day) {
 			char word[32], date[32];
 
-			day_word(ctx->tz, ctx->now, d, word, sizeof(word));
+			tz_format_near_day(ctx->tz, ctx->now, d, word, sizeof(word));
 			tz_format_day(ctx->tz, d, date, sizeof(date));
 			if (strcmp(word, date))
 				doc_heading(ctx->doc, "%c%s, %s", word[0] - 'a' + 'A', word + 1, date);
@@ -682,7 +653,7 @@ static int cmd_move(struct cmd_ctx *ctx)
 		cmd_fail(ctx, "#%lld %s is already at that time.", (long long)s.id, s.title);
 		goto out;
 	}
-	cmd_session_when(ctx->tz, ctx->now, s.start_s, s.end_s, 1, was, sizeof(was));
+	tz_format_span(ctx->tz, ctx->now, s.start_s, s.end_s, TZ_SPAN_NEAR, was, sizeof(was));
 	if (store_session_move(ctx->st, s.id, start, end, ctx->now_ms) ||
 	    store_session_clashes(ctx->st, s.id, start, end, &s.attendees, &cl)) {
 		rc = -1;
@@ -690,7 +661,7 @@ static int cmd_move(struct cmd_ctx *ctx)
 	}
 	s.start_s = start;
 	s.end_s = end;
-	cmd_session_when(ctx->tz, ctx->now, start, end, 1, when, sizeof(when));
+	tz_format_span(ctx->tz, ctx->now, start, end, TZ_SPAN_NEAR, when, sizeof(when));
 	doc_para(ctx->doc, "Moved #%lld %s to %s (was %s).", (long long)s.id, s.title, when,
 		 was);
 	write_clashes(ctx, &cl, NULL);
@@ -804,7 +775,7 @@ static int cmd_remind(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	day_word(ctx->tz, ctx->now, due, day, sizeof(day));
+	tz_format_near_day(ctx->tz, ctx->now, due, day, sizeof(day));
 	tz_format_hm(ctx->tz, due, hm, sizeof(hm));
 	wait_words(due - ctx->now, wait, sizeof(wait));
 	doc_para(ctx->doc, "OK, I will remind you %s %s (%s): %s", day, hm, wait, text);
@@ -867,7 +838,7 @@ static void write_reminder(struct engine *eng, const char *tz, int64_t now,
 	const struct strv *who = &s->attendees;
 	char when[96], wait[48];
 
-	cmd_session_when(tz, now, s->start_s, s->end_s, 1, when, sizeof(when));
+	tz_format_span(tz, now, s->start_s, s->end_s, TZ_SPAN_NEAR, when, sizeof(when));
 	wait_words(s->start_s - now, wait, sizeof(wait));
 	doc_begin(d, DOC_PARA);
 	doc_strong(d, "Reminder%s:", now - due > LATE_AFTER ? " (late)" : "");

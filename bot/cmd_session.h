@@ -2,6 +2,7 @@
  * cmd_session.h - how a session is written in an answer, shared by the
  * session commands (cmd_session.c) and the issue overviews that show
  * sessions (cmd_issue.c: !who-covers, !coverage), so both read the same.
+ * Its times are written by tz_format_span (when.h), as the digest's are.
  */
 #ifndef CAUCUS_CMD_SESSION_H
 #define CAUCUS_CMD_SESSION_H
@@ -11,14 +12,6 @@
 
 #include "cmd.h"
 #include "store_session.h"
-
-/*
- * "today 14:00-15:00", "tomorrow 09:00-10:30", "Wed 7 Nov 23:00-01:00"
- * (with_day), or just "14:00-15:00".  A session going on at 'now' reads
- * "now until 15:00".  Writes into out.
- */
-void cmd_session_when(const char *tz, int64_t now, int64_t start, int64_t end,
-		      int with_day, char *out, size_t outlen);
 
 /* One session as a list item: time, number, title, place, the issue
  * (with_issue), then its attendees or a flagged "nobody attending". */

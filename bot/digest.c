@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_room.h"
+#include "store_issue.h"
 #include "when.h"
 
 /* entries of one kind loaded for one answer: enough for doc_list_shown() */
@@ -58,16 +58,6 @@ void digest_when(const char *tz, int64_t t, int64_t day_s, char *out, size_t len
 		tz_format_dayhm(tz, t, out, len);
 }
 
-/* "Tue 6 Nov 10:00-11:00", as the session commands write it */
-static void session_span(const char *tz, const struct log_session *s, char *out, size_t len)
-{
-	char a[48], b[16];
-
-	tz_format_dayhm(tz, s->start_s, a, sizeof(a));
-	tz_format_hm(tz, s->end_s, b, sizeof(b));
-	snprintf(out, len, "%s-%s", a, b);
-}
-
 /* ---- loading ---- */
 
 int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
@@ -95,7 +85,7 @@ int digest_load(struct engine *eng, int64_t issue_id, const char *room_id,
 				 &dd->actions) ||
 	    store_position_range(st, issue_id, room_id, viewer, since_ms, until_ms,
 				 &dd->positions) ||
-	    store_log_sessions_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
+	    store_session_changed(st, issue_id, since_ms, until_ms, &dd->sessions) ||
 	    store_log_activity(st, issue_id, room_id, viewer, since_ms, until_ms, &dd->messages,
 			       &dd->entries, &dd->people) ||
 	    store_doc_range(st, issue_id, room_id, viewer, since_ms, until_ms, ITEMS_MAX,
@@ -110,7 +100,7 @@ void digest_data_release(struct digest_data *dd)
 	store_log_list_release(&dd->notes);
 	store_action_list_release(&dd->actions);
 	store_position_list_release(&dd->positions);
-	store_log_session_list_release(&dd->sessions);
+	store_session_list_release(&dd->sessions);
 	store_doc_list_release(&dd->docs);
 	strv_release(&dd->people);
 }
@@ -325,12 +315,13 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 
 		doc_heading(d, "Sessions");
 		for (size_t i = 0; i < n; i++) {
-			const struct log_session *s = &dd->sessions.v[i];
+			const struct session *s = &dd->sessions.v[i];
 			char span[80];
 			const char *what = s->cancelled_ms && in_window(dd, s->cancelled_ms) ? "cancelled"
 					   : in_window(dd, s->created_ms) ? "new"
 					   : "changed";
-			session_span(tz, s, span, sizeof(span));
+			tz_format_span(tz, 0, s->start_s, s->end_s, TZ_SPAN_DATE, span,
+				       sizeof(span));
 			doc_begin(d, DOC_ITEM);
 			doc_strong(d, "#%lld", (long long)s->id);
 			doc_text(d, " %s: %s, %s", what, s->title, span);
@@ -407,7 +398,7 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, in
 	const char *tz = cfg->timezone;
 	struct store *st = engine_store(eng);
 	struct digest_data dd;
-	struct log_session_list soon = { 0 };
+	struct session_list soon = { 0 };
 	struct buf sum;
 	int64_t now_s = engine_now_ms(eng) / 1000;
 	char period[112];
@@ -416,7 +407,7 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, in
 	buf_init(&sum, 0);
 	*active = 0;
 	if (digest_load(eng, is->id, is->room_id, NULL, since_s * 1000, until_s * 1000, &dd) ||
-	    store_log_sessions_between(st, is->id, now_s, now_s + 86400, &soon))
+	    store_session_between(st, is->id, now_s, now_s + 86400, &soon))
 		goto out;
 	*active = dd.entries > 0 || !digest_data_quiet(&dd);
 
@@ -451,9 +442,10 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, in
 		/* Tue 6 Nov 10:00-11:00 #4 Plenary @ Room D: Alice, Bob */
 		doc_heading(d, "Next 24 hours");
 		for (size_t i = 0; i < n; i++) {
-			const struct log_session *s = &soon.v[i];
+			const struct session *s = &soon.v[i];
 			char span[80];
-			session_span(tz, s, span, sizeof(span));
+			tz_format_span(tz, 0, s->start_s, s->end_s, TZ_SPAN_DATE, span,
+				       sizeof(span));
 			doc_begin(d, DOC_ITEM);
 			doc_strong(d, "%s", span);
 			doc_text(d, " #%lld %s", (long long)s->id, s->title);
@@ -471,7 +463,7 @@ int digest_issue(struct engine *eng, const struct issue *is, int64_t since_s, in
 	rc = 0;
 out:
 	digest_data_release(&dd);
-	store_log_session_list_release(&soon);
+	store_session_list_release(&soon);
 	buf_release(&sum);
 	return rc;
 }
@@ -499,14 +491,18 @@ static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64
 {
 	struct store *st = engine_store(eng);
 	struct action_list open = { 0 };
+	struct strv backups = { 0 };
 	int rc;
 
 	r->is.id = id;
 	if (store_lookup_issue(st, id, &r->is.slug, &r->is.name, &r->is.room_id))
 		return -1;
 	/* the overview shows numbers only: those of the issue's own room */
-	if (digest_load(eng, id, r->is.room_id, NULL, since_ms, until_ms, &r->dd) ||
-	    store_log_leads(st, id, &r->leads))
+	if (digest_load(eng, id, r->is.room_id, NULL, since_ms, until_ms, &r->dd))
+		return -1;
+	rc = store_cover_list(st, id, &r->leads, &backups);
+	strv_release(&backups);
+	if (rc)
 		return -1;
 	rc = r->is.room_id ? store_action_open(st, id, r->is.room_id, NULL, &open) : 0;
 	r->open_actions = open.n;
@@ -521,7 +517,7 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 	const char *tz = cfg->timezone;
 	struct store *st = engine_store(eng);
 	struct overview_row *rows = NULL;
-	struct log_session_list soon = { 0 };
+	struct session_list soon = { 0 };
 	struct buf b;
 	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
 	size_t n = 0, nrows = 0, busy = 0, leadless = 0, nobody = 0;
@@ -530,7 +526,7 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 
 	buf_init(&b, 0);
 	*active = 0;
-	if (store_log_issue_ids(st, &ids, &n))
+	if (store_issue_ids(st, &ids, &n))
 		goto out;
 	rows = xcalloc(n ? n : 1, sizeof(*rows));
 	for (nrows = 0; nrows < n; nrows++) {
@@ -542,7 +538,7 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 		busy += r->dd.entries > 0 || !digest_data_quiet(&r->dd);
 		leadless += r->leads.n == 0;
 	}
-	if (store_log_sessions_between(st, 0, now_s, now_s + 86400, &soon))
+	if (store_session_between(st, 0, now_s, now_s + 86400, &soon))
 		goto out;
 	for (size_t i = 0; i < soon.n; i++)
 		nobody += soon.v[i].attendees.n == 0;
@@ -617,7 +613,7 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 
 		doc_heading(d, "Nobody attending (next 24 h)");
 		for (size_t i = 0; i < soon.n && written < shown; i++) {
-			const struct log_session *s = &soon.v[i];
+			const struct session *s = &soon.v[i];
 			const char *issue = "?";
 			char span[80];
 			if (s->attendees.n)
@@ -626,7 +622,8 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 			for (size_t k = 0; k < nrows; k++)
 				if (rows[k].is.id == s->issue_id)
 					issue = rows[k].is.name;
-			session_span(tz, s, span, sizeof(span));
+			tz_format_span(tz, 0, s->start_s, s->end_s, TZ_SPAN_DATE, span,
+				       sizeof(span));
 			doc_begin(d, DOC_ITEM);
 			doc_strong(d, "%s", issue);
 			doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
@@ -637,7 +634,7 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 	rc = 0;
 out:
 	overview_rows_release(rows, nrows);
-	store_log_session_list_release(&soon);
+	store_session_list_release(&soon);
 	free(ids);
 	buf_release(&b);
 	return rc;
@@ -747,7 +744,7 @@ static int digest_period(struct engine *eng, int64_t day_s, int64_t since_s, int
 	size_t n = 0;
 	int rc = -1;
 
-	if (store_log_issue_ids(st, &ids, &n))
+	if (store_issue_ids(st, &ids, &n))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct issue is = { 0 };

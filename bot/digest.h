@@ -2,8 +2,9 @@
  * digest.h - what happened in an issue over a stretch of time, loaded once
  * and written into an answer: shared by !catchup, !digest and the daily
  * digest that cmd_digest_due() (digest.c) hands out.  Internal to the
- * command engine; it reads the store through the log, document and room
- * queries (store_log.h, store_doc.h, store_room.h), never sqlite itself.
+ * command engine; it reads the store through the log, document, session
+ * and issue queries (store_log.h, store_doc.h, store_session.h,
+ * store_issue.h), never sqlite itself.
  */
 #ifndef CAUCUS_DIGEST_H
 #define CAUCUS_DIGEST_H
@@ -15,6 +16,7 @@
 #include "doc.h"
 #include "store_doc.h"
 #include "store_log.h"
+#include "store_session.h"
 
 /* The log of an issue over [since_ms, until_ms). */
 struct digest_data {
@@ -24,7 +26,7 @@ struct digest_data {
 	size_t n_decisions, n_notes;    /* how many there were in all */
 	struct action_list actions;     /* opened or closed in the window */
 	struct position_list positions;
-	struct log_session_list sessions;       /* created, changed or cancelled */
+	struct session_list sessions;   /* created, changed or cancelled */
 	struct doc_rev_list docs;       /* documents and revisions recorded */
 	int64_t messages;               /* ordinary messages */
 	int64_t entries;                /* log entries of any kind */

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "store_issue.h"
 #include "store_doc.h"
+#include "store_due.h"
 #include "store_log.h"
 #include "store_room.h"
 #include "tokenize.h"

@@ -1,6 +1,6 @@
 /*
- * store_issue.c - queries for issues, aliases, issue rooms and coverage
- * (see store_issue.h).  Slugs and aliases share one name space: the
+ * store_issue.c - queries for issues, aliases, issue rooms, coverage and
+ * the lookups behind name resolution (see store_issue.h).  Slugs and aliases share one name space: the
  * columns are COLLATE NOCASE, so "Cyber" and "cyber" are the same name.
  */
 #include "store_issue.h"
@@ -395,4 +395,87 @@ int store_issue_upsert_config(struct store *st, const struct cfg_issue *ci, int6
 	if (ci->room && *ci->room && upsert_room(st, id, ci))
 		return -1;
 	return 0;
+}
+
+/* ---- lookups for name resolution ---- */
+
+int store_issue_ids(struct store *st, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues ORDER BY slug");
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "listing issues");
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_lookup_names(struct store *st, struct strv *names, int64_t **ids)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT slug, id FROM issues UNION ALL "
+					 "SELECT alias, issue_id FROM aliases ORDER BY 1");
+	size_t n = 0;
+	int rc;
+
+	*ids = NULL;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		strv_push_owned(names, store_col_text(s, 0));
+		*ids = xrealloc(*ids, (n + 1) * sizeof(**ids));
+		(*ids)[n++] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
+		       char **room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT slug, name, room_id FROM issues WHERE id = ?");
+	int rc;
+
+	*slug = *name = *room_id = NULL;
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*slug = store_col_text(s, 0);
+		*name = store_col_text(s, 1);
+		*room_id = store_col_text(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int64_t store_lookup_room_issue(struct store *st, const char *room_id)
+{
+	int64_t id;
+
+	return room_issue(st, room_id, &id) ? -1 : id;
+}
+
+int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE issues SET room_id = ? WHERE room_id = ?");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, alias);
+	return store_exec_stmt(st, s);
 }

@@ -1,6 +1,6 @@
 /*
- * store_room.c - queries for rooms and members, last-spoke times, due
- * events handed out and issue lookups (see store_room.h).
+ * store_room.c - queries for rooms and members and last-spoke times (see
+ * store_room.h).
  */
 #include "store_room.h"
 
@@ -146,97 +146,5 @@ int store_last_spoke_set(struct store *st, const char *room_id, const char *user
 	store_bind_text(s, 1, room_id);
 	store_bind_text(s, 2, user_id);
 	store_bind_i64(s, 3, ts_ms);
-	return store_exec_stmt(st, s);
-}
-
-int store_due_done(struct store *st, const char *key)
-{
-	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM due_sent WHERE key = ?");
-	int rc;
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int store_due_mark(struct store *st, const char *key, const char *outcome, int64_t now_ms)
-{
-	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO due_sent(key, sent_ms, outcome) "
-					 "VALUES (?, ?, ?)");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, key);
-	store_bind_i64(s, 2, now_ms);
-	store_bind_text(s, 3, outcome);
-	return store_exec_stmt(st, s);
-}
-
-int store_lookup_names(struct store *st, struct strv *names, int64_t **ids)
-{
-	sqlite3_stmt *s = store_stmt(st, "SELECT slug, id FROM issues UNION ALL "
-					 "SELECT alias, issue_id FROM aliases ORDER BY 1");
-	size_t n = 0;
-	int rc;
-
-	*ids = NULL;
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		strv_push_owned(names, store_col_text(s, 0));
-		*ids = xrealloc(*ids, (n + 1) * sizeof(**ids));
-		(*ids)[n++] = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
-		       char **room_id)
-{
-	sqlite3_stmt *s = store_stmt(st, "SELECT slug, name, room_id FROM issues WHERE id = ?");
-	int rc;
-
-	*slug = *name = *room_id = NULL;
-	if (!s)
-		return -1;
-	store_bind_i64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*slug = store_col_text(s, 0);
-		*name = store_col_text(s, 1);
-		*room_id = store_col_text(s, 2);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}
-
-int64_t store_lookup_room_issue(struct store *st, const char *room_id)
-{
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues WHERE room_id = ?");
-	int64_t id = 0;
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return id;
-}
-
-int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id)
-{
-	sqlite3_stmt *s = store_stmt(st, "UPDATE issues SET room_id = ? WHERE room_id = ?");
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, room_id);
-	store_bind_text(s, 2, alias);
 	return store_exec_stmt(st, s);
 }

@@ -210,18 +210,52 @@ int store_session_of_member(struct store *st, const char *user_id, int64_t since
 	return read_list(st, s, 0, out);
 }
 
-int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
-			   struct session_list *out)
+/* Live sessions of issue_id (0: every issue) starting in [from_s, to_s);
+ * with in_room, only those whose issue has a room. */
+static int starting(struct store *st, int64_t issue_id, int64_t from_s, int64_t to_s,
+		    int in_room, struct session_list *out)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"SELECT " SESSION_COLS "WHERE s.cancelled_ms IS NULL AND "
-		"i.room_id IS NOT NULL AND s.start_s >= ? AND s.start_s < ? "
-		"ORDER BY s.start_s, s.id");
+		"SELECT " SESSION_COLS "WHERE (?1 = 0 OR s.issue_id = ?1) AND "
+		"(?4 = 0 OR i.room_id IS NOT NULL) AND s.cancelled_ms IS NULL AND "
+		"s.start_s >= ?2 AND s.start_s < ?3 ORDER BY s.start_s, s.id");
 
 	if (!s)
 		return -1;
-	store_bind_i64(s, 1, from_s);
-	store_bind_i64(s, 2, to_s);
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, from_s);
+	store_bind_i64(s, 3, to_s);
+	store_bind_i64(s, 4, in_room);
+	return read_list(st, s, 0, out);
+}
+
+int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
+			   struct session_list *out)
+{
+	return starting(st, 0, from_s, to_s, 1, out);
+}
+
+int store_session_between(struct store *st, int64_t issue_id, int64_t from_s,
+			  int64_t to_s, struct session_list *out)
+{
+	return starting(st, issue_id, from_s, to_s, 0, out);
+}
+
+int store_session_changed(struct store *st, int64_t issue_id, int64_t since_ms,
+			  int64_t until_ms, struct session_list *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT " SESSION_COLS "WHERE (?1 = 0 OR s.issue_id = ?1) AND "
+		"((s.created_ms >= ?2 AND s.created_ms < ?3) OR "
+		"(s.updated_ms >= ?2 AND s.updated_ms < ?3) OR "
+		"(s.cancelled_ms >= ?2 AND s.cancelled_ms < ?3)) "
+		"ORDER BY max(s.created_ms, s.updated_ms, COALESCE(s.cancelled_ms, 0)), s.id");
+
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, issue_id);
+	store_bind_i64(s, 2, since_ms);
+	store_bind_i64(s, 3, until_ms);
 	return read_list(st, s, 0, out);
 }
 

@@ -423,3 +423,46 @@ void tz_format_date(const char *tz, int64_t t, char *out, size_t outlen)
 {
 	format(tz, t, FMT_DATE, out, outlen);
 }
+
+/* Start of the local day after the one containing t (DST days vary). */
+static int64_t next_day_start(const char *tz, int64_t t)
+{
+	return tz_day_start(tz, tz_day_start(tz, t) + 86400 + 43200);
+}
+
+void tz_format_near_day(const char *tz, int64_t now, int64_t t, char *out, size_t outlen)
+{
+	int64_t day = tz_day_start(tz, t);
+
+	if (day == tz_day_start(tz, now))
+		snprintf(out, outlen, "today");
+	else if (day == next_day_start(tz, now))
+		snprintf(out, outlen, "tomorrow");
+	else
+		tz_format_day(tz, t, out, outlen);
+}
+
+void tz_format_span(const char *tz, int64_t now, int64_t start, int64_t end,
+		    enum tz_span how, char *out, size_t outlen)
+{
+	char day[32] = "", a[48], b[48];
+
+	if (how == TZ_SPAN_DATE) {
+		tz_format_dayhm(tz, start, a, sizeof(a));
+		tz_format_hm(tz, end, b, sizeof(b));
+		snprintf(out, outlen, "%s-%s", a, b);
+		return;
+	}
+	tz_format_hm(tz, start, a, sizeof(a));
+	if (end - start >= 86400)
+		tz_format_dayhm(tz, end, b, sizeof(b));
+	else
+		tz_format_hm(tz, end, b, sizeof(b));
+	if (start <= now && now < end) {
+		snprintf(out, outlen, "now until %s", b);
+		return;
+	}
+	if (how == TZ_SPAN_NEAR)
+		tz_format_near_day(tz, now, start, day, sizeof(day));
+	snprintf(out, outlen, "%s%s%s-%s", day, *day ? " " : "", a, b);
+}

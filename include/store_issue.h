@@ -1,7 +1,8 @@
 /*
  * store_issue.h - issues, their aliases and linked rooms, and who covers
- * them (SPEC §1, §2 "!issue", "!cover").  The issue commands and the
- * engine's configuration sync are the callers.  Knows nothing of Matrix
+ * them (SPEC §1, §2 "!issue", "!cover"), and the lookups behind issue-name
+ * resolution.  The issue commands, the digest and the engine's
+ * configuration sync are the callers.  Knows nothing of Matrix
  * or of commands: room IDs and user IDs are plain strings here.
  */
 #ifndef CAUCUS_STORE_ISSUE_H
@@ -94,5 +95,21 @@ int store_cover_list(struct store *st, int64_t issue_id, struct strv *leads,
  * Keeps nothing.  0 or -1.
  */
 int store_issue_upsert_config(struct store *st, const struct cfg_issue *ci, int64_t now_ms);
+
+/* Every issue's ID, by slug, into *ids (the caller frees it) and *n.
+ * 0 or -1 (then *ids is NULL). */
+int store_issue_ids(struct store *st, int64_t **ids, size_t *n);
+
+/* Issue lookups for name resolution (exact names: store_issue_find_exact).
+ * Every slug and alias with its issue ID: names[i] belongs to ids[i].
+ * The caller releases names with strv_release and frees *ids. */
+int store_lookup_names(struct store *st, struct strv *names, int64_t **ids);
+/* The issue's fields (caller frees the strings); 0, 1 when absent, -1 error. */
+int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
+		       char **room_id);
+/* The issue linked to room_id, 0 when none, -1 when the store fails. */
+int64_t store_lookup_room_issue(struct store *st, const char *room_id);
+/* Point issues linked to 'alias' at 'room_id' (alias resolved). */
+int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id);
 
 #endif

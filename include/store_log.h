@@ -1,9 +1,8 @@
 /*
  * store_log.h - the per-issue log (SPEC §3): every message kept from an
  * issue room plus notes, decisions, action items and actors' positions,
- * with full-text search over it, and the reads of sessions and coverage
- * that catch-up and the daily digest need.  The engine core keeps, edits,
- * redacts and purges entries; the log commands and the digest read them.
+ * with full-text search over it.  The engine core keeps, edits, redacts
+ * and purges entries; the log commands and the digest read them.
  * Knows nothing of Matrix or of commands.
  */
 #ifndef CAUCUS_STORE_LOG_H
@@ -194,38 +193,5 @@ int store_position_latest(struct store *st, int64_t issue_id, const char *room_i
 int store_position_range(struct store *st, int64_t issue_id, const char *room_id,
 			 const char *viewer, int64_t since_ms, int64_t until_ms,
 			 struct position_list *out);
-
-/* ---- sessions, coverage and issues, as the digest reads them ---- */
-
-struct log_session {
-	int64_t id;
-	int64_t issue_id;
-	char *title;
-	char *place;            /* may be NULL */
-	int64_t start_s, end_s;
-	int64_t created_ms, updated_ms;
-	int64_t cancelled_ms;   /* 0: not cancelled */
-	struct strv attendees;
-};
-
-struct log_session_list {
-	struct log_session *v;
-	size_t n;
-};
-void store_log_session_list_release(struct log_session_list *l);
-
-/* Sessions of issue_id (0: every issue), not cancelled, starting in
- * [from_s, to_s), by start, with their attendees. */
-int store_log_sessions_between(struct store *st, int64_t issue_id, int64_t from_s,
-			       int64_t to_s, struct log_session_list *out);
-/* Sessions of issue_id created, changed or cancelled in [since_ms, until_ms),
- * oldest change first. */
-int store_log_sessions_changed(struct store *st, int64_t issue_id, int64_t since_ms,
-			       int64_t until_ms, struct log_session_list *out);
-
-/* Every issue's ID, by slug (caller frees *ids). */
-int store_log_issue_ids(struct store *st, int64_t **ids, size_t *n);
-/* The leads of issue_id (coverage role 'lead'), appended to out. */
-int store_log_leads(struct store *st, int64_t issue_id, struct strv *out);
 
 #endif

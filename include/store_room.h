@@ -1,8 +1,9 @@
 /*
  * store_room.h - rooms and who is in them (for display names, access checks
- * and "who may see this log"), plus the engine core's bookkeeping: when a
- * user last spoke in a room, which due events were handed out, and the
- * issue lookups behind issue-name resolution.
+ * and "who may see this log"), and when a user last spoke in a room.  The
+ * issue a room belongs to is an issue query (store_issue.h, included here
+ * for the callers that read a room and its issue together); which due
+ * events were handed out is in store_due.h.
  */
 #ifndef CAUCUS_STORE_ROOM_H
 #define CAUCUS_STORE_ROOM_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_issue.h"
 #include "util.h"
 
 /* Upsert a member; display_name may be NULL. */
@@ -36,22 +38,5 @@ int store_member_power(struct store *st, const char *room_id, const char *user_i
 int64_t store_last_spoke(struct store *st, const char *room_id, const char *user_id);
 int store_last_spoke_set(struct store *st, const char *room_id, const char *user_id,
 			 int64_t ts_ms);
-
-/* Due events handed out: 1 when 'key' is recorded, 0 when not, -1 error. */
-int store_due_done(struct store *st, const char *key);
-/* Record 'key' with outcome "sent", "late" or "dropped" (idempotent). */
-int store_due_mark(struct store *st, const char *key, const char *outcome, int64_t now_ms);
-
-/* Issue lookups for name resolution (exact names: store_issue_find_exact).
- * Every slug and alias with its issue ID: names[i] belongs to ids[i].
- * The caller releases names with strv_release and frees *ids. */
-int store_lookup_names(struct store *st, struct strv *names, int64_t **ids);
-/* The issue's fields (caller frees the strings); 0, 1 when absent, -1 error. */
-int store_lookup_issue(struct store *st, int64_t id, char **slug, char **name,
-		       char **room_id);
-/* The issue linked to room_id, 0 when none. */
-int64_t store_lookup_room_issue(struct store *st, const char *room_id);
-/* Point issues linked to 'alias' at 'room_id' (alias resolved). */
-int store_lookup_resolve_room(struct store *st, const char *alias, const char *room_id);
 
 #endif

@@ -78,6 +78,20 @@ int store_session_of_member(struct store *st, const char *user_id, int64_t since
 int store_session_starting(struct store *st, int64_t from_s, int64_t to_s,
 			   struct session_list *out);
 
+/* Live sessions of issue_id (0: every issue) starting in [from_s, to_s),
+ * whether or not their issue has a room (the digest's "next 24 hours"), by
+ * start then number, with their attendees.  Appended to out (release
+ * with store_session_list_release).  0 or -1. */
+int store_session_between(struct store *st, int64_t issue_id, int64_t from_s,
+			  int64_t to_s, struct session_list *out);
+
+/* Sessions of issue_id (0: every issue) created, changed or cancelled in
+ * [since_ms, until_ms), cancelled ones too, oldest change first, with
+ * their attendees (the digest's "Sessions").  Appended to out (release
+ * with store_session_list_release).  0 or -1. */
+int store_session_changed(struct store *st, int64_t issue_id, int64_t since_ms,
+			  int64_t until_ms, struct session_list *out);
+
 /* New times for session 'id' (updated_ms = now_ms, sequence + 1).  0 or -1. */
 int store_session_move(struct store *st, int64_t id, int64_t start_s, int64_t end_s,
 		       int64_t now_ms);

@@ -69,6 +69,26 @@ void tz_format_day(const char *tz, int64_t t, char *out, size_t outlen);
 void tz_format_dayhm(const char *tz, int64_t t, char *out, size_t outlen);
 void tz_format_date(const char *tz, int64_t t, char *out, size_t outlen);
 
+/* "today", "tomorrow" (local days as seen at 'now') or "Wed 7 Nov" for
+ * the local day of t.  Writes into out. */
+void tz_format_near_day(const char *tz, int64_t now, int64_t t, char *out, size_t outlen);
+
+/* How tz_format_span writes the day of a span (of a session, say). */
+enum tz_span {
+	TZ_SPAN_TIME,   /* "14:00-15:00" */
+	TZ_SPAN_NEAR,   /* "today 14:00-15:00", "tomorrow 09:00-10:30", "Wed 7 Nov 23:00-01:00" */
+	TZ_SPAN_DATE,   /* "Tue 6 Nov 10:00-11:00", for a record read later (digests) */
+};
+/*
+ * The span [start, end) in zone tz, as 'how' says.  With TZ_SPAN_TIME and
+ * TZ_SPAN_NEAR a span going on at 'now' reads "now until 15:00" and one
+ * of a day or more gives the end's day ("09:00-Thu 8 Nov 09:00");
+ * TZ_SPAN_DATE ignores 'now' and writes the end as a time only.  Writes
+ * into out.
+ */
+void tz_format_span(const char *tz, int64_t now, int64_t start, int64_t end,
+		    enum tz_span how, char *out, size_t outlen);
+
 /*
  * Parse a <when> at the start of argv (SPEC §2): "HH:MM", "today HH:MM",
  * "tomorrow HH:MM", "<weekday> HH:MM" (mon..sun / monday.., the next such

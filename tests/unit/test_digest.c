@@ -11,6 +11,7 @@
 
 #include <time.h>
 
+#include "store_due.h"
 #include "store_room.h"
 
 #define HOUR 3600

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_due.h"
 #include "store_int.h"
 #include "store_log.h"
 #include "store_outbox.h"

@@ -1,9 +1,9 @@
 /*
- * test_when.c - durations, the <when> grammar and time-zone arithmetic
- * (bot/when.c, bot/tz.c), table-driven.  Daylight-saving cases use the
- * system tz database: Europe/London and America/New_York in 2018 (gaps and
- * ambiguous hours), Asia/Dubai (no DST, +04:00), America/Sao_Paulo 2018
- * (midnight itself skipped).
+ * test_when.c - durations, the <when> grammar, time-zone arithmetic and
+ * how spans of time are written (bot/when.c, bot/tz.c), table-driven.
+ * Daylight-saving cases use the system tz database: Europe/London and
+ * America/New_York in 2018 (gaps and ambiguous hours), Asia/Dubai (no
+ * DST, +04:00), America/Sao_Paulo 2018 (midnight itself skipped).
  */
 #include "testutil.h"
 
@@ -640,6 +640,54 @@ static void test_tz_format(void **state)
 	tz_format_hm(DXB, 0, NULL, 0);  /* no crash */
 }
 
+/* Session spans: relative days for answers, dated ones for digests. */
+static void test_tz_format_span(void **state)
+{
+	/* now: Mon 5 Nov 2018 12:00 in Dubai */
+	const int64_t now = utc(2018, 11, 5, 8, 0);
+	const struct {
+		int64_t start, end;
+		enum tz_span how;
+		const char *want;
+	} cases[] = {
+		{ utc(2018, 11, 5, 10, 0), utc(2018, 11, 5, 11, 0), TZ_SPAN_NEAR, "today 14:00-15:00" },
+		{ utc(2018, 11, 6, 5, 0), utc(2018, 11, 6, 6, 30), TZ_SPAN_NEAR,
+		  "tomorrow 09:00-10:30" },
+		{ utc(2018, 11, 7, 19, 0), utc(2018, 11, 7, 21, 0), TZ_SPAN_NEAR,
+		  "Wed 7 Nov 23:00-01:00" },
+		{ utc(2018, 11, 5, 10, 0), utc(2018, 11, 5, 11, 0), TZ_SPAN_TIME, "14:00-15:00" },
+		/* going on now, whatever the style asked */
+		{ utc(2018, 11, 5, 7, 0), utc(2018, 11, 5, 9, 0), TZ_SPAN_NEAR, "now until 13:00" },
+		{ utc(2018, 11, 5, 8, 0), utc(2018, 11, 5, 9, 0), TZ_SPAN_TIME, "now until 13:00" },
+		/* a day or more gives the end's day */
+		{ utc(2018, 11, 6, 5, 0), utc(2018, 11, 7, 5, 0), TZ_SPAN_NEAR,
+		  "tomorrow 09:00-Wed 7 Nov 09:00" },
+		/* dated: always the day, never "now", the end a time */
+		{ utc(2018, 11, 5, 7, 0), utc(2018, 11, 5, 9, 0), TZ_SPAN_DATE,
+		  "Mon 5 Nov 11:00-13:00" },
+		{ utc(2018, 11, 6, 6, 0), utc(2018, 11, 6, 7, 0), TZ_SPAN_DATE,
+		  "Tue 6 Nov 10:00-11:00" },
+		{ utc(2018, 11, 6, 5, 0), utc(2018, 11, 7, 5, 0), TZ_SPAN_DATE,
+		  "Tue 6 Nov 09:00-09:00" },
+	};
+	char out[64], tiny[6];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tz_format_span(DXB, now, cases[i].start, cases[i].end, cases[i].how, out,
+			       sizeof(out));
+		assert_string_equal(out, cases[i].want);
+	}
+	tz_format_span(DXB, now, cases[0].start, cases[0].end, TZ_SPAN_NEAR, tiny, sizeof(tiny));
+	assert_string_equal(tiny, "today");
+	tz_format_near_day(DXB, now, utc(2018, 11, 4, 19, 59), out, sizeof(out));
+	assert_string_equal(out, "Sun 4 Nov");
+	tz_format_near_day(DXB, now, utc(2018, 11, 4, 20, 0), out, sizeof(out));
+	assert_string_equal(out, "today");
+	tz_format_near_day(DXB, now, utc(2018, 11, 6, 19, 59), out, sizeof(out));
+	assert_string_equal(out, "tomorrow");
+}
+
 /* The caller's TZ, set or unset, is what it was after each call. */
 static void test_tz_restores_env(void **state)
 {
@@ -684,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_tz_day_start),
 		cmocka_unit_test(test_tz_date_add),
 		cmocka_unit_test(test_tz_format),
+		cmocka_unit_test(test_tz_format_span),
 		cmocka_unit_test(test_tz_restores_env),
 	};
 
