@@ -66,7 +66,7 @@ static int check_name(struct cmd_ctx *ctx, char *name, const char *what)
 	if (cmd_issue_by_id(ctx, id, &other))
 		return -1;
 	cmd_fail(ctx, "'%s' is already taken by %s.", name, other.name);
-	issue_release(&other);
+	cmd_issue_release(&other);
 	return 1;
 }
 
@@ -267,8 +267,8 @@ static int cmd_issue_link(struct cmd_ctx *ctx)
 			 old_room);
 	space_add(ctx, room);
 out:
-	issue_release(&is);
-	issue_release(&prev);
+	cmd_issue_release(&is);
+	cmd_issue_release(&prev);
 	free(old_room);
 	return rc;
 }
@@ -295,7 +295,7 @@ static int cmd_issue_alias(struct cmd_ctx *ctx)
 	}
 	doc_para(ctx->doc, "%s can now also be called '%s'.", is.name, alias);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	free(alias);
 	return rc;
 }
@@ -322,7 +322,7 @@ static int cmd_issue_room(struct cmd_ctx *ctx)
 	doc_para(ctx->doc, "Creating %s's room #%s:%s (invite-only%s); I will invite you to it.",
 		 is.name, is.slug, server, ctx->cfg->encryption ? ", encrypted" : "");
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return 0;
 }
 
@@ -415,7 +415,7 @@ static int cmd_join(struct cmd_ctx *ctx)
 	} else {
 		doc_para(ctx->doc, "Cannot invite you to %s's room: %s.", is.name, why);
 	}
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return 0;
 }
 
@@ -490,7 +490,7 @@ static int cover_args(struct cmd_ctx *ctx, int roles, struct issue *is, char **u
 out:
 	free(who);
 	if (rc)
-		issue_release(is);
+		cmd_issue_release(is);
 	return rc;
 }
 
@@ -520,7 +520,7 @@ static int cmd_cover(struct cmd_ctx *ctx)
 		doc_text(ctx->doc, " now cover%s %s as %s.", self ? "" : "s", is.name, role);
 	doc_end(ctx->doc);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	free(user);
 	free(old);
 	return rc;
@@ -552,7 +552,7 @@ static int cmd_uncover(struct cmd_ctx *ctx)
 		doc_para(ctx->doc, "%s has no lead now%s.", is.name,
 			 backups.n ? "" : ", and nobody covers it");
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	strv_release(&leads);
 	strv_release(&backups);
 	free(user);
@@ -620,7 +620,7 @@ static int cmd_who_covers(struct cmd_ctx *ctx)
 		doc_end(ctx->doc);
 	}
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	strv_release(&leads);
 	strv_release(&backups);
 	store_session_list_release(&next);

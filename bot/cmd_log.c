@@ -3,7 +3,8 @@
  * actors' positions, reading and searching an issue's log, catching up and
  * the digest on demand.  Everything shown passes the SPEC §4 rule: an entry
  * kept in a room is shown only to someone who is a member of that room.
- * Knows nothing of Matrix; the scheduled digest lives in digest.c.
+ * Knows nothing of Matrix; the digest is written by digest.c and handed
+ * out daily by schedule.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ static int keep_entry(struct cmd_ctx *ctx, const char *kind, const char *label,
 	doc_para(ctx->doc, "%s #%lld kept in the %s log.", label, (long long)id, is.name);
 	rc = 0;
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -143,7 +144,7 @@ static int cmd_action(struct cmd_ctx *ctx)
 out:
 	free(who);
 	free(user);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -188,7 +189,7 @@ static int cmd_done(struct cmd_ctx *ctx)
 		free(by);
 		goto out;
 	}
-	text = digest_clip(a->text, CLIP_BYTES);
+	text = cmd_clip(a->text, CLIP_BYTES);
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_text(ctx->doc, "Action #%lld done, closed by ", (long long)n);
 	cmd_doc_user(ctx, ctx->msg->sender);
@@ -252,7 +253,7 @@ static int cmd_actions(struct cmd_ctx *ctx)
 		const struct action_item *a = &al.v[i];
 		char age[32], *text;
 		written++;
-		text = digest_clip(a->text, CLIP_BYTES);
+		text = cmd_clip(a->text, CLIP_BYTES);
 		age_str(ctx->now - a->created_ms / 1000, age, sizeof(age));
 		doc_begin(ctx->doc, DOC_ITEM);
 		doc_strong(ctx->doc, "#%lld", (long long)a->id);
@@ -274,7 +275,7 @@ static int cmd_actions(struct cmd_ctx *ctx)
 	doc_para(ctx->doc, "Close one with %sdone <n>.", ctx->prefix);
 	rc = 0;
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	store_action_list_release(&al);
 	return rc;
 }
@@ -353,7 +354,7 @@ out:
 	free(actor);
 	free(stance);
 	store_position_list_release(&latest);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -394,7 +395,7 @@ static int cmd_positions(struct cmd_ctx *ctx)
 	shown = doc_list_shown(latest.n, every);
 	for (size_t k = 0; k < shown; k++) {
 		const struct position *p = &latest.v[k];
-		char day[32], *text = p->text ? digest_clip(p->text, 160) : NULL;
+		char day[32], *text = p->text ? cmd_clip(p->text, 160) : NULL;
 		tz_format_day(ctx->tz, p->ts_ms / 1000, day, sizeof(day));
 		doc_begin(ctx->doc, DOC_ITEM);
 		doc_strong(ctx->doc, "%s", p->actor);
@@ -415,7 +416,7 @@ static int cmd_positions(struct cmd_ctx *ctx)
 	}
 out:
 	store_position_list_release(&latest);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -430,7 +431,7 @@ static const char *kind_label(const char *kind)
 static void entry_item(struct cmd_ctx *ctx, const struct log_entry *e, int with_issue,
 		       int snippet)
 {
-	char when[48], *body = digest_clip(e->body, CLIP_BYTES);
+	char when[48], *body = cmd_clip(e->body, CLIP_BYTES);
 	const char *kind = kind_label(e->kind);
 
 	when_str(ctx, e->ts_ms, when, sizeof(when));
@@ -510,7 +511,7 @@ static int cmd_log(struct cmd_ctx *ctx)
 		entry_item(ctx, &l.v[i], 0, 0);
 out:
 	store_log_list_release(&l);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -569,7 +570,7 @@ static int cmd_search(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	said = digest_clip(cmd_text_from(ctx, 0), 80);
+	said = cmd_clip(cmd_text_from(ctx, 0), 80);
 	if (store_log_search(ctx->st, q.data, is.id, ctx->msg->sender, SEARCH_SHOWN, &l,
 			     &total, &bad)) {
 		if (!bad) {
@@ -601,7 +602,7 @@ out:
 	free(said);
 	buf_release(&q);
 	store_log_list_release(&l);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -715,7 +716,7 @@ static int cmd_catchup(struct cmd_ctx *ctx)
 out:
 	digest_data_release(&dd);
 	buf_release(&sum);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -732,7 +733,7 @@ static int cmd_digest(struct cmd_ctx *ctx)
 			return -1;
 		rc = digest_issue(ctx->eng, &is, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
 				  0, ctx->doc, &active);
-		issue_release(&is);
+		cmd_issue_release(&is);
 	} else if (ctx->is_coord) {
 		rc = digest_overview(ctx->eng, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
 				     0, ctx->doc, &active);
