@@ -705,9 +705,12 @@ static int cmd_help(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_core_table[] = {
-	{ "help", "[command]", "list commands, or one command's usage with an example",
-	  "help session", 0, cmd_help },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "help",
+	  .args = "[command]",
+	  .summary = "list commands, or one command's usage with an example",
+	  .example = "help session",
+	  .fn = cmd_help },
+	{ .name = NULL },
 };
 
 /* ---- the families ---- */

@@ -340,11 +340,17 @@ out:
 }
 
 const struct cmd_entry cmd_doc_table[] = {
-	{ "doc", "<symbol> [title...] [<url>]",
-	  "record a document or a new revision of it (the symbol alone: its history)",
-	  "doc DT/64(Rev.2) Draft revision of Resolution 130 https://www.itu.int/md/S18-PP-C-0064",
-	  0, cmd_doc },
-	{ "docs", "[issue] [all]", "the current revision of each document, and the files shared",
-	  "docs cyber", 0, cmd_docs },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "doc",
+	  .args = "<symbol> [title...] [<url>]",
+	  .summary = "record a document or a new revision of it (the symbol alone: its "
+	    "history)",
+	  .example = "doc DT/64(Rev.2) Draft revision of Resolution 130 "
+	    "https://www.itu.int/md/S18-PP-C-0064",
+	  .fn = cmd_doc },
+	{ .name = "docs",
+	  .args = "[issue] [all]",
+	  .summary = "the current revision of each document, and the files shared",
+	  .example = "docs cyber",
+	  .fn = cmd_docs },
+	{ .name = NULL },
 };
