@@ -491,132 +491,190 @@ static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64
 	return rc;
 }
 
+/* Every issue's row and the sessions of the next 24 h: what the overview
+ * counts and lists. */
+struct overview {
+	struct overview_row *rows;
+	size_t n;                       /* issues */
+	size_t nrows;                   /* rows loaded (all n once loaded) */
+	size_t busy, leadless, nobody;  /* active issues, without a lead, sessions unattended */
+	struct log_session_list soon;
+};
+
+static void overview_release(struct overview *ov)
+{
+	overview_rows_release(ov->rows, ov->nrows);
+	store_log_session_list_release(&ov->soon);
+}
+
+/* Anything happened in the issue's room in the period. */
+static int row_active(const struct overview_row *r)
+{
+	return r->dd.entries > 0 || !digest_data_quiet(&r->dd);
+}
+
+/* Load every issue's row and the next 24 h's sessions into ov (released
+ * by overview_release, also after a failure).  0 or -1. */
+static int overview_load_all(struct engine *eng, int64_t since_s, int64_t until_s,
+			     struct overview *ov)
+{
+	struct store *st = engine_store(eng);
+	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
+	int rc = -1;
+
+	memset(ov, 0, sizeof(*ov));
+	if (store_log_issue_ids(st, &ids, &ov->n))
+		goto out;
+	ov->rows = xcalloc(ov->n ? ov->n : 1, sizeof(*ov->rows));
+	for (ov->nrows = 0; ov->nrows < ov->n; ov->nrows++) {
+		struct overview_row *r = &ov->rows[ov->nrows];
+		if (overview_load(eng, ids[ov->nrows], since_s * 1000, until_s * 1000, r)) {
+			ov->nrows++;
+			goto out;
+		}
+		ov->busy += row_active(r);
+		ov->leadless += r->leads.n == 0;
+	}
+	if (store_log_sessions_between(st, 0, now_s, now_s + 86400, &ov->soon))
+		goto out;
+	for (size_t i = 0; i < ov->soon.n; i++)
+		ov->nobody += ov->soon.v[i].attendees.n == 0;
+	rc = 0;
+out:
+	free(ids);
+	return rc;
+}
+
+/* The active issues, one line each:
+ * Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
+static void overview_active(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	size_t written = 0, limit = doc_list_shown(ov->busy, 0);
+	struct buf b;
+
+	if (!ov->busy)
+		return;
+	buf_init(&b, 0);
+	doc_heading(d, "Active");
+	for (size_t i = 0; i < ov->nrows && written < limit; i++) {
+		const struct overview_row *r = &ov->rows[i];
+		if (!row_active(r))
+			continue;
+		written++;
+		doc_begin(d, DOC_ITEM);
+		doc_strong(d, "%s", r->is.name);
+		buf_reset(&b);
+		if (r->dd.messages)
+			buf_printf(&b, "%lld %s", (long long)r->dd.messages,
+				   plural(r->dd.messages, "message", "messages"));
+		if (!digest_data_quiet(&r->dd)) {
+			if (b.len)
+				buf_puts(&b, ", ");
+			digest_summary(&r->dd, &b);
+		}
+		doc_text(d, " — %s; %zu open %s; ", b.len ? b.data : "log entries",
+			 r->open_actions, plural((int64_t)r->open_actions, "action", "actions"));
+		if (r->leads.n) {
+			doc_text(d, "%s ", plural((int64_t)r->leads.n, "lead", "leads"));
+			attendee_names(eng, &r->leads, NULL, d);
+		} else {
+			doc_strong(d, "no lead");
+		}
+		doc_end(d);
+	}
+	if (written < ov->busy)
+		doc_para(d, "… and %zu more active issues: %sdigest in each issue's room.",
+			 ov->busy - written, engine_config(eng)->command_prefix);
+	buf_release(&b);
+}
+
+/* The quiet issues, named on one line. */
+static void overview_quiet(const struct overview *ov, struct doc *d)
+{
+	if (ov->busy >= ov->nrows)
+		return;
+	doc_begin(d, DOC_PARA);
+	doc_strong(d, "Quiet:");
+	for (size_t i = 0, k = 0; i < ov->nrows; i++) {
+		if (row_active(&ov->rows[i]))
+			continue;
+		doc_text(d, "%s%s", k++ ? ", " : " ", ov->rows[i].is.name);
+	}
+	doc_text(d, ".");
+	doc_end(d);
+}
+
+/* The issues nobody leads, and how to take one on. */
+static void overview_no_lead(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	if (!ov->leadless)
+		return;
+	doc_heading(d, "No lead");
+	doc_begin(d, DOC_PARA);
+	for (size_t i = 0, k = 0; i < ov->nrows; i++) {
+		if (ov->rows[i].leads.n)
+			continue;
+		doc_text(d, "%s%s", k++ ? ", " : "", ov->rows[i].is.name);
+	}
+	doc_text(d, ". %scover <issue> takes one on.", engine_config(eng)->command_prefix);
+	doc_end(d);
+}
+
+/* The sessions of the next 24 h nobody attends, with their issue. */
+static void overview_unattended(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	const char *tz = engine_config(eng)->timezone;
+	size_t written = 0, shown = doc_list_shown(ov->nobody, 0);
+
+	if (!ov->nobody)
+		return;
+	doc_heading(d, "Nobody attending (next 24 h)");
+	for (size_t i = 0; i < ov->soon.n && written < shown; i++) {
+		const struct log_session *s = &ov->soon.v[i];
+		const char *issue = "?";
+		char span[80];
+		if (s->attendees.n)
+			continue;
+		written++;
+		for (size_t k = 0; k < ov->nrows; k++)
+			if (ov->rows[k].is.id == s->issue_id)
+				issue = ov->rows[k].is.name;
+		session_span(tz, s, span, sizeof(span));
+		doc_begin(d, DOC_ITEM);
+		doc_strong(d, "%s", issue);
+		doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
+		doc_end(d);
+	}
+	items_left_out(eng, ov->nobody - written, "uncovered all", d);
+}
+
 int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int late,
 		    struct doc *d, int *active)
 {
 	const struct config *cfg = engine_config(eng);
-	const char *tz = cfg->timezone;
-	struct store *st = engine_store(eng);
-	struct overview_row *rows = NULL;
-	struct log_session_list soon = { 0 };
-	struct buf b;
-	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
-	size_t n = 0, nrows = 0, busy = 0, leadless = 0, nobody = 0;
+	struct overview ov;
 	char period[112];
 	int rc = -1;
 
-	buf_init(&b, 0);
 	*active = 0;
-	if (store_log_issue_ids(st, &ids, &n))
+	if (overview_load_all(eng, since_s, until_s, &ov))
 		goto out;
-	rows = xcalloc(n ? n : 1, sizeof(*rows));
-	for (nrows = 0; nrows < n; nrows++) {
-		struct overview_row *r = &rows[nrows];
-		if (overview_load(eng, ids[nrows], since_s * 1000, until_s * 1000, r)) {
-			nrows++;
-			goto out;
-		}
-		busy += r->dd.entries > 0 || !digest_data_quiet(&r->dd);
-		leadless += r->leads.n == 0;
-	}
-	if (store_log_sessions_between(st, 0, now_s, now_s + 86400, &soon))
-		goto out;
-	for (size_t i = 0; i < soon.n; i++)
-		nobody += soon.v[i].attendees.n == 0;
-	*active = busy > 0 || soon.n > 0;
+	*active = ov.busy > 0 || ov.soon.n > 0;
 
-	period_str(tz, since_s, until_s, period, sizeof(period));
+	period_str(cfg->timezone, since_s, until_s, period, sizeof(period));
 	doc_heading(d, "Daily overview — %s", period);
 	if (late)
 		late_line(cfg, d);
 	doc_para(d, "%zu of %zu %s active in this period; %zu with no lead; %zu %s in the next 24 h "
-		 "with nobody attending.", busy, n, plural((int64_t)n, "issue", "issues"),
-		 leadless, nobody, plural((int64_t)nobody, "session", "sessions"));
-	if (busy) {
-		size_t written = 0, limit = doc_list_shown(busy, 0);
-
-		/* Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
-		doc_heading(d, "Active");
-		for (size_t i = 0; i < nrows && written < limit; i++) {
-			struct overview_row *r = &rows[i];
-			if (!r->dd.entries && digest_data_quiet(&r->dd))
-				continue;
-			written++;
-			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "%s", r->is.name);
-			buf_reset(&b);
-			if (r->dd.messages)
-				buf_printf(&b, "%lld %s", (long long)r->dd.messages,
-					   plural(r->dd.messages, "message", "messages"));
-			if (!digest_data_quiet(&r->dd)) {
-				if (b.len)
-					buf_puts(&b, ", ");
-				digest_summary(&r->dd, &b);
-			}
-			doc_text(d, " — %s; %zu open %s; ", b.len ? b.data : "log entries",
-				 r->open_actions, plural((int64_t)r->open_actions, "action", "actions"));
-			if (r->leads.n) {
-				doc_text(d, "%s ", plural((int64_t)r->leads.n, "lead", "leads"));
-				attendee_names(eng, &r->leads, NULL, d);
-			} else {
-				doc_strong(d, "no lead");
-			}
-			doc_end(d);
-		}
-		if (written < busy)
-			doc_para(d, "… and %zu more active issues: %sdigest in each issue's room.",
-				 busy - written, cfg->command_prefix);
-	}
-	if (busy < nrows) {
-		doc_begin(d, DOC_PARA);
-		doc_strong(d, "Quiet:");
-		for (size_t i = 0, k = 0; i < nrows; i++) {
-			if (rows[i].dd.entries || !digest_data_quiet(&rows[i].dd))
-				continue;
-			doc_text(d, "%s%s", k++ ? ", " : " ", rows[i].is.name);
-		}
-		doc_text(d, ".");
-		doc_end(d);
-	}
-	if (leadless) {
-		doc_heading(d, "No lead");
-		doc_begin(d, DOC_PARA);
-		for (size_t i = 0, k = 0; i < nrows; i++) {
-			if (rows[i].leads.n)
-				continue;
-			doc_text(d, "%s%s", k++ ? ", " : "", rows[i].is.name);
-		}
-		doc_text(d, ". %scover <issue> takes one on.", cfg->command_prefix);
-		doc_end(d);
-	}
-	if (nobody) {
-		size_t written = 0, shown = doc_list_shown(nobody, 0);
-
-		doc_heading(d, "Nobody attending (next 24 h)");
-		for (size_t i = 0; i < soon.n && written < shown; i++) {
-			const struct log_session *s = &soon.v[i];
-			const char *issue = "?";
-			char span[80];
-			if (s->attendees.n)
-				continue;
-			written++;
-			for (size_t k = 0; k < nrows; k++)
-				if (rows[k].is.id == s->issue_id)
-					issue = rows[k].is.name;
-			session_span(tz, s, span, sizeof(span));
-			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "%s", issue);
-			doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
-			doc_end(d);
-		}
-		items_left_out(eng, nobody - written, "uncovered all", d);
-	}
+		 "with nobody attending.", ov.busy, ov.n, plural((int64_t)ov.n, "issue", "issues"),
+		 ov.leadless, ov.nobody, plural((int64_t)ov.nobody, "session", "sessions"));
+	overview_active(eng, &ov, d);
+	overview_quiet(&ov, d);
+	overview_no_lead(eng, &ov, d);
+	overview_unattended(eng, &ov, d);
 	rc = 0;
 out:
-	overview_rows_release(rows, nrows);
-	store_log_session_list_release(&soon);
-	free(ids);
-	buf_release(&b);
+	overview_release(&ov);
 	return rc;
 }
 
