@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "metrics.h"
 #include "store_issue.h"
-#include "store_room.h"
 #include "when.h"
 
 #define TITLE_MAX 200           /* bytes; a title is a line, not a memo */

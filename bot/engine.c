@@ -177,8 +177,6 @@ void engine_replies_release(struct engine_replies *r)
 	r->n = 0;
 }
 
-
-
 /* ---- dispatch ---- */
 
 /* The first word of each two-word command ("issue"), for a bare "!issue". */

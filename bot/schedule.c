@@ -221,6 +221,8 @@ out:
 	return rc;
 }
 
+/* ---- personal reminders ---- */
+
 /*
  * !remind rows.  A personal reminder is never dropped: one that comes late
  * (the bot was down) is still better than one lost, so it goes out marked
@@ -276,13 +278,6 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 	}
 	store_reminder_list_release(&l);
 	return 0;
-}
-
-int schedule_reminders_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
-{
-	if (session_reminders(eng, now_ms / 1000, out))
-		return -1;
-	return personal_reminders(eng, now_ms, out);
 }
 
 /* ---- digests ---- */
@@ -385,6 +380,15 @@ static int first_look(struct engine *eng, int64_t now_s, int64_t *first_s)
 	return store_meta_set(st, "digest.first_look", buf);
 }
 
+/* ---- the due hooks (schedule.h) ---- */
+
+int schedule_reminders_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
+{
+	if (session_reminders(eng, now_ms / 1000, out))
+		return -1;
+	return personal_reminders(eng, now_ms, out);
+}
+
 int schedule_digests_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
 {
 	int64_t now_s = now_ms / 1000, day_s, since_s, until_s, first_s;
@@ -396,5 +400,6 @@ int schedule_digests_due(struct engine *eng, int64_t now_ms, struct engine_repli
 		return -1;
 	if (until_s < first_s)
 		return 0;
-	return digest_period(eng, day_s, since_s, until_s, now_s >= until_s + DIGEST_LATE_AFTER, out);
+	return digest_period(eng, day_s, since_s, until_s, now_s >= until_s + DIGEST_LATE_AFTER,
+			     out);
 }
