@@ -206,12 +206,13 @@ void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
 int cmd_doc_file(struct engine *eng, const struct engine_msg *msg, int64_t issue_id,
 		 int64_t ts_ms, struct engine_replies *out);
 
-/* Accessors for the families' due-event code (engine.c). */
+/* The engine's store and configuration (engine.c), for code that holds
+ * the engine rather than a command: due jobs, digests, file hooks. */
 struct store *engine_store(struct engine *eng);
 const struct config *engine_config(struct engine *eng);
 
-/* Due events (the families' due hooks, schedule.c). */
-/* 1 when 'key' was already handed out (acknowledged or dropped). */
+/* For the due hooks (schedule.c): 1 when 'key' was already handed out
+ * (acknowledged or dropped). */
 int cmd_due_done(struct engine *eng, const char *key);
 /* Record 'key' as handled without sending (outcome "dropped"). */
 int cmd_due_drop(struct engine *eng, const char *key);

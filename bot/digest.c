@@ -678,7 +678,7 @@ out:
 	return rc;
 }
 
-/* ---- the daily schedule ---- */
+/* ---- the period a digest covers ---- */
 
 /* The instant of the digest time on the local day starting at day_s. */
 static int64_t digest_at(const char *tz, int64_t day_s, int minute)
