@@ -1,8 +1,10 @@
 /*
  * cmd.h - what the command families (cmd_*.c) share with the engine core
- * (engine.c): the command table entry, the context a handler gets, and the
- * helpers that read arguments (issues, users, times) and write answers.
- * A handler never sees Matrix: only a room ID, a sender and text.
+ * (engine.c): the command table entry, the list of families with their
+ * hooks, the context a handler gets, and the helpers (cmd.c) that read
+ * arguments (issues, users, times) and write answers.  The engine knows
+ * the families only through cmd_families[].  A handler never sees
+ * Matrix: only a room ID, a sender and text.
  */
 #ifndef CAUCUS_CMD_H
 #define CAUCUS_CMD_H
@@ -37,16 +39,41 @@ extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
 extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
-extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
+extern const struct cmd_entry cmd_core_table[];        /* cmd.c: help */
 
-/* An issue as read from the store; issue_release frees the strings. */
+/*
+ * A family of commands and what it does on its own.  Each hook may be
+ * NULL.  due appends what is due at now_ms and not yet handed out (see
+ * cmd_due_done): each reply carries a stable due_id and the keys
+ * engine_ack() records; 0 or -1 (store).  next_due says in how many
+ * seconds its next due event could fall (NULL: at the next minute, the
+ * grain of every due job so far).  file keeps a file shared in an issue
+ * room (see cmd_doc_file).
+ */
+struct cmd_family {
+	const char *title;                      /* heading in !help, or NULL */
+	const struct cmd_entry *table;          /* or NULL */
+	int (*due)(struct engine *eng, int64_t now_ms, struct engine_replies *out);
+	int64_t (*next_due)(struct engine *eng, int64_t now_ms);
+	int (*file)(struct engine *eng, const struct engine_msg *msg, int64_t issue_id,
+		    int64_t ts_ms, struct engine_replies *out);
+};
+/* Every family (cmd.c), in the order of !help, dispatch and due jobs. */
+extern const struct cmd_family cmd_families[];
+extern const size_t cmd_families_n;
+
+/* The entry named name, or "name second" (then *words = 2), any case;
+ * NULL when none. */
+const struct cmd_entry *cmd_find(const char *name, const char *second, int *words);
+
+/* An issue as read from the store; cmd_issue_release frees the strings. */
 struct issue {
 	int64_t id;
 	char *slug;
 	char *name;
 	char *room_id;          /* linked room or NULL */
 };
-void issue_release(struct issue *is);
+void cmd_issue_release(struct issue *is);
 
 struct cmd_ctx {
 	struct engine *eng;
@@ -65,7 +92,7 @@ struct cmd_ctx {
 	struct doc *doc;                /* the answer */
 	struct strv *mentions;          /* user IDs the answer mentions */
 	struct engine_replies *out;     /* extra messages to other rooms */
-	/* private to engine.c */
+	/* set by engine.c, read through cmd_text_from() */
 	const char *text;               /* the body after pill replacement */
 	size_t *offs;                   /* offset in text of each argv[i] */
 };
@@ -82,9 +109,14 @@ int cmd_fail(struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
  * when i >= argc.  Points into the context; do not free. */
 const char *cmd_text_from(struct cmd_ctx *ctx, size_t i);
 
+/* s cut to about max bytes on a character boundary (with "…"), line
+ * breaks turned into spaces, for list items and echoed text.  Caller
+ * frees. */
+char *cmd_clip(const char *s, size_t max);
+
 /*
  * Resolve an issue name (slug, alias, or a unique prefix of either, any
- * case).  On success fills *out (release with issue_release) and returns
+ * case).  On success fills *out (release with cmd_issue_release) and returns
  * 0.  On failure answers "no such issue 'x'; did you mean ...?" or
  * "'c' matches several issues: ..." with the usage line, returns -1.
  */
@@ -93,6 +125,9 @@ int cmd_issue_arg(struct cmd_ctx *ctx, const char *name, struct issue *out);
 int cmd_issue_lookup(struct cmd_ctx *ctx, const char *name, struct issue *out);
 /* The issue by ID: 0 or -1. */
 int cmd_issue_by_id(struct cmd_ctx *ctx, int64_t id, struct issue *out);
+/* The same resolution without a command (engine_issue_id): the ID, 0 when
+ * nothing matches, -2 when several do, -1 on error. */
+int64_t cmd_issue_find(struct store *st, const char *name);
 
 /*
  * The issue argument of commands whose issue defaults to the room's: when
@@ -140,6 +175,14 @@ void cmd_mention(struct cmd_ctx *ctx, const char *user_id);
 int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_id);
 
 /*
+ * Append a reply to room_id built from d (its content taken), mentions
+ * (may be NULL) copied, cut to fit one event.  The reply is the caller's
+ * to fill further (reply_to, due_id, ...); it lives in out.
+ */
+struct engine_reply *cmd_reply_push(struct engine_replies *out, const char *room_id,
+				    struct doc *d, const struct strv *mentions);
+
+/*
  * Queue an extra message (not the answer) into ctx->out, e.g. telling an
  * issue room that a session moved.  Takes the doc's content; mentions
  * (may be NULL) are copied.
@@ -158,22 +201,18 @@ void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
 
 /* A file shared in issue_id's room (msg->file set): kept in the log as
  * kind 'file' and, when its name holds a known document's symbol, as that
- * document's revision (a higher one announced into out).  0 or -1. */
+ * document's revision (a higher one announced into out).  0 or -1.
+ * cmd_doc.c; the documents family's file hook. */
 int cmd_doc_file(struct engine *eng, const struct engine_msg *msg, int64_t issue_id,
 		 int64_t ts_ms, struct engine_replies *out);
 
-/* Accessors for the families' due-event code. */
+/* The engine's store and configuration (engine.c), for code that holds
+ * the engine rather than a command: due jobs, digests, file hooks. */
 struct store *engine_store(struct engine *eng);
 const struct config *engine_config(struct engine *eng);
 
-/*
- * Due events.  Each family's function appends what is due at now_ms and
- * not yet handed out (see cmd_due_done).  Each reply carries a stable
- * due_id and the keys engine_ack() records.
- */
-int cmd_session_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
-int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
-/* 1 when 'key' was already handed out (acknowledged or dropped). */
+/* For the due hooks (schedule.c): 1 when 'key' was already handed out
+ * (acknowledged or dropped). */
 int cmd_due_done(struct engine *eng, const char *key);
 /* Record 'key' as handled without sending (outcome "dropped"). */
 int cmd_due_drop(struct engine *eng, const char *key);

@@ -73,20 +73,20 @@ static void rev_item(struct cmd_ctx *ctx, const struct doc_rev *r, int with_titl
 	doc_begin(ctx->doc, DOC_ITEM);
 	doc_strong(ctx->doc, "%s", r->symbol[0] ? r->symbol : r->file_name);
 	if (with_title && r->title) {
-		title = digest_clip(r->title, CLIP_BYTES);
+		title = cmd_clip(r->title, CLIP_BYTES);
 		doc_text(ctx->doc, " %s", title);
 	}
 	doc_text(ctx->doc, " — ");
 	cmd_doc_user(ctx, r->sender);
 	doc_text(ctx->doc, ", %s", when);
 	if (r->symbol[0] && r->file_name) {
-		char *f = digest_clip(r->file_name, CLIP_BYTES);
+		char *f = cmd_clip(r->file_name, CLIP_BYTES);
 		doc_text(ctx->doc, ", file ");
 		doc_code(ctx->doc, "%s", f);
 		free(f);
 	}
 	if (r->url) {
-		char *u = digest_clip(r->url, CLIP_BYTES * 2);
+		char *u = cmd_clip(r->url, CLIP_BYTES * 2);
 		doc_text(ctx->doc, ", %s", u);
 		free(u);
 	}
@@ -143,7 +143,7 @@ static int cmd_doc(struct cmd_ctx *ctx)
 		i = 2;
 	}
 	if (docsym_parse(sym_text.data, &sym, why, sizeof(why))) {
-		char *said = digest_clip(sym_text.data, 60);
+		char *said = cmd_clip(sym_text.data, 60);
 		cmd_usage(ctx, "I cannot read '%s' as a document symbol: %s.", said, why);
 		free(said);
 		goto out;
@@ -188,7 +188,7 @@ static int cmd_doc(struct cmd_ctx *ctx)
 		doc_strong(ctx->doc, "%s", sym.text);
 		doc_text(ctx->doc, " recorded for %s", is.name);
 		if (title.len) {
-			char *t = digest_clip(title.data, CLIP_BYTES);
+			char *t = cmd_clip(title.data, CLIP_BYTES);
 			doc_text(ctx->doc, ": %s", t);
 			free(t);
 		}
@@ -219,7 +219,7 @@ out:
 	buf_release(&sym_text);
 	store_doc_list_release(&h);
 	store_doc_list_release(&seen);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -279,7 +279,7 @@ static int cmd_docs(struct cmd_ctx *ctx)
 out:
 	store_doc_list_release(&cur);
 	store_doc_list_release(&files);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -340,11 +340,17 @@ out:
 }
 
 const struct cmd_entry cmd_doc_table[] = {
-	{ "doc", "<symbol> [title...] [<url>]",
-	  "record a document or a new revision of it (the symbol alone: its history)",
-	  "doc DT/64(Rev.2) Draft revision of Resolution 130 https://www.itu.int/md/S18-PP-C-0064",
-	  0, cmd_doc },
-	{ "docs", "[issue] [all]", "the current revision of each document, and the files shared",
-	  "docs cyber", 0, cmd_docs },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "doc",
+	  .args = "<symbol> [title...] [<url>]",
+	  .summary = "record a document or a new revision of it (the symbol alone: its "
+	    "history)",
+	  .example = "doc DT/64(Rev.2) Draft revision of Resolution 130 "
+	    "https://www.itu.int/md/S18-PP-C-0064",
+	  .fn = cmd_doc },
+	{ .name = "docs",
+	  .args = "[issue] [all]",
+	  .summary = "the current revision of each document, and the files shared",
+	  .example = "docs cyber",
+	  .fn = cmd_docs },
+	{ .name = NULL },
 };

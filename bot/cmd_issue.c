@@ -67,7 +67,7 @@ static int check_name(struct cmd_ctx *ctx, char *name, const char *what)
 	if (cmd_issue_by_id(ctx, id, &other))
 		return -1;
 	cmd_fail(ctx, "'%s' is already taken by %s.", name, other.name);
-	issue_release(&other);
+	cmd_issue_release(&other);
 	return 1;
 }
 
@@ -268,8 +268,8 @@ static int cmd_issue_link(struct cmd_ctx *ctx)
 			 old_room);
 	space_add(ctx, room);
 out:
-	issue_release(&is);
-	issue_release(&prev);
+	cmd_issue_release(&is);
+	cmd_issue_release(&prev);
 	free(old_room);
 	return rc;
 }
@@ -296,7 +296,7 @@ static int cmd_issue_alias(struct cmd_ctx *ctx)
 	}
 	doc_para(ctx->doc, "%s can now also be called '%s'.", is.name, alias);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	free(alias);
 	return rc;
 }
@@ -323,7 +323,7 @@ static int cmd_issue_room(struct cmd_ctx *ctx)
 	doc_para(ctx->doc, "Creating %s's room #%s:%s (invite-only%s); I will invite you to it.",
 		 is.name, is.slug, server, ctx->cfg->encryption ? ", encrypted" : "");
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return 0;
 }
 
@@ -416,7 +416,7 @@ static int cmd_join(struct cmd_ctx *ctx)
 	} else {
 		doc_para(ctx->doc, "Cannot invite you to %s's room: %s.", is.name, why);
 	}
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return 0;
 }
 
@@ -491,7 +491,7 @@ static int cover_args(struct cmd_ctx *ctx, int roles, struct issue *is, char **u
 out:
 	free(who);
 	if (rc)
-		issue_release(is);
+		cmd_issue_release(is);
 	return rc;
 }
 
@@ -521,7 +521,7 @@ static int cmd_cover(struct cmd_ctx *ctx)
 		doc_text(ctx->doc, " now cover%s %s as %s.", self ? "" : "s", is.name, role);
 	doc_end(ctx->doc);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	free(user);
 	free(old);
 	return rc;
@@ -553,7 +553,7 @@ static int cmd_uncover(struct cmd_ctx *ctx)
 		doc_para(ctx->doc, "%s has no lead now%s.", is.name,
 			 backups.n ? "" : ", and nobody covers it");
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	strv_release(&leads);
 	strv_release(&backups);
 	free(user);
@@ -622,7 +622,7 @@ static int cmd_who_covers(struct cmd_ctx *ctx)
 		doc_end(ctx->doc);
 	}
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	strv_release(&leads);
 	strv_release(&backups);
 	store_session_list_release(&next);
@@ -714,27 +714,61 @@ out:
 /* ---- the table ---- */
 
 const struct cmd_entry cmd_issue_table[] = {
-	{ "issues", "[all]", "every issue: name, aliases, room, leads", "issues", 0, cmd_issues },
-	{ "issue add", "<slug> <name...>", "create an issue", "issue add ots Over-the-top services",
-	  1, cmd_issue_add },
-	{ "issue link", "<issue>", "link this room to the issue", "issue link cybersecurity", 1,
-	  cmd_issue_link },
-	{ "issue alias", "<issue> <alias>", "add another name for the issue",
-	  "issue alias cybersecurity res130", 1, cmd_issue_alias },
-	{ "issue room", "<issue>",
-	  "create the issue's room (invite-only, encrypted when encryption is on), invite you "
-	  "and link it", "issue room gender", 1, cmd_issue_room },
-	{ "join", "<issue>|all", "be invited to the issue's room (or to every issue room)",
-	  "join cyber", 0, cmd_join },
-	{ "cover", "<issue> [user] [backup]",
-	  "you (or the user) cover the issue, as lead or as backup",
-	  "cover cyber @bob:example.org backup", 0, cmd_cover },
-	{ "uncover", "<issue> [user]", "you (or the user) stop covering the issue",
-	  "uncover cyber", 0, cmd_uncover },
-	{ "who-covers", "<issue>",
-	  "who covers the issue, leads first, and who attends its next session",
-	  "who-covers privacy", 0, cmd_who_covers },
-	{ "coverage", "[all]", "every issue's leads and backups, gaps flagged; unattended "
-	  "sessions of the next 24 h", "coverage", 0, cmd_coverage },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "issues",
+	  .args = "[all]",
+	  .summary = "every issue: name, aliases, room, leads",
+	  .example = "issues",
+	  .fn = cmd_issues },
+	{ .name = "issue add",
+	  .args = "<slug> <name...>",
+	  .summary = "create an issue",
+	  .example = "issue add ots Over-the-top services",
+	  .admin = 1,
+	  .fn = cmd_issue_add },
+	{ .name = "issue link",
+	  .args = "<issue>",
+	  .summary = "link this room to the issue",
+	  .example = "issue link cybersecurity",
+	  .admin = 1,
+	  .fn = cmd_issue_link },
+	{ .name = "issue alias",
+	  .args = "<issue> <alias>",
+	  .summary = "add another name for the issue",
+	  .example = "issue alias cybersecurity res130",
+	  .admin = 1,
+	  .fn = cmd_issue_alias },
+	{ .name = "issue room",
+	  .args = "<issue>",
+	  .summary = "create the issue's room (invite-only, encrypted when encryption is on), "
+	    "invite you and link it",
+	  .example = "issue room gender",
+	  .admin = 1,
+	  .fn = cmd_issue_room },
+	{ .name = "join",
+	  .args = "<issue>|all",
+	  .summary = "be invited to the issue's room (or to every issue room)",
+	  .example = "join cyber",
+	  .fn = cmd_join },
+	{ .name = "cover",
+	  .args = "<issue> [user] [backup]",
+	  .summary = "you (or the user) cover the issue, as lead or as backup",
+	  .example = "cover cyber @bob:example.org backup",
+	  .fn = cmd_cover },
+	{ .name = "uncover",
+	  .args = "<issue> [user]",
+	  .summary = "you (or the user) stop covering the issue",
+	  .example = "uncover cyber",
+	  .fn = cmd_uncover },
+	{ .name = "who-covers",
+	  .args = "<issue>",
+	  .summary = "who covers the issue, leads first, and who attends its next session",
+	  .example = "who-covers privacy",
+	  .fn = cmd_who_covers },
+	{ .name = "coverage",
+	  .args = "[all]",
+	  .summary = "every issue's leads and backups, gaps flagged; unattended sessions of "
+	    "the next 24 h",
+	  .example = "coverage",
+	  .fn = cmd_coverage },
+	{ .name = NULL },
 };

@@ -3,7 +3,8 @@
  * actors' positions, reading and searching an issue's log, catching up and
  * the digest on demand.  Everything shown passes the SPEC §4 rule: an entry
  * kept in a room is shown only to someone who is a member of that room.
- * Knows nothing of Matrix; the scheduled digest lives in digest.c.
+ * Knows nothing of Matrix; the digest is written by digest.c and handed
+ * out daily by schedule.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ static int keep_entry(struct cmd_ctx *ctx, const char *kind, const char *label,
 	doc_para(ctx->doc, "%s #%lld kept in the %s log.", label, (long long)id, is.name);
 	rc = 0;
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -143,7 +144,7 @@ static int cmd_action(struct cmd_ctx *ctx)
 out:
 	free(who);
 	free(user);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -188,7 +189,7 @@ static int cmd_done(struct cmd_ctx *ctx)
 		free(by);
 		goto out;
 	}
-	text = digest_clip(a->text, CLIP_BYTES);
+	text = cmd_clip(a->text, CLIP_BYTES);
 	doc_begin(ctx->doc, DOC_PARA);
 	doc_text(ctx->doc, "Action #%lld done, closed by ", (long long)n);
 	cmd_doc_user(ctx, ctx->msg->sender);
@@ -252,7 +253,7 @@ static int cmd_actions(struct cmd_ctx *ctx)
 		const struct action_item *a = &al.v[i];
 		char age[32], *text;
 		written++;
-		text = digest_clip(a->text, CLIP_BYTES);
+		text = cmd_clip(a->text, CLIP_BYTES);
 		age_str(ctx->now - a->created_ms / 1000, age, sizeof(age));
 		doc_begin(ctx->doc, DOC_ITEM);
 		doc_strong(ctx->doc, "#%lld", (long long)a->id);
@@ -274,7 +275,7 @@ static int cmd_actions(struct cmd_ctx *ctx)
 	doc_para(ctx->doc, "Close one with %sdone <n>.", ctx->prefix);
 	rc = 0;
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	store_action_list_release(&al);
 	return rc;
 }
@@ -353,7 +354,7 @@ out:
 	free(actor);
 	free(stance);
 	store_position_list_release(&latest);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -394,7 +395,7 @@ static int cmd_positions(struct cmd_ctx *ctx)
 	shown = doc_list_shown(latest.n, every);
 	for (size_t k = 0; k < shown; k++) {
 		const struct position *p = &latest.v[k];
-		char day[32], *text = p->text ? digest_clip(p->text, 160) : NULL;
+		char day[32], *text = p->text ? cmd_clip(p->text, 160) : NULL;
 		tz_format_day(ctx->tz, p->ts_ms / 1000, day, sizeof(day));
 		doc_begin(ctx->doc, DOC_ITEM);
 		doc_strong(ctx->doc, "%s", p->actor);
@@ -415,7 +416,7 @@ static int cmd_positions(struct cmd_ctx *ctx)
 	}
 out:
 	store_position_list_release(&latest);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -430,7 +431,7 @@ static const char *kind_label(const char *kind)
 static void entry_item(struct cmd_ctx *ctx, const struct log_entry *e, int with_issue,
 		       int snippet)
 {
-	char when[48], *body = digest_clip(e->body, CLIP_BYTES);
+	char when[48], *body = cmd_clip(e->body, CLIP_BYTES);
 	const char *kind = kind_label(e->kind);
 
 	when_str(ctx, e->ts_ms, when, sizeof(when));
@@ -510,7 +511,7 @@ static int cmd_log(struct cmd_ctx *ctx)
 		entry_item(ctx, &l.v[i], 0, 0);
 out:
 	store_log_list_release(&l);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -569,7 +570,7 @@ static int cmd_search(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	said = digest_clip(cmd_text_from(ctx, 0), 80);
+	said = cmd_clip(cmd_text_from(ctx, 0), 80);
 	if (store_log_search(ctx->st, q.data, is.id, ctx->msg->sender, SEARCH_SHOWN, &l,
 			     &total, &bad)) {
 		if (!bad) {
@@ -601,7 +602,7 @@ out:
 	free(said);
 	buf_release(&q);
 	store_log_list_release(&l);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc;
 }
 
@@ -715,7 +716,7 @@ static int cmd_catchup(struct cmd_ctx *ctx)
 out:
 	digest_data_release(&dd);
 	buf_release(&sum);
-	issue_release(&is);
+	cmd_issue_release(&is);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -732,7 +733,7 @@ static int cmd_digest(struct cmd_ctx *ctx)
 			return -1;
 		rc = digest_issue(ctx->eng, &is, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
 				  0, ctx->doc, &active);
-		issue_release(&is);
+		cmd_issue_release(&is);
 	} else if (ctx->is_coord) {
 		rc = digest_overview(ctx->eng, digest_period_start(ctx->eng, ctx->now), ctx->now + 1,
 				     0, ctx->doc, &active);
@@ -744,30 +745,62 @@ static int cmd_digest(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_log_table[] = {
-	{ "note", "<text>", "keep a note in this issue's log",
-	  "note Brazil will table an amendment to Res 130 tomorrow", 0, cmd_note },
-	{ "decision", "<text>", "record a decision of the group in this issue's log",
-	  "decision we back the CEPT text on Res 130", 0, cmd_decision },
-	{ "action", "<user> <text>", "give someone an action item (they are mentioned)",
-	  "action @bob:example.org draft our statement for Com 5", 0, cmd_action },
-	{ "done", "<n>", "close action item n (anyone may)", "done 5", 0, cmd_done },
-	{ "actions", "[all]", "open action items (this issue's, or every issue's)", "actions", 0,
-	  cmd_actions },
-	{ "position", "<actor> <stance> [text...]",
-	  "record an actor's stance on this issue (stance: one word)",
-	  "position \"Arab Group\" oppose wants the ITU to take on OTT regulation", 0,
-	  cmd_position },
-	{ "positions", "[issue] [all]", "the latest stance of every actor on the issue",
-	  "positions cyber", 0, cmd_positions },
-	{ "log", "[n]", "the last n log entries of this issue (default 10, at most 50)", "log 20",
-	  0, cmd_log },
-	{ "search", "<words...>",
-	  "search the log: this issue's, or every issue's from the coordination room",
-	  "search amendment brazil", 0, cmd_search },
-	{ "catchup", "[since <when>]",
-	  "what happened in this issue since you last spoke here (or since <when>)",
-	  "catchup since 14:00", 0, cmd_catchup },
-	{ "digest", "", "the digest since the last scheduled one, now (in the coordination "
-	  "room: the overview)", "digest", 0, cmd_digest },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "note",
+	  .args = "<text>",
+	  .summary = "keep a note in this issue's log",
+	  .example = "note Brazil will table an amendment to Res 130 tomorrow",
+	  .fn = cmd_note },
+	{ .name = "decision",
+	  .args = "<text>",
+	  .summary = "record a decision of the group in this issue's log",
+	  .example = "decision we back the CEPT text on Res 130",
+	  .fn = cmd_decision },
+	{ .name = "action",
+	  .args = "<user> <text>",
+	  .summary = "give someone an action item (they are mentioned)",
+	  .example = "action @bob:example.org draft our statement for Com 5",
+	  .fn = cmd_action },
+	{ .name = "done",
+	  .args = "<n>",
+	  .summary = "close action item n (anyone may)",
+	  .example = "done 5",
+	  .fn = cmd_done },
+	{ .name = "actions",
+	  .args = "[all]",
+	  .summary = "open action items (this issue's, or every issue's)",
+	  .example = "actions",
+	  .fn = cmd_actions },
+	{ .name = "position",
+	  .args = "<actor> <stance> [text...]",
+	  .summary = "record an actor's stance on this issue (stance: one word)",
+	  .example = "position \"Arab Group\" oppose wants the ITU to take on OTT regulation",
+	  .fn = cmd_position },
+	{ .name = "positions",
+	  .args = "[issue] [all]",
+	  .summary = "the latest stance of every actor on the issue",
+	  .example = "positions cyber",
+	  .fn = cmd_positions },
+	{ .name = "log",
+	  .args = "[n]",
+	  .summary = "the last n log entries of this issue (default 10, at most 50)",
+	  .example = "log 20",
+	  .fn = cmd_log },
+	{ .name = "search",
+	  .args = "<words...>",
+	  .summary = "search the log: this issue's, or every issue's from the coordination "
+	    "room",
+	  .example = "search amendment brazil",
+	  .fn = cmd_search },
+	{ .name = "catchup",
+	  .args = "[since <when>]",
+	  .summary = "what happened in this issue since you last spoke here (or since <when>)",
+	  .example = "catchup since 14:00",
+	  .fn = cmd_catchup },
+	{ .name = "digest",
+	  .args = "",
+	  .summary = "the digest since the last scheduled one, now (in the coordination room: "
+	    "the overview)",
+	  .example = "digest",
+	  .fn = cmd_digest },
+	{ .name = NULL },
 };

@@ -1,10 +1,9 @@
 /*
  * cmd_session.c - the session commands (SPEC §2: !session, !sessions,
- * !attend, !skip, !move, !cancel, !uncovered, !remind) and the reminders
- * that run on their own (SPEC §3): before each session in its issue room,
- * and the personal ones of !remind.  Sessions are numbered "#N" for
- * people typing on phones.  Knows nothing of Matrix: answers are docs,
- * other rooms are told through cmd_post(), reminders leave as due replies.
+ * !attend, !skip, !move, !cancel, !uncovered, !remind).  Sessions are
+ * numbered "#N" for people typing on phones.  The reminders that then
+ * run on their own (SPEC §3) are schedule.c's.  Knows nothing of Matrix:
+ * answers are docs, other rooms are told through cmd_post().
  */
 #include "cmd_session.h"
 
@@ -12,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "metrics.h"
 #include "store_issue.h"
 #include "store_due.h"
 #include "when.h"
@@ -23,8 +20,6 @@
 #define REMIND_TEXT_MAX 1000
 #define LIST_MAX 100            /* items even when every one was asked for */
 #define REMIND_OPEN_MAX 100      /* personal reminders one user may have waiting */
-#define REMIND_SCAN_MAX 2000    /* personal reminders released in one scan */
-#define LATE_AFTER 60           /* seconds past its time before a reminder says "late" */
 #define DAY 86400
 
 /* ---- writing sessions ---- */
@@ -368,7 +363,7 @@ static int cmd_session(struct cmd_ctx *ctx)
 	if (!is.room_id || strcmp(is.room_id, ctx->msg->room_id))
 		tell_issue_room(ctx, &s, "New session", NULL);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	store_session_release(&s);
 	strv_release(&leads);
 	strv_release(&backups);
@@ -490,7 +485,7 @@ static int cmd_sessions(struct cmd_ctx *ctx)
 		snprintf(more, sizeof(more), "%ssessions all", ctx->prefix);
 	write_list(ctx, &l, is.id == 0, every, more);
 out:
-	issue_release(&is);
+	cmd_issue_release(&is);
 	store_session_list_release(&l);
 	return rc;
 }
@@ -715,8 +710,7 @@ out:
 
 /* ---- !remind ---- */
 
-/* "in 2 h 30 min", "in 5 min", "now" for a wait of secs. */
-static void wait_words(int64_t secs, char *out, size_t outlen)
+void cmd_session_wait(int64_t secs, char *out, size_t outlen)
 {
 	int64_t min = (secs + 30) / 60;
 
@@ -777,288 +771,56 @@ static int cmd_remind(struct cmd_ctx *ctx)
 	}
 	tz_format_near_day(ctx->tz, ctx->now, due, day, sizeof(day));
 	tz_format_hm(ctx->tz, due, hm, sizeof(hm));
-	wait_words(due - ctx->now, wait, sizeof(wait));
+	cmd_session_wait(due - ctx->now, wait, sizeof(wait));
 	doc_para(ctx->doc, "OK, I will remind you %s %s (%s): %s", day, hm, wait, text);
 out:
 	free(text);
 	return rc;
 }
 
-/* ---- reminders that run on their own ---- */
-
-/* One session reminder to send: session index, offset, key. */
-struct due_rem {
-	size_t sess;
-	int64_t offset;
-	int64_t due;
-	char *key;
-};
-
-static int cmp_due(const void *a, const void *b)
-{
-	const struct due_rem *x = a, *y = b;
-
-	if (x->due / 60 != y->due / 60)
-		return x->due / 60 < y->due / 60 ? -1 : 1;
-	return x->sess < y->sess ? -1 : x->sess > y->sess;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A stable ID for a group of keys: the key itself when alone, else a
- * 64-bit FNV-1a hash of the sorted keys. */
-static char *group_id(struct strv *keys)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	if (keys->n == 1)
-		return xstrdup(keys->v[0]);
-	qsort(keys->v, keys->n, sizeof(*keys->v), cmp_str);
-	for (size_t i = 0; i < keys->n; i++) {
-		for (const char *p = keys->v[i]; *p; p++) {
-			h ^= (unsigned char)*p;
-			h *= 0x100000001b3ULL;
-		}
-		h ^= '\n';
-		h *= 0x100000001b3ULL;
-	}
-	return xasprintf("rem:group:%016llx", (unsigned long long)h);
-}
-
-/* Write one session's reminder into d; mentions get the people told. */
-static void write_reminder(struct engine *eng, const char *tz, int64_t now,
-			   const struct session *s, int64_t due, struct doc *d,
-			   struct strv *mentions)
-{
-	struct store *st = engine_store(eng);
-	struct strv leads = { 0 }, backups = { 0 };
-	const struct strv *who = &s->attendees;
-	char when[96], wait[48];
-
-	tz_format_span(tz, now, s->start_s, s->end_s, TZ_SPAN_NEAR, when, sizeof(when));
-	wait_words(s->start_s - now, wait, sizeof(wait));
-	doc_begin(d, DOC_PARA);
-	doc_strong(d, "Reminder%s:", now - due > LATE_AFTER ? " (late)" : "");
-	metrics_count(METRIC_REMINDERS, now - due > LATE_AFTER ? "true" : "false");
-	doc_text(d, " #%lld %s starts %s, %s", (long long)s->id, s->title, wait, when);
-	if (s->place)
-		doc_text(d, " @ %s", s->place);
-	doc_text(d, ".");
-	doc_end(d);
-	doc_begin(d, DOC_PARA);
-	if (s->attendees.n) {
-		doc_text(d, "Attending: ");
-	} else {
-		/* nobody goes: wake the leads, whose issue it is */
-		if (store_cover_list(st, s->issue_id, &leads, &backups))
-			log_warn("reminder: cannot read the leads of issue %lld",
-				 (long long)s->issue_id);
-		who = &leads;
-		if (leads.n)
-			doc_text(d, "Nobody attends yet; leads: ");
-		else
-			doc_text(d, "Nobody attends, and nobody leads %s.", s->issue_name);
-	}
-	for (size_t i = 0; i < who->n; i++) {
-		char *name = cmd_display_name(eng, s->issue_room, who->v[i]);
-
-		if (i)
-			doc_text(d, ", ");
-		doc_user(d, who->v[i], name);
-		free(name);
-		if (!strv_has(mentions, who->v[i]))
-			strv_push(mentions, who->v[i]);
-	}
-	doc_end(d);
-	strv_release(&leads);
-	strv_release(&backups);
-}
-
-/*
- * Session reminders (SPEC §3).  Each (session, start, offset) has its own
- * key, so a moved session gets fresh reminders.  A reminder whose time
- * passed unsent is sent late while the session has not started, else
- * dropped; of several passed unsent ones of a session only the latest goes
- * out (two stale "starts soon" messages at once help nobody).  A reminder
- * due before the session was scheduled or moved is dropped: nobody missed
- * it.
- */
-static int session_reminders(struct engine *eng, int64_t now, struct engine_replies *out)
-{
-	const struct config *cfg = engine_config(eng);
-	struct session_list l = { 0 };
-	struct due_rem *v = NULL;
-	size_t n = 0;
-	int64_t max_off = 0;
-	int rc = -1;
-
-	for (size_t k = 0; k < cfg->n_remind_before; k++)
-		if (cfg->remind_before[k] > max_off)
-			max_off = cfg->remind_before[k];
-	if (!cfg->n_remind_before)
-		return 0;
-	/* started sessions of the last day too: their unsent keys are dropped */
-	if (store_session_starting(engine_store(eng), now - DAY, now + max_off + 1, &l))
-		goto out;
-	for (size_t i = 0; i < l.n; i++) {
-		const struct session *s = &l.v[i];
-		struct due_rem pick = { 0 };
-
-		if (s->issue_room[0] == '#')
-			continue;       /* alias not resolved yet: no room to post in */
-		for (size_t k = 0; k < cfg->n_remind_before; k++) {
-			int64_t off = cfg->remind_before[k], due = s->start_s - off;
-			char *key;
-
-			if (off <= 0 || due > now)
-				continue;
-			key = xasprintf("rem:%lld:%lld:%lld", (long long)s->id,
-					(long long)s->start_s, (long long)off);
-			if (cmd_due_done(eng, key)) {
-				free(key);
-				continue;
-			}
-			if (s->start_s <= now || due < s->updated_ms / 1000 ||
-			    (pick.key && pick.due > due)) {
-				cmd_due_drop(eng, key);
-				free(key);
-				continue;
-			}
-			if (pick.key)           /* superseded by a later one */
-				cmd_due_drop(eng, pick.key);
-			free(pick.key);
-			pick = (struct due_rem){ i, off, due, key };
-		}
-		if (pick.key) {
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = pick;
-		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_due);
-	/* one message per room and minute: parallel sessions start together */
-	for (size_t a = 0; a < n;) {
-		const char *room = l.v[v[a].sess].issue_room;
-		struct strv keys = { 0 }, mentions = { 0 };
-		struct doc d;
-		char *id;
-
-		doc_init(&d);
-		for (size_t b = a; b < n; b++) {
-			if (!v[b].key || v[b].due / 60 != v[a].due / 60 ||
-			    strcmp(l.v[v[b].sess].issue_room, room))
-				continue;
-			write_reminder(eng, cfg->timezone, now, &l.v[v[b].sess], v[b].due, &d,
-				       &mentions);
-			strv_push_owned(&keys, v[b].key);
-			v[b].key = NULL;
-		}
-		id = group_id(&keys);
-		cmd_due_add(out, room, &d, &mentions, id, &keys);
-		free(id);
-		strv_release(&keys);
-		strv_release(&mentions);
-		doc_release(&d);
-		while (a < n && !v[a].key)
-			a++;
-	}
-	rc = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(v[i].key);
-	free(v);
-	store_session_list_release(&l);
-	return rc;
-}
-
-/*
- * !remind rows.  A personal reminder is never dropped: one that comes late
- * (the bot was down) is still better than one lost, so it goes out marked
- * late.  Once its key is handed out the row is marked sent, which keeps
- * the scan short.
- */
-static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_replies *out)
-{
-	struct store *st = engine_store(eng);
-	const struct config *cfg = engine_config(eng);
-	struct reminder_list l = { 0 };
-	int64_t now = now_ms / 1000;
-
-	if (store_reminder_due(st, now, REMIND_SCAN_MAX, &l))
-		return -1;
-	for (size_t i = 0; i < l.n; i++) {
-		const struct reminder *r = &l.v[i];
-		char *key = xasprintf("remind:%lld", (long long)r->id);
-		int done = store_due_done(st, key);
-
-		if (done == 1) {
-			store_reminder_sent(st, r->id, now_ms);
-		} else if (done == 0) {
-			struct strv mentions = { 0 };
-			struct doc d;
-			char *name = cmd_display_name(eng, r->room_id, r->sender);
-			struct engine_reply *rep;
-
-			doc_init(&d);
-			doc_begin(&d, DOC_PARA);
-			doc_strong(&d, "Reminder");
-			doc_text(&d, " for ");
-			doc_user(&d, r->sender, name);
-			doc_text(&d, ": %s", r->text);
-			doc_end(&d);
-			metrics_count(METRIC_REMINDERS, now - r->due_s > LATE_AFTER ? "true" : "false");
-			if (now - r->due_s > LATE_AFTER) {
-				char when[48];
-
-				tz_format_dayhm(cfg->timezone, r->due_s, when, sizeof(when));
-				doc_para(&d, "(late: this was due %s)", when);
-			}
-			strv_push(&mentions, r->sender);
-			cmd_due_add(out, r->room_id, &d, &mentions, key, NULL);
-			rep = &out->v[out->n - 1];
-			rep->reply_to = xstrdup(r->reply_to);
-			rep->thread_root = xstrdup(r->thread_root);
-			strv_release(&mentions);
-			doc_release(&d);
-			free(name);
-		}
-		free(key);
-	}
-	store_reminder_list_release(&l);
-	return 0;
-}
-
-int cmd_session_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
-{
-	if (session_reminders(eng, now_ms / 1000, out))
-		return -1;
-	return personal_reminders(eng, now_ms, out);
-}
-
 /* ---- the table ---- */
 
 const struct cmd_entry cmd_session_table[] = {
-	{ "session", "<issue> <when> <title...> [@ <place>]",
-	  "schedule a session; answers with its number and any clash",
-	  "session cyber tomorrow 14:00-15:30 Drafting group on Res. 130 @ Room D", 0,
-	  cmd_session },
-	{ "sessions", "[issue|today|tomorrow|all] [all]",
-	  "upcoming sessions (default: the next 24 h; in an issue room, that issue's)",
-	  "sessions tomorrow", 0, cmd_sessions },
-	{ "attend", "<n> [user]", "you (or the user) attend session n", "attend 3", 0,
-	  cmd_attend },
-	{ "skip", "<n> [user]", "you (or the user) no longer attend session n", "skip 3", 0,
-	  cmd_skip },
-	{ "move", "<n> <when>", "reschedule session n; attendees are told in the issue room",
-	  "move 3 tomorrow 10:00", 0, cmd_move },
-	{ "cancel", "<n>", "cancel session n; attendees are told in the issue room", "cancel 3",
-	  0, cmd_cancel },
-	{ "uncovered", "[all]", "sessions in the next 24 h with nobody attending", "uncovered", 0,
-	  cmd_uncovered },
-	{ "remind", "<when> <text...>", "post the text in this room at that time, mentioning you",
-	  "remind in 2h call the Kenyan delegation", 0, cmd_remind },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "session",
+	  .args = "<issue> <when> <title...> [@ <place>]",
+	  .summary = "schedule a session; answers with its number and any clash",
+	  .example = "session cyber tomorrow 14:00-15:30 Drafting group on Res. 130 @ Room D",
+	  .fn = cmd_session },
+	{ .name = "sessions",
+	  .args = "[issue|today|tomorrow|all] [all]",
+	  .summary = "upcoming sessions (default: the next 24 h; in an issue room, that "
+	    "issue's)",
+	  .example = "sessions tomorrow",
+	  .fn = cmd_sessions },
+	{ .name = "attend",
+	  .args = "<n> [user]",
+	  .summary = "you (or the user) attend session n",
+	  .example = "attend 3",
+	  .fn = cmd_attend },
+	{ .name = "skip",
+	  .args = "<n> [user]",
+	  .summary = "you (or the user) no longer attend session n",
+	  .example = "skip 3",
+	  .fn = cmd_skip },
+	{ .name = "move",
+	  .args = "<n> <when>",
+	  .summary = "reschedule session n; attendees are told in the issue room",
+	  .example = "move 3 tomorrow 10:00",
+	  .fn = cmd_move },
+	{ .name = "cancel",
+	  .args = "<n>",
+	  .summary = "cancel session n; attendees are told in the issue room",
+	  .example = "cancel 3",
+	  .fn = cmd_cancel },
+	{ .name = "uncovered",
+	  .args = "[all]",
+	  .summary = "sessions in the next 24 h with nobody attending",
+	  .example = "uncovered",
+	  .fn = cmd_uncovered },
+	{ .name = "remind",
+	  .args = "<when> <text...>",
+	  .summary = "post the text in this room at that time, mentioning you",
+	  .example = "remind in 2h call the Kenyan delegation",
+	  .fn = cmd_remind },
+	{ .name = NULL },
 };

@@ -1,12 +1,12 @@
 /*
- * digest.c - the daily digest (SPEC §3): for each issue room, what the
- * conference day brought (decisions, notes, actions, positions, documents,
- * who was active) and the sessions of the next 24 hours; for the
- * coordination room, every issue in numbers and the coverage gaps.  A day
- * runs from one digest time to the next (a 03:30 digest covers the evening
- * and the night before), as a conference that sits until 03:00 lives it.  The same loading and writing serve !catchup and !digest.
- * It hands digests out through cmd_due_add with stable keys and knows
- * nothing of how they are sent.
+ * digest.c - what the daily digest says (SPEC §3): for each issue room,
+ * what the conference day brought (decisions, notes, actions, positions,
+ * documents, who was active) and the sessions of the next 24 hours; for
+ * the coordination room, every issue in numbers and the coverage gaps.  A
+ * day runs from one digest time to the next (a 03:30 digest covers the
+ * evening and the night before), as a conference that sits until 03:00
+ * lives it.  The same loading and writing serve !catchup and !digest
+ * (cmd_log.c); schedule.c hands the daily ones out.  Not a command family.
  */
 #include "digest.h"
 
@@ -21,33 +21,10 @@
 /* entries of one kind loaded for one answer: enough for doc_list_shown() */
 #define ITEMS_MAX (DOC_LIST_SHOWN + 2)
 #define CLIP_BYTES 300          /* a long note is cut, the log keeps it whole */
-#define LATE_AFTER_S 300        /* a digest this late says so */
 
 static const char *plural(int64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
-}
-
-char *digest_clip(const char *s, size_t max)
-{
-	size_t n = strlen(s), cut = n;
-	char *out;
-
-	if (n > max) {
-		cut = max;
-		/* back up to the start of a UTF-8 character */
-		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-			cut--;
-	}
-	out = xmalloc(cut + sizeof("…"));
-	memcpy(out, s, cut);
-	out[cut] = '\0';
-	for (char *p = out; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (cut < n)
-		memcpy(out + cut, "…", sizeof("…"));
-	return out;
 }
 
 void digest_when(const char *tz, int64_t t, int64_t day_s, char *out, size_t len)
@@ -188,7 +165,7 @@ static size_t entry_items(struct engine *eng, const char *tz, int64_t day_s,
 	if (n > l->n)
 		n = l->n;
 	for (size_t i = 0; i < n; i++) {
-		char when[48], *body = digest_clip(l->v[i].body, CLIP_BYTES);
+		char when[48], *body = cmd_clip(l->v[i].body, CLIP_BYTES);
 
 		digest_when(tz, l->v[i].ts_ms / 1000, day_s, when, sizeof(when));
 		doc_begin(d, DOC_ITEM);
@@ -262,7 +239,7 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 		doc_heading(d, "Actions");
 		for (size_t i = 0; i < dd->actions.n && written < doc_list_shown(n, 0); i++) {
 			const struct action_item *a = &dd->actions.v[i];
-			char *text = digest_clip(a->text, CLIP_BYTES);
+			char *text = cmd_clip(a->text, CLIP_BYTES);
 			written += in_window(dd, a->created_ms) ||
 				   (a->done_ms && in_window(dd, a->done_ms));
 			if (in_window(dd, a->created_ms)) {
@@ -302,7 +279,7 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 			else
 				doc_text(d, " (was %s)", p->before);
 			if (p->text && *p->text) {
-				char *text = digest_clip(p->text, CLIP_BYTES);
+				char *text = cmd_clip(p->text, CLIP_BYTES);
 				doc_text(d, " — %s", text);
 				free(text);
 			}
@@ -346,12 +323,12 @@ void digest_sections(struct engine *eng, const struct digest_data *dd,
 			doc_text(d, ": ");
 			doc_strong(d, "%s", r->symbol);
 			if (r->title) {
-				char *title = digest_clip(r->title, CLIP_BYTES);
+				char *title = cmd_clip(r->title, CLIP_BYTES);
 				doc_text(d, " %s", title);
 				free(title);
 			}
 			if (r->file_name) {
-				char *f = digest_clip(r->file_name, CLIP_BYTES);
+				char *f = cmd_clip(r->file_name, CLIP_BYTES);
 				doc_text(d, ", file %s", f);
 				free(f);
 			}
@@ -479,7 +456,7 @@ struct overview_row {
 static void overview_rows_release(struct overview_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		issue_release(&rows[i].is);
+		cmd_issue_release(&rows[i].is);
 		digest_data_release(&rows[i].dd);
 		strv_release(&rows[i].leads);
 	}
@@ -510,137 +487,194 @@ static int overview_load(struct engine *eng, int64_t id, int64_t since_ms, int64
 	return rc;
 }
 
+/* Every issue's row and the sessions of the next 24 h: what the overview
+ * counts and lists. */
+struct overview {
+	struct overview_row *rows;
+	size_t n;                       /* issues */
+	size_t nrows;                   /* rows loaded (all n once loaded) */
+	size_t busy, leadless, nobody;  /* active issues, without a lead, sessions unattended */
+	struct session_list soon;
+};
+
+static void overview_release(struct overview *ov)
+{
+	overview_rows_release(ov->rows, ov->nrows);
+	store_session_list_release(&ov->soon);
+}
+
+/* Anything happened in the issue's room in the period. */
+static int row_active(const struct overview_row *r)
+{
+	return r->dd.entries > 0 || !digest_data_quiet(&r->dd);
+}
+
+/* Load every issue's row and the next 24 h's sessions into ov (released
+ * by overview_release, also after a failure).  0 or -1. */
+static int overview_load_all(struct engine *eng, int64_t since_s, int64_t until_s,
+			     struct overview *ov)
+{
+	struct store *st = engine_store(eng);
+	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
+	int rc = -1;
+
+	memset(ov, 0, sizeof(*ov));
+	if (store_issue_ids(st, &ids, &ov->n))
+		goto out;
+	ov->rows = xcalloc(ov->n ? ov->n : 1, sizeof(*ov->rows));
+	for (ov->nrows = 0; ov->nrows < ov->n; ov->nrows++) {
+		struct overview_row *r = &ov->rows[ov->nrows];
+		if (overview_load(eng, ids[ov->nrows], since_s * 1000, until_s * 1000, r)) {
+			ov->nrows++;
+			goto out;
+		}
+		ov->busy += row_active(r);
+		ov->leadless += r->leads.n == 0;
+	}
+	if (store_session_between(st, 0, now_s, now_s + 86400, &ov->soon))
+		goto out;
+	for (size_t i = 0; i < ov->soon.n; i++)
+		ov->nobody += ov->soon.v[i].attendees.n == 0;
+	rc = 0;
+out:
+	free(ids);
+	return rc;
+}
+
+/* The active issues, one line each:
+ * Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
+static void overview_active(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	size_t written = 0, limit = doc_list_shown(ov->busy, 0);
+	struct buf b;
+
+	if (!ov->busy)
+		return;
+	buf_init(&b, 0);
+	doc_heading(d, "Active");
+	for (size_t i = 0; i < ov->nrows && written < limit; i++) {
+		const struct overview_row *r = &ov->rows[i];
+		if (!row_active(r))
+			continue;
+		written++;
+		doc_begin(d, DOC_ITEM);
+		doc_strong(d, "%s", r->is.name);
+		buf_reset(&b);
+		if (r->dd.messages)
+			buf_printf(&b, "%lld %s", (long long)r->dd.messages,
+				   plural(r->dd.messages, "message", "messages"));
+		if (!digest_data_quiet(&r->dd)) {
+			if (b.len)
+				buf_puts(&b, ", ");
+			digest_summary(&r->dd, &b);
+		}
+		doc_text(d, " — %s; %zu open %s; ", b.len ? b.data : "log entries",
+			 r->open_actions, plural((int64_t)r->open_actions, "action", "actions"));
+		if (r->leads.n) {
+			doc_text(d, "%s ", plural((int64_t)r->leads.n, "lead", "leads"));
+			attendee_names(eng, &r->leads, NULL, d);
+		} else {
+			doc_strong(d, "no lead");
+		}
+		doc_end(d);
+	}
+	if (written < ov->busy)
+		doc_para(d, "… and %zu more active issues: %sdigest in each issue's room.",
+			 ov->busy - written, engine_config(eng)->command_prefix);
+	buf_release(&b);
+}
+
+/* The quiet issues, named on one line. */
+static void overview_quiet(const struct overview *ov, struct doc *d)
+{
+	if (ov->busy >= ov->nrows)
+		return;
+	doc_begin(d, DOC_PARA);
+	doc_strong(d, "Quiet:");
+	for (size_t i = 0, k = 0; i < ov->nrows; i++) {
+		if (row_active(&ov->rows[i]))
+			continue;
+		doc_text(d, "%s%s", k++ ? ", " : " ", ov->rows[i].is.name);
+	}
+	doc_text(d, ".");
+	doc_end(d);
+}
+
+/* The issues nobody leads, and how to take one on. */
+static void overview_no_lead(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	if (!ov->leadless)
+		return;
+	doc_heading(d, "No lead");
+	doc_begin(d, DOC_PARA);
+	for (size_t i = 0, k = 0; i < ov->nrows; i++) {
+		if (ov->rows[i].leads.n)
+			continue;
+		doc_text(d, "%s%s", k++ ? ", " : "", ov->rows[i].is.name);
+	}
+	doc_text(d, ". %scover <issue> takes one on.", engine_config(eng)->command_prefix);
+	doc_end(d);
+}
+
+/* The sessions of the next 24 h nobody attends, with their issue. */
+static void overview_unattended(struct engine *eng, const struct overview *ov, struct doc *d)
+{
+	const char *tz = engine_config(eng)->timezone;
+	size_t written = 0, shown = doc_list_shown(ov->nobody, 0);
+
+	if (!ov->nobody)
+		return;
+	doc_heading(d, "Nobody attending (next 24 h)");
+	for (size_t i = 0; i < ov->soon.n && written < shown; i++) {
+		const struct session *s = &ov->soon.v[i];
+		const char *issue = "?";
+		char span[80];
+		if (s->attendees.n)
+			continue;
+		written++;
+		for (size_t k = 0; k < ov->nrows; k++)
+			if (ov->rows[k].is.id == s->issue_id)
+				issue = ov->rows[k].is.name;
+		tz_format_span(tz, 0, s->start_s, s->end_s, TZ_SPAN_DATE, span, sizeof(span));
+		doc_begin(d, DOC_ITEM);
+		doc_strong(d, "%s", issue);
+		doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
+		doc_end(d);
+	}
+	items_left_out(eng, ov->nobody - written, "uncovered all", d);
+}
+
 int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int late,
 		    struct doc *d, int *active)
 {
 	const struct config *cfg = engine_config(eng);
-	const char *tz = cfg->timezone;
-	struct store *st = engine_store(eng);
-	struct overview_row *rows = NULL;
-	struct session_list soon = { 0 };
-	struct buf b;
-	int64_t *ids = NULL, now_s = engine_now_ms(eng) / 1000;
-	size_t n = 0, nrows = 0, busy = 0, leadless = 0, nobody = 0;
+	struct overview ov;
 	char period[112];
 	int rc = -1;
 
-	buf_init(&b, 0);
 	*active = 0;
-	if (store_issue_ids(st, &ids, &n))
+	if (overview_load_all(eng, since_s, until_s, &ov))
 		goto out;
-	rows = xcalloc(n ? n : 1, sizeof(*rows));
-	for (nrows = 0; nrows < n; nrows++) {
-		struct overview_row *r = &rows[nrows];
-		if (overview_load(eng, ids[nrows], since_s * 1000, until_s * 1000, r)) {
-			nrows++;
-			goto out;
-		}
-		busy += r->dd.entries > 0 || !digest_data_quiet(&r->dd);
-		leadless += r->leads.n == 0;
-	}
-	if (store_session_between(st, 0, now_s, now_s + 86400, &soon))
-		goto out;
-	for (size_t i = 0; i < soon.n; i++)
-		nobody += soon.v[i].attendees.n == 0;
-	*active = busy > 0 || soon.n > 0;
+	*active = ov.busy > 0 || ov.soon.n > 0;
 
-	period_str(tz, since_s, until_s, period, sizeof(period));
+	period_str(cfg->timezone, since_s, until_s, period, sizeof(period));
 	doc_heading(d, "Daily overview — %s", period);
 	if (late)
 		late_line(cfg, d);
 	doc_para(d, "%zu of %zu %s active in this period; %zu with no lead; %zu %s in the next 24 h "
-		 "with nobody attending.", busy, n, plural((int64_t)n, "issue", "issues"),
-		 leadless, nobody, plural((int64_t)nobody, "session", "sessions"));
-	if (busy) {
-		size_t written = 0, limit = doc_list_shown(busy, 0);
-
-		/* Cybersecurity — 3 messages, 1 note; 2 open actions; lead Alice */
-		doc_heading(d, "Active");
-		for (size_t i = 0; i < nrows && written < limit; i++) {
-			struct overview_row *r = &rows[i];
-			if (!r->dd.entries && digest_data_quiet(&r->dd))
-				continue;
-			written++;
-			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "%s", r->is.name);
-			buf_reset(&b);
-			if (r->dd.messages)
-				buf_printf(&b, "%lld %s", (long long)r->dd.messages,
-					   plural(r->dd.messages, "message", "messages"));
-			if (!digest_data_quiet(&r->dd)) {
-				if (b.len)
-					buf_puts(&b, ", ");
-				digest_summary(&r->dd, &b);
-			}
-			doc_text(d, " — %s; %zu open %s; ", b.len ? b.data : "log entries",
-				 r->open_actions, plural((int64_t)r->open_actions, "action", "actions"));
-			if (r->leads.n) {
-				doc_text(d, "%s ", plural((int64_t)r->leads.n, "lead", "leads"));
-				attendee_names(eng, &r->leads, NULL, d);
-			} else {
-				doc_strong(d, "no lead");
-			}
-			doc_end(d);
-		}
-		if (written < busy)
-			doc_para(d, "… and %zu more active issues: %sdigest in each issue's room.",
-				 busy - written, cfg->command_prefix);
-	}
-	if (busy < nrows) {
-		doc_begin(d, DOC_PARA);
-		doc_strong(d, "Quiet:");
-		for (size_t i = 0, k = 0; i < nrows; i++) {
-			if (rows[i].dd.entries || !digest_data_quiet(&rows[i].dd))
-				continue;
-			doc_text(d, "%s%s", k++ ? ", " : " ", rows[i].is.name);
-		}
-		doc_text(d, ".");
-		doc_end(d);
-	}
-	if (leadless) {
-		doc_heading(d, "No lead");
-		doc_begin(d, DOC_PARA);
-		for (size_t i = 0, k = 0; i < nrows; i++) {
-			if (rows[i].leads.n)
-				continue;
-			doc_text(d, "%s%s", k++ ? ", " : "", rows[i].is.name);
-		}
-		doc_text(d, ". %scover <issue> takes one on.", cfg->command_prefix);
-		doc_end(d);
-	}
-	if (nobody) {
-		size_t written = 0, shown = doc_list_shown(nobody, 0);
-
-		doc_heading(d, "Nobody attending (next 24 h)");
-		for (size_t i = 0; i < soon.n && written < shown; i++) {
-			const struct session *s = &soon.v[i];
-			const char *issue = "?";
-			char span[80];
-			if (s->attendees.n)
-				continue;
-			written++;
-			for (size_t k = 0; k < nrows; k++)
-				if (rows[k].is.id == s->issue_id)
-					issue = rows[k].is.name;
-			tz_format_span(tz, 0, s->start_s, s->end_s, TZ_SPAN_DATE, span,
-				       sizeof(span));
-			doc_begin(d, DOC_ITEM);
-			doc_strong(d, "%s", issue);
-			doc_text(d, " — #%lld %s, %s", (long long)s->id, s->title, span);
-			doc_end(d);
-		}
-		items_left_out(eng, nobody - written, "uncovered all", d);
-	}
+		 "with nobody attending.", ov.busy, ov.n, plural((int64_t)ov.n, "issue", "issues"),
+		 ov.leadless, ov.nobody, plural((int64_t)ov.nobody, "session", "sessions"));
+	overview_active(eng, &ov, d);
+	overview_quiet(&ov, d);
+	overview_no_lead(eng, &ov, d);
+	overview_unattended(eng, &ov, d);
 	rc = 0;
 out:
-	overview_rows_release(rows, nrows);
-	store_session_list_release(&soon);
-	free(ids);
-	buf_release(&b);
+	overview_release(&ov);
 	return rc;
 }
 
-/* ---- the daily schedule ---- */
+/* ---- the period a digest covers ---- */
 
 /* The instant of the digest time on the local day starting at day_s. */
 static int64_t digest_at(const char *tz, int64_t day_s, int minute)
@@ -654,31 +688,14 @@ static int64_t digest_at(const char *tz, int64_t day_s, int minute)
 	return day_s + (int64_t)minute * 60;    /* a time the clocks skip */
 }
 
-/* "digest:<slug>:<YYYY-MM-DD>" of the local day starting at day_s. */
-static char *digest_key(const char *tz, const char *slug, int64_t day_s)
-{
-	char date[16];
-
-	tz_format_date(tz, day_s, date, sizeof(date));
-	return xasprintf("digest:%s:%s", slug, date);
-}
-
-/* A room ID we can post to (an unresolved #alias is not one yet). */
-static int postable(const char *room_id)
-{
-	return room_id && room_id[0] == '!';
-}
-
 /* The local day before the one starting at day_s (23, 24 or 25 hours). */
 static int64_t previous_day(const char *tz, int64_t day_s)
 {
 	return tz_day_start(tz, day_s - 1);
 }
 
-/* The last scheduled digest at or before t: its day (*day_s), its instant
- * (*until_s) and the one before (*since_s), the period it covers. */
-static void last_period(const struct config *cfg, int64_t t, int64_t *day_s, int64_t *since_s,
-			int64_t *until_s)
+void digest_last_period(const struct config *cfg, int64_t t, int64_t *day_s,
+			int64_t *since_s, int64_t *until_s)
 {
 	const char *tz = cfg->timezone;
 
@@ -695,103 +712,6 @@ int64_t digest_period_start(struct engine *eng, int64_t now_s)
 {
 	int64_t day_s, since_s, until_s;
 
-	last_period(engine_config(eng), now_s, &day_s, &since_s, &until_s);
+	digest_last_period(engine_config(eng), now_s, &day_s, &since_s, &until_s);
 	return until_s;
-}
-
-/*
- * Hand out the digest of one room for the period [since_s, until_s)
- * ending on the local day starting at day_s, unless its key is done.  A
- * digest with nothing to say is recorded as dropped at once, so each
- * room's digest is decided once, at digest time (or at the first look
- * after it, which is then rightly called late).
- */
-static int digest_one(struct engine *eng, const struct issue *is, int64_t day_s,
-		      int64_t since_s, int64_t until_s, int late, struct engine_replies *out)
-{
-	const struct config *cfg = engine_config(eng);
-	const char *room = is ? is->room_id : engine_coordination_room(eng);
-	char *key = digest_key(cfg->timezone, is ? is->slug : "coordination", day_s);
-	struct doc d;
-	int active = 0, rc = -1;
-
-	doc_init(&d);
-	if (!postable(room) || cmd_due_done(eng, key)) {
-		rc = 0;
-		goto out;
-	}
-	if (is ? digest_issue(eng, is, since_s, until_s, late, &d, &active)
-	       : digest_overview(eng, since_s, until_s, late, &d, &active))
-		goto out;
-	if (!active) {
-		rc = cmd_due_drop(eng, key);    /* SPEC §3: a quiet issue gets none */
-		goto out;
-	}
-	cmd_due_add(out, room, &d, NULL, key, NULL);
-	rc = 0;
-out:
-	doc_release(&d);
-	free(key);
-	return rc;
-}
-
-/* Every digest of one period: see digest_one. */
-static int digest_period(struct engine *eng, int64_t day_s, int64_t since_s, int64_t until_s,
-			 int late, struct engine_replies *out)
-{
-	struct store *st = engine_store(eng);
-	int64_t *ids = NULL;
-	size_t n = 0;
-	int rc = -1;
-
-	if (store_issue_ids(st, &ids, &n))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct issue is = { 0 };
-		int bad;
-		is.id = ids[i];
-		bad = store_lookup_issue(st, ids[i], &is.slug, &is.name, &is.room_id) ||
-		      digest_one(eng, &is, day_s, since_s, until_s, late, out);
-		issue_release(&is);
-		if (bad)
-			goto out;
-	}
-	if (digest_one(eng, NULL, day_s, since_s, until_s, late, out))
-		goto out;
-	rc = 0;
-out:
-	free(ids);
-	return rc;
-}
-
-/* When digests were first looked for: a digest time before it was not
- * missed, there was no bot yet.  Set on the first call.  0 or -1. */
-static int first_look(struct engine *eng, int64_t now_s, int64_t *first_s)
-{
-	struct store *st = engine_store(eng);
-	char *v = store_meta_get(st, "digest.first_look");
-	char buf[32];
-
-	if (v) {
-		*first_s = strtoll(v, NULL, 10);
-		free(v);
-		return 0;
-	}
-	*first_s = now_s;
-	snprintf(buf, sizeof(buf), "%lld", (long long)now_s);
-	return store_meta_set(st, "digest.first_look", buf);
-}
-
-int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out)
-{
-	int64_t now_s = now_ms / 1000, day_s, since_s, until_s, first_s;
-
-	/* the last digest time passed: on time, or (the bot was down) late,
-	 * once, still covering its own period; older ones are not news */
-	last_period(engine_config(eng), now_s, &day_s, &since_s, &until_s);
-	if (first_look(eng, now_s, &first_s))
-		return -1;
-	if (until_s < first_s)
-		return 0;
-	return digest_period(eng, day_s, since_s, until_s, now_s >= until_s + LATE_AFTER_S, out);
 }

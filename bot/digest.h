@@ -1,9 +1,9 @@
 /*
  * digest.h - what happened in an issue over a stretch of time, loaded once
- * and written into an answer: shared by !catchup, !digest and the daily
- * digest that cmd_digest_due() (digest.c) hands out.  Internal to the
- * command engine; it reads the store through the log, document, session
- * and issue queries (store_log.h, store_doc.h, store_session.h,
+ * and written into an answer (digest.c): shared by !catchup, !digest
+ * (cmd_log.c) and the daily digest that schedule.c hands out.  Internal to
+ * the command engine; it reads the store through the log, document,
+ * session and issue queries (store_log.h, store_doc.h, store_session.h,
  * store_issue.h), never sqlite itself.
  */
 #ifndef CAUCUS_DIGEST_H
@@ -78,9 +78,10 @@ int digest_overview(struct engine *eng, int64_t since_s, int64_t until_s, int la
 /* The last scheduled digest time at or before now_s: where !digest on
  * demand starts. */
 int64_t digest_period_start(struct engine *eng, int64_t now_s);
-/* s cut to about max bytes on a character boundary (with "…"), line
- * breaks turned into spaces, for list items.  Caller frees. */
-char *digest_clip(const char *s, size_t max);
+/* The last scheduled digest at or before t: its local day (*day_s), its
+ * instant (*until_s) and the one before (*since_s), the period it covers. */
+void digest_last_period(const struct config *cfg, int64_t t, int64_t *day_s,
+			int64_t *since_s, int64_t *until_s);
 
 /* "14:02" when t is in the local day starting at day_s, else "Mon 5 Nov 14:02". */
 void digest_when(const char *tz, int64_t t, int64_t day_s, char *out, size_t len);
