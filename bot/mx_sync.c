@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_get.h"
 #include "json_scan.h"
 #include "log.h"
 #include "util.h"
@@ -61,18 +62,6 @@ static cJSON *parse_answer(const char *body, size_t len, size_t *skipped)
 		*skipped += n;
 	}
 	return root;
-}
-
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static const cJSON *jpath(const cJSON *o, const char *a, const char *b)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,7 +34,7 @@ struct observe {
 	struct loop *loop;
 	const struct config *cfg;
 	struct http *http;
-	struct loop_timer *watchdog;
+	uint64_t watchdog;
 	int64_t watchdog_ms;
 	int64_t synced_at;      /* loop_now() of the last applied batch, 0: none yet */
 	int ready;
@@ -45,14 +44,6 @@ struct observe {
 	enum log_level warn_level[WARN_QUEUE];
 	size_t n_warn, warn_lost;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the routes ---- */
 
@@ -159,7 +150,7 @@ static void on_warning(void *ud, enum log_level lvl, const char *text)
 	}
 	/* xstrndup copies n bytes: cut the length first */
 	o->warn_text[o->n_warn] = xstrndup(text, strnlen(text, WARN_TEXT_MAX));
-	o->warn_ms[o->n_warn] = wall_ms();
+	o->warn_ms[o->n_warn] = loop_wall_ms();
 	o->warn_level[o->n_warn++] = lvl;
 }
 
