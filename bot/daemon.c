@@ -15,12 +15,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "config.h"
 #include "e2ee.h"
 #include "engine.h"
-#include "json_scan.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -92,6 +89,7 @@ struct daemon {
 	struct outbox *ob;
 	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
+	struct mx_sync_crypto crypto;   /* e2ee as the sync layer's peer */
 	struct observe *obs;    /* health, metrics, watchdog, status */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
@@ -305,6 +303,7 @@ static void on_whoami(void *ud, const struct mx_result *r)
 			fatal_stop(d);
 			return;
 		}
+		e2ee_sync_peer(d->e2ee, &d->crypto);
 		outbox_set_e2ee(d->ob, d->e2ee);
 		e2ee_on_withheld(d->e2ee, tell_withheld, d);
 		if (d->cfg->recovery_key_file)
@@ -551,21 +550,22 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
 }
 
-static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
+/* Which m.room.encrypted events the end-to-end layer decrypts. */
+static int h_encrypted(void *ud, const char *room_id, const char *event_id,
+		       const char *sender)
 {
 	struct daemon *d = ud;
 
-	const cJSON *sender = cJSON_GetObjectItemCaseSensitive(ev, "sender");
-
-	*out = NULL;
+	(void)room_id;
+	(void)event_id;
 	metrics_count(METRIC_EVENTS, "encrypted");
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
-	if (!cJSON_IsString(sender) || !strcmp(sender->valuestring, d->me))
+	if (!sender || !strcmp(sender, d->me))
 		return 0;       /* our own echo: never read, no need to decrypt it */
-	if (!config_user_allowed(d->cfg, sender->valuestring))
+	if (!config_user_allowed(d->cfg, sender))
 		return 0;       /* SPEC §4: ignored, so not even decrypted, never told */
-	return e2ee_decrypt(d->e2ee, room_id, ev, loop_wall_ms(), out);
+	return 1;
 }
 
 static int h_encryption(void *ud, const char *room_id, const char *content)
@@ -752,30 +752,28 @@ static int h_event_begin(void *ud)
  * skipped.  When even the record cannot be written, or too many fail, the
  * store is what is broken: the batch is abandoned and retried.
  */
-static int h_event_end(void *ud, const char *room_id, const cJSON *ev, int rc)
+static int h_event_end(void *ud, const char *room_id, const char *event_id, int rc)
 {
 	struct daemon *d = ud;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "event_id");
 	char *key;
 
 	if (rc == 0)
 		return store_commit(d->st);
-	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !cJSON_IsString(id))
+	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !event_id)
 		return -1;
-	key = xasprintf("quarantine.%s", id->valuestring);
+	key = xasprintf("quarantine.%s", event_id);
 	rc = store_meta_set(d->st, key, room_id) || count_up(d, "sync.quarantined", 1) ||
-	     store_handled_add(d->st, id->valuestring, loop_wall_ms());
+	     store_handled_add(d->st, event_id, loop_wall_ms());
 	free(key);
 	if (rc)
 		return -1;
 	log_error("sync: event %.255s in %s fails every time it is applied; set aside "
-		  "(meta quarantine.%.255s) and skipped", id->valuestring, room_id,
-		  id->valuestring);
+		  "(meta quarantine.%.255s) and skipped", event_id, room_id, event_id);
 	return 0;
 }
 
 static const struct mx_sync_handler handler = {
-	.decrypt = h_decrypt,
+	.encrypted = h_encrypted,
 	.encryption = h_encryption,
 	.member = h_member,
 	.power_levels = h_power_levels,
@@ -803,29 +801,6 @@ static void drop_new_calls(struct daemon *d)
 	}
 }
 
-/*
- * The batch's room keys first (to-device), then the events that were
- * waiting for them, in the order they came; the batch's own rooms follow.
- */
-static int apply_keys(struct daemon *d, const struct mx_sync_handler *h)
-{
-	char *room, *ev;
-	int rc;
-
-	if (!d->e2ee)
-		return 0;
-	if (e2ee_sync_prepare(d->e2ee, mx_sync_root(d->batch), loop_wall_ms()))
-		return -1;
-	while ((rc = e2ee_take_ready(d->e2ee, &room, &ev)) == 1) {
-		rc = mx_sync_apply_event(h, d->me, room, ev);
-		free(room);
-		free(ev);
-		if (rc)
-			return -1;
-	}
-	return rc;
-}
-
 /* The batch, its answers and its token, in one transaction; when it
  * fails, nothing of it is kept, in the store or in memory. */
 static int apply_txn(struct daemon *d, size_t *n)
@@ -833,6 +808,8 @@ static int apply_txn(struct daemon *d, size_t *n)
 	struct mx_sync_handler h = handler;
 
 	h.ud = d;
+	/* the room keys and the events that waited for them come first */
+	h.crypto = d->e2ee ? &d->crypto : NULL;
 	d->initial = d->since == NULL;
 	d->quarantined = 0;
 	if (d->isolating) {
@@ -842,11 +819,11 @@ static int apply_txn(struct daemon *d, size_t *n)
 	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
-	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
+	if (mx_sync_apply(d->batch, &h, n) ||
 	    (mx_sync_skipped(d->batch) &&
 	     count_up(d, "sync.gaps", mx_sync_skipped(d->batch))) ||
 	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch)) ||
-	    observe_batch(d->obs, mx_sync_root(d->batch), loop_wall_ms())) {
+	    observe_batch(d->obs, mx_sync_otk_count(d->batch), loop_wall_ms())) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -929,6 +906,8 @@ int daemon_apply_sync(const struct daemon_batch_env *env, const char *body, size
 	d.st = env->st;
 	d.eng = env->eng;
 	d.e2ee = env->e2ee;
+	if (d.e2ee)
+		e2ee_sync_peer(d.e2ee, &d.crypto);
 	d.me = xstrdup(env->me);
 	d.since = env->since ? xstrdup(env->since) : NULL;
 	d.batch = mx_sync_parse(body, len, d.me, err, sizeof(err));
@@ -1034,7 +1013,7 @@ static void bad_sync(struct daemon *d, const struct mx_result *r, const char *er
 		retry_later(d, again_sync, "sync", err);
 		return;
 	}
-	next = d->bad_syncs >= BAD_SYNCS_SKIP ? json_top_string(r->body, r->len, "next_batch")
+	next = d->bad_syncs >= BAD_SYNCS_SKIP ? mx_sync_scan_next_batch(r->body, r->len)
 					      : NULL;
 	if (next && *next && !skip_batch(d, next)) {
 		log_error("sync: %s, even with one event per room; skipped that batch (a gap, "

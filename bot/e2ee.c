@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mx_sync.h"
 #include "ssss.h"
 #include "loop.h"
 #include "mx_api.h"
@@ -450,6 +451,29 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 		}
 	}
 	return 0;
+}
+
+static int peer_prepare(void *ud, const cJSON *root)
+{
+	return e2ee_sync_prepare(ud, root, loop_wall_ms());
+}
+
+static int peer_take_ready(void *ud, char **room_id, char **event)
+{
+	return e2ee_take_ready(ud, room_id, event);
+}
+
+static int peer_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
+{
+	return e2ee_decrypt(ud, room_id, ev, loop_wall_ms(), out);
+}
+
+void e2ee_sync_peer(struct e2ee *e, struct mx_sync_crypto *out)
+{
+	*out = (struct mx_sync_crypto){
+		.ud = e, .prepare = peer_prepare, .take_ready = peer_take_ready,
+		.decrypt = peer_decrypt,
+	};
 }
 
 int e2ee_take_ready(struct e2ee *e, char **room_id, char **event)

@@ -228,23 +228,17 @@ void observe_set_config(struct observe *o, const struct config *cfg)
 	update_status(o);
 }
 
-int observe_batch(struct observe *o, const cJSON *root, int64_t now_ms)
+int observe_batch(struct observe *o, int64_t otk_count, int64_t now_ms)
 {
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "device_one_time_keys_count");
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "signed_curve25519");
 	char v[32];
-	double k;
 
 	if (!o)
 		return 0;       /* a batch applied with nothing observing it (tests) */
 	snprintf(v, sizeof(v), "%lld", (long long)now_ms);
 	if (store_meta_set(o->st, "sync_ms", v))
 		return -1;
-	if (cJSON_IsObject(c)) {
-		/* the server leaves out a count of zero */
-		/* range-checked before the conversion: the server's number is not ours */
-		k = cJSON_IsNumber(n) ? n->valuedouble : 0;
-		snprintf(v, sizeof(v), "%lld", k >= 0 && k <= 1e6 ? (long long)k : 0LL);
+	if (otk_count >= 0) {
+		snprintf(v, sizeof(v), "%lld", (long long)otk_count);
 		if (store_meta_set(o->st, "e2ee.otk_count", v))
 			return -1;
 	}

@@ -276,8 +276,9 @@ static void test_decrypted_types(void **state)
 		ENC(0) "," ENC(1) "," ENC(2) "," ENC(3) "]}}}}}";
 #undef ENC
 	struct rec r = { 0 };
+	const struct mx_sync_crypto crypto = { .decrypt = h_decrypt_any };
 	struct mx_sync_handler h = {
-		.ud = &r, .decrypt = h_decrypt_any, .member = h_member, .power_levels = h_power,
+		.ud = &r, .crypto = &crypto, .member = h_member, .power_levels = h_power,
 		.message = h_message, .redaction = h_redaction,
 	};
 	char err[128];
@@ -443,12 +444,12 @@ static int g_begin(void *ud)
 	return 0;
 }
 
-static int g_end(void *ud, const char *room, const cJSON *ev, int rc)
+static int g_end(void *ud, const char *room, const char *event_id, int rc)
 {
 	struct guard *g = ud;
 
 	(void)room;
-	(void)ev;
+	(void)event_id;
 	g->depth--;
 	if (rc)
 		g->set_aside++;
