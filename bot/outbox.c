@@ -5,7 +5,8 @@
  * The txn ID was fixed when the row was written, so a message sent twice
  * (a crash between the server's answer and our update) is one event.
  * Waits are kept in the row (wall clock), so they survive a restart; the
- * timer that ends them runs on the loop's monotonic clock.
+ * timer that ends them runs on the loop's monotonic clock.  Sends go
+ * through a struct outbox_transport: mx_api, or a stand-in in the tests.
  */
 #include "outbox.h"
 
@@ -38,7 +39,7 @@ struct flight {
 
 struct outbox {
 	struct store *st;
-	struct mx_api *api;
+	struct outbox_transport t;
 	struct loop *loop;
 	struct flight *flights;
 	uint64_t timer;
@@ -51,12 +52,32 @@ struct outbox {
 	void *refused_ud;
 };
 
+static struct mx_http_req *api_send(void *ud, const char *room_id, const char *type,
+				    const char *txn_id, const char *content, mx_api_cb cb,
+				    void *cb_ud)
+{
+	return mx_api_send(ud, room_id, type, txn_id, content, cb, cb_ud);
+}
+
+static void api_cancel(void *ud, struct mx_http_req *req)
+{
+	mx_api_cancel(ud, req);
+}
+
 struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loop)
+{
+	const struct outbox_transport t = { .send = api_send, .cancel = api_cancel, .ud = api };
+
+	return outbox_new_with(st, &t, loop);
+}
+
+struct outbox *outbox_new_with(struct store *st, const struct outbox_transport *t,
+			       struct loop *loop)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 
 	ob->st = st;
-	ob->api = api;
+	ob->t = *t;
 	ob->loop = loop;
 	ob->hold = 1;
 	srandom((unsigned)(loop_wall_ms() ^ (int64_t)(uintptr_t)ob));
@@ -83,7 +104,7 @@ void outbox_free(struct outbox *ob)
 	if (!ob)
 		return;
 	while (ob->flights) {
-		mx_api_cancel(ob->api, ob->flights->req);
+		ob->t.cancel(ob->t.ud, ob->flights->req);
 		flight_free(ob, ob->flights);
 	}
 	loop_timer_cancel(ob->loop, ob->timer);
@@ -274,8 +295,8 @@ void outbox_kick(struct outbox *ob)
 		f->room_id = xstrdup(row->room_id);
 		f->txn_id = xstrdup(row->txn_id);
 		f->attempts = row->attempts;
-		f->req = mx_api_send(ob->api, row->room_id, row->event_type, row->txn_id,
-				     row->content, on_sent, f);
+		f->req = ob->t.send(ob->t.ud, row->room_id, row->event_type, row->txn_id,
+				    row->content, on_sent, f);
 		if (!f->req) {
 			free(f->room_id);
 			free(f->txn_id);
