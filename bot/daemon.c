@@ -234,28 +234,34 @@ static void start_login(struct daemon *d)
 
 static void resolve_all(struct daemon *d);
 
+/* A notice to sender in reply to their event_id, under the txn ID
+ * txn_prefix + event_id (so it is queued once), in the caller's
+ * transaction.  0 or -1. */
+static int tell_sender(struct daemon *d, const char *room_id, const char *event_id,
+		       const char *sender, const char *text, const char *txn_prefix)
+{
+	char *mention[1] = { xstrdup(sender) };
+	struct mx_notice n = { .body = text, .html = text, .mentions = mention,
+			       .n_mentions = 1, .reply_to = event_id };
+	char *content = mx_content_notice(&n), *txn = xasprintf("%s%s", txn_prefix, event_id);
+	int rc = outbox_queue(d->st, room_id, txn, content, loop_wall_ms());
+
+	free(mention[0]);
+	free(content);
+	free(txn);
+	return rc;
+}
+
 /* A sender's client withheld the key of their message: tell them why at
  * once (people outside access.allowed_users get nothing). */
 static int tell_withheld(void *ud, const char *room_id, const char *event_id,
 			 const char *sender, const char *text)
 {
 	struct daemon *d = ud;
-	char *mention[1];
-	struct mx_notice n = { .body = text, .html = text, .mentions = mention,
-			       .n_mentions = 1, .reply_to = event_id };
-	char *content, *txn;
-	int rc;
 
 	if (!config_user_allowed(d->cfg, sender))
 		return 0;
-	mention[0] = xstrdup(sender);
-	content = mx_content_notice(&n);
-	txn = xasprintf("caucus.withheld.%s", event_id);
-	rc = outbox_queue(d->st, room_id, txn, content, loop_wall_ms());
-	free(mention[0]);
-	free(content);
-	free(txn);
-	return rc;
+	return tell_sender(d, room_id, event_id, sender, text, "caucus.withheld.");
 }
 
 static void on_whoami(void *ud, const struct mx_result *r)
@@ -1096,26 +1102,13 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 			   const char *sender)
 {
 	struct daemon *d = ud;
-	char *mention[1];
-	struct mx_notice n = {
-		.body = "I could not decrypt your message; please send it again.",
-		.html = "I could not decrypt your message; please send it again.",
-		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
-	};
-	char *content, *txn;
-	int rc;
 
 	if (!config_user_allowed(d->cfg, sender))
 		return 0;       /* kept from before it was ignored: still never told */
 	metrics_count(METRIC_DECRYPT_FAILURES, NULL);   /* its key never came */
-	mention[0] = xstrdup(sender);
-	content = mx_content_notice(&n);
-	txn = xasprintf("caucus.utd.%s", event_id);
-	rc = outbox_queue(d->st, room_id, txn, content, loop_wall_ms());
-	free(mention[0]);
-	free(content);
-	free(txn);
-	return rc;
+	return tell_sender(d, room_id, event_id, sender,
+			   "I could not decrypt your message; please send it again.",
+			   "caucus.utd.");
 }
 
 #define REFUSED_PREFIX "caucus.refused."

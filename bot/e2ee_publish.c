@@ -29,18 +29,28 @@
 static int64_t fallback_period(void)
 {
 	const char *v = getenv("CAUCUS_FALLBACK_ROTATE_MS");
-	long long n = v ? strtoll(v, NULL, 10) : 0;
+	int64_t n = 0;
 
-	return n > 0 ? (int64_t)n : FALLBACK_ROTATE_MS;
+	return v && !str_to_i64(v, &n) && n > 0 ? n : FALLBACK_ROTATE_MS;
+}
+
+/* When the fallback key was made (wall ms), 0 when unknown or unreadable. */
+static int64_t fallback_made(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	int64_t made = 0;
+
+	if (v && str_to_i64(v, &made))
+		made = 0;
+	free(v);
+	return made;
 }
 
 /* 1 when the fallback key is older than its period (or of unknown age). */
 static int fallback_old(struct e2ee *e)
 {
-	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
-	long long made = v ? strtoll(v, NULL, 10) : 0;
+	int64_t made = fallback_made(e);
 
-	free(v);
 	return made <= 0 || loop_wall_ms() - made >= fallback_period();
 }
 
@@ -52,11 +62,9 @@ static void on_fallback_timer(void *ud)
 /* Wake up when the fallback key's period is over (syncs may be far apart). */
 static void arm_fallback_timer(struct e2ee *e)
 {
-	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
-	long long made = v ? strtoll(v, NULL, 10) : 0;
+	int64_t made = fallback_made(e);
 	int64_t left = made > 0 ? made + fallback_period() - loop_wall_ms() : 0;
 
-	free(v);
 	loop_timer_cancel(e->loop, e->fallback_timer);
 	e->fallback_timer = loop_timer_add(e->loop, left > 0 ? left + 100 : 1000,
 					   on_fallback_timer, e);

@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "json_get.h"
 #include "json_scan.h"
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 struct gap {
@@ -297,14 +297,6 @@ int mx_power_level(const char *content, const char *user_id)
 }
 
 /* ---- applying ---- */
-
-static int64_t clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t mx_sane_ts(const cJSON *v, int64_t now_ms)
 {
@@ -600,7 +592,7 @@ static int apply_invites(struct apply *a, const cJSON *rooms)
 static int apply_crypto(struct mx_sync_batch *b, const struct mx_sync_handler *h)
 {
 	const struct mx_sync_crypto *c = h->crypto;
-	struct apply a = { .b = b, .h = h, .now_ms = clock_ms() };
+	struct apply a = { .b = b, .h = h, .now_ms = loop_wall_ms() };
 	char *room, *event;
 	int rc;
 
@@ -641,7 +633,7 @@ char *mx_sync_scan_next_batch(const char *body, size_t len)
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)
 {
 	const cJSON *rooms = jget(b->root, "rooms");
-	struct apply a = { .b = b, .h = h, .now_ms = clock_ms() };
+	struct apply a = { .b = b, .h = h, .now_ms = loop_wall_ms() };
 	int rc = -1;
 
 	if (apply_crypto(b, h) || apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||
