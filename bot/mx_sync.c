@@ -492,7 +492,7 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int t
 	rc = a->h->encrypted ? a->h->encrypted(a->h->ud, room_id, jstr(ev, "event_id"),
 					       jstr(ev, "sender")) : 1;
 	if (rc <= 0 || !a->h->crypto || !a->h->crypto->decrypt)
-		return rc;
+		return rc < 0 ? -1 : 0;         /* skipped, or no one to decrypt it */
 	if (a->h->crypto->decrypt(a->h->crypto->ud, room_id, ev, &dec))
 		return -1;
 	rc = dec ? read_event(a, room_id, dec, 1) : 0;
