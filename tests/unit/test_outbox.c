@@ -256,15 +256,15 @@ static void test_backoff(void **state)
 	assert_int_equal(f->n, 1);              /* waits; a2 waits behind it */
 	head_of(fx, "!a:x", "a1", &attempts, &wait);
 	assert_int_equal(attempts, 1);
-	assert_in_range(wait, 700, 1250);
+	assert_in_range(wait, 600, 1250);
 	took = run_until(fx, 2);
 	assert_string_equal(f->v[1].txn, "a1");
-	assert_in_range(took, 600, 1400);
+	assert_in_range(took, 550, 3000);    /* a busy machine is late, never early */
 
 	answer(f, 1, MX_RETRY, 0, -1);          /* no answer at all: the same */
 	head_of(fx, "!a:x", "a1", &attempts, &wait);
 	assert_int_equal(attempts, 2);
-	assert_in_range(wait, 1400, 2500);
+	assert_in_range(wait, 1300, 2500);
 
 	outbox_wake(fx->ob);                    /* the server is back: at once */
 	assert_int_equal(f->n, 3);
@@ -289,9 +289,9 @@ static void test_rate_limit_and_refusal(void **state)
 	answer(f, 0, MX_RETRY, 429, 300);
 	head_of(fx, "!a:x", "a1", &attempts, &wait);
 	assert_int_equal(attempts, 1);
-	assert_in_range(wait, 300, 360);
+	assert_in_range(wait, 200, 350);
 	took = run_until(fx, 2);
-	assert_in_range(took, 250, 800);
+	assert_in_range(took, 250, 2500);
 	assert_string_equal(f->v[1].txn, "a1");
 
 	/* a long retry_after is waited in full, not cut to the backoff's cap */
