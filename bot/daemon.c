@@ -15,12 +15,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "config.h"
 #include "e2ee.h"
 #include "engine.h"
-#include "json_scan.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -63,25 +60,23 @@ struct power {
 	struct power *next;
 };
 
-/* A join (accepting an invite) or a leave (declining one), retried. */
-struct membership_op {
+/*
+ * A call tried again until it is done: a room alias of the configuration
+ * looked up, or an invite answered with a join (accepting it) or a leave
+ * (declining it).
+ */
+enum call_kind { CALL_RESOLVE, CALL_JOIN, CALL_LEAVE };
+
+struct call {
 	struct daemon *d;
-	char *room_id;
-	char *inviter;
-	int join;
+	enum call_kind kind;
+	char *target;           /* the alias, or the room ID */
+	char *inviter;          /* a join or a leave: who invited the bot */
+	int holds_sync;         /* a lookup the first sync waits for */
 	int attempts;
 	struct mx_http_req *req;
-	struct loop_timer *timer;
-	struct membership_op *next;
-};
-
-struct resolve {
-	struct daemon *d;
-	char *alias;
-	int holds_sync;         /* the first sync waits for this lookup */
-	struct mx_http_req *req;
-	struct loop_timer *timer;
-	struct resolve *next;
+	uint64_t timer;
+	struct call *next;
 };
 
 struct daemon {
@@ -94,13 +89,14 @@ struct daemon {
 	struct outbox *ob;
 	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
+	struct mx_sync_crypto crypto;   /* e2ee as the sync layer's peer */
 	struct observe *obs;    /* health, metrics, watchdog, status */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
 	enum phase phase;
 	struct mx_http_req *req;        /* login, whoami, sync or a /messages page */
-	struct loop_timer *retry_timer;
+	uint64_t retry_timer;
 	int failures;
 	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being filled */
 	int gap_pages;
@@ -112,10 +108,9 @@ struct daemon {
 	int initial;            /* applying a first sync: history is not replayed */
 	int resolving;          /* alias lookups the first sync waits for */
 	struct power *powers;
-	struct membership_op *ops;
-	struct resolve *resolves;
-	struct membership_op *new_ops;  /* invites met in the batch being applied */
-	struct loop_timer *due_timer, *purge_timer, *key_timer;
+	struct call *calls;
+	struct call *new_calls; /* invites met in the batch being applied */
+	uint64_t due_timer, purge_timer, key_timer;
 	int64_t key_wait_ms;    /* KEY_WAIT_MS, or CAUCUS_KEY_WAIT_MS (tests) */
 	int exit_code;
 };
@@ -126,24 +121,16 @@ static void start_whoami(struct daemon *d);
 static void start_sync(struct daemon *d);
 static void fill_gaps(struct daemon *d);
 
+/* The engine's clock. */
 static int64_t wall_ms(void *ud)
 {
-	struct timespec ts;
-
 	(void)ud;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_wall_ms();
 }
 
 static int64_t backoff_ms(int failures)
 {
-	int64_t ms = RETRY_FIRST_MS;
-
-	for (int i = 1; i < failures && ms < RETRY_MAX_MS; i++)
-		ms *= 2;
-	if (ms > RETRY_MAX_MS)
-		ms = RETRY_MAX_MS;
-	return ms * 3 / 4 + random() % (ms / 2 + 1);
+	return loop_jitter(loop_backoff_ms(failures, RETRY_FIRST_MS, RETRY_MAX_MS));
 }
 
 static void fatal_stop(struct daemon *d)
@@ -173,7 +160,6 @@ static void again_auth(void *ud)
 {
 	struct daemon *d = ud;
 
-	d->retry_timer = NULL;
 	start_auth(d);
 }
 
@@ -181,7 +167,6 @@ static void again_whoami(void *ud)
 {
 	struct daemon *d = ud;
 
-	d->retry_timer = NULL;
 	start_whoami(d);
 }
 
@@ -249,28 +234,34 @@ static void start_login(struct daemon *d)
 
 static void resolve_all(struct daemon *d);
 
+/* A notice to sender in reply to their event_id, under the txn ID
+ * txn_prefix + event_id (so it is queued once), in the caller's
+ * transaction.  0 or -1. */
+static int tell_sender(struct daemon *d, const char *room_id, const char *event_id,
+		       const char *sender, const char *text, const char *txn_prefix)
+{
+	char *mention[1] = { xstrdup(sender) };
+	struct mx_notice n = { .body = text, .html = text, .mentions = mention,
+			       .n_mentions = 1, .reply_to = event_id };
+	char *content = mx_content_notice(&n), *txn = xasprintf("%s%s", txn_prefix, event_id);
+	int rc = outbox_queue(d->st, room_id, txn, content, loop_wall_ms());
+
+	free(mention[0]);
+	free(content);
+	free(txn);
+	return rc;
+}
+
 /* A sender's client withheld the key of their message: tell them why at
  * once (people outside access.allowed_users get nothing). */
 static int tell_withheld(void *ud, const char *room_id, const char *event_id,
 			 const char *sender, const char *text)
 {
 	struct daemon *d = ud;
-	char *mention[1];
-	struct mx_notice n = { .body = text, .html = text, .mentions = mention,
-			       .n_mentions = 1, .reply_to = event_id };
-	char *content, *txn;
-	int rc;
 
 	if (!config_user_allowed(d->cfg, sender))
 		return 0;
-	mention[0] = xstrdup(sender);
-	content = mx_content_notice(&n);
-	txn = xasprintf("caucus.withheld.%s", event_id);
-	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
-	free(mention[0]);
-	free(content);
-	free(txn);
-	return rc;
+	return tell_sender(d, room_id, event_id, sender, text, "caucus.withheld.");
 }
 
 static void on_whoami(void *ud, const struct mx_result *r)
@@ -318,6 +309,7 @@ static void on_whoami(void *ud, const struct mx_result *r)
 			fatal_stop(d);
 			return;
 		}
+		e2ee_sync_peer(d->e2ee, &d->crypto);
 		outbox_set_e2ee(d->ob, d->e2ee);
 		e2ee_on_withheld(d->e2ee, tell_withheld, d);
 		if (d->cfg->recovery_key_file)
@@ -366,96 +358,146 @@ static void start_auth(struct daemon *d)
 	start_login(d);
 }
 
-/* ---- room aliases of the configuration ---- */
+/* ---- calls retried until done: alias lookups, answers to invites ---- */
 
-static void resolve_start(struct resolve *rs);
+static void call_start(struct call *c);
 
-static void resolve_done(struct resolve *rs)
+/* Unlink c from the daemon's calls and free it. */
+static void call_free(struct call *c)
 {
-	struct daemon *d = rs->d;
-	struct resolve **pp;
+	struct daemon *d = c->d;
+	struct call **pp;
 
-	for (pp = &d->resolves; *pp; pp = &(*pp)->next)
-		if (*pp == rs) {
-			*pp = rs->next;
+	for (pp = &d->calls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
 			break;
 		}
-	free(rs->alias);
-	free(rs);
+	free(c->target);
+	free(c->inviter);
+	free(c);
 }
 
-static void resolve_again(void *ud)
+static void call_again(void *ud)
 {
-	struct resolve *rs = ud;
-
-	rs->timer = NULL;
-	resolve_start(rs);
+	call_start(ud);
 }
 
-static void first_lookup_done(struct daemon *d, struct resolve *rs)
+/* Try c again later: an alias lookup each minute for ever, a join or a
+ * leave with a growing wait, INVITE_TRIES tries in all.  0 when it will
+ * be tried again, -1 when it has had its tries (the caller frees it). */
+static int call_retry(struct call *c)
 {
-	if (rs && !rs->holds_sync)
+	int64_t ms;
+
+	if (c->kind == CALL_RESOLVE)
+		ms = 60000;
+	else if (++c->attempts < INVITE_TRIES)
+		ms = backoff_ms(c->attempts);
+	else
+		return -1;
+	c->timer = loop_timer_add(c->d->loop, ms, call_again, c);
+	return 0;
+}
+
+static void first_lookup_done(struct daemon *d, struct call *c)
+{
+	if (c && !c->holds_sync)
 		return;
-	if (rs)
-		rs->holds_sync = 0;
+	if (c)
+		c->holds_sync = 0;
 	if (d->phase == PH_RESOLVE && --d->resolving == 0)
 		start_sync(d);
 }
 
 static void on_resolved(void *ud, const struct mx_result *r)
 {
-	struct resolve *rs = ud;
-	struct daemon *d = rs->d;
+	struct call *c = ud;
+	struct daemon *d = c->d;
 
-	rs->req = NULL;
+	c->req = NULL;
 	if (r->outcome == MX_OK && r->room_id) {
-		if (store_begin(d->st) || engine_room_resolved(d->eng, rs->alias, r->room_id) ||
+		if (store_begin(d->st) || engine_room_resolved(d->eng, c->target, r->room_id) ||
 		    store_commit(d->st)) {
 			store_rollback(d->st);
-			log_error("store: cannot record that %s is %s", rs->alias, r->room_id);
+			log_error("store: cannot record that %s is %s", c->target, r->room_id);
 		} else {
-			log_info("matrix: %s is %s", rs->alias, r->room_id);
+			log_info("matrix: %s is %s", c->target, r->room_id);
 		}
 	} else if (r->outcome == MX_RETRY) {
 		/* do not hold the first sync up for it: look again in a minute */
-		log_warn("matrix: cannot look up %s yet (%s); trying again in 60 s", rs->alias,
+		log_warn("matrix: cannot look up %s yet (%s); trying again in 60 s", c->target,
 			 r->error);
-		first_lookup_done(d, rs);
-		rs->timer = loop_timer_add(d->loop, 60000, resolve_again, rs);
+		first_lookup_done(d, c);
+		call_retry(c);
 		return;
 	} else {
-		log_warn("matrix: room alias %s: %s", rs->alias, r->error ? r->error : "no room");
+		log_warn("matrix: room alias %s: %s", c->target, r->error ? r->error : "no room");
 	}
-	first_lookup_done(d, rs);
-	resolve_done(rs);
+	first_lookup_done(d, c);
+	call_free(c);
 }
 
-static void resolve_start(struct resolve *rs)
+static void on_membership(void *ud, const struct mx_result *r)
 {
-	rs->req = mx_api_resolve(rs->d->api, rs->alias, on_resolved, rs);
-	if (!rs->req)
-		rs->timer = loop_timer_add(rs->d->loop, 60000, resolve_again, rs);
+	struct call *c = ud;
+	int join = c->kind == CALL_JOIN;
+
+	c->req = NULL;
+	if (r->outcome == MX_OK) {
+		if (join)
+			log_info("matrix: joined %s (invited by %s)", c->target, c->inviter);
+		else
+			log_info("matrix: declined the invite to %s from %s (not in "
+				 "access.allowed_users)", c->target, c->inviter);
+	} else if (r->outcome == MX_RETRY && call_retry(c) == 0) {
+		return;
+	} else {
+		log_warn("matrix: cannot %s %s: %s", join ? "join" : "decline the invite to",
+			 c->target, r->error);
+	}
+	call_free(c);
+}
+
+static void call_start(struct call *c)
+{
+	struct mx_api *api = c->d->api;
+
+	switch (c->kind) {
+	case CALL_RESOLVE:
+		c->req = mx_api_resolve(api, c->target, on_resolved, c);
+		break;
+	case CALL_JOIN:
+		c->req = mx_api_join(api, c->target, on_membership, c);
+		break;
+	case CALL_LEAVE:
+		c->req = mx_api_leave(api, c->target, on_membership, c);
+		break;
+	}
+	if (!c->req && call_retry(c))
+		call_free(c);
 }
 
 static void resolve_one(struct daemon *d, const char *alias)
 {
-	struct resolve *rs;
+	struct call *c;
 
 	if (!alias || alias[0] != '#')
 		return;
-	for (rs = d->resolves; rs; rs = rs->next)
-		if (!strcmp(rs->alias, alias))
+	for (c = d->calls; c; c = c->next)
+		if (c->kind == CALL_RESOLVE && !strcmp(c->target, alias))
 			return;
-	rs = xcalloc(1, sizeof(*rs));
-	rs->d = d;
-	rs->alias = xstrdup(alias);
-	rs->next = d->resolves;
-	d->resolves = rs;
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->kind = CALL_RESOLVE;
+	c->target = xstrdup(alias);
+	c->next = d->calls;
+	d->calls = c;
 	if (d->phase == PH_RESOLVE) {
 		d->resolving++;
-		rs->holds_sync = 1;
+		c->holds_sync = 1;
 	}
-	resolve_start(rs);
+	call_start(c);
 }
 
 /* Look up every alias the configuration names (coordination and issue
@@ -467,66 +509,6 @@ static void resolve_all(struct daemon *d)
 	for (size_t i = 0; i < d->cfg->n_issues; i++)
 		resolve_one(d, d->cfg->issues[i].room);
 	first_lookup_done(d, NULL);
-}
-
-/* ---- invites ---- */
-
-static void op_start(struct membership_op *op);
-
-static void op_free(struct membership_op *op)
-{
-	struct daemon *d = op->d;
-	struct membership_op **pp;
-
-	for (pp = &d->ops; *pp; pp = &(*pp)->next)
-		if (*pp == op) {
-			*pp = op->next;
-			break;
-		}
-	free(op->room_id);
-	free(op->inviter);
-	free(op);
-}
-
-static void op_again(void *ud)
-{
-	struct membership_op *op = ud;
-
-	op->timer = NULL;
-	op_start(op);
-}
-
-static void on_op(void *ud, const struct mx_result *r)
-{
-	struct membership_op *op = ud;
-
-	op->req = NULL;
-	if (r->outcome == MX_OK) {
-		if (op->join)
-			log_info("matrix: joined %s (invited by %s)", op->room_id, op->inviter);
-		else
-			log_info("matrix: declined the invite to %s from %s (not in "
-				 "access.allowed_users)", op->room_id, op->inviter);
-	} else if (r->outcome == MX_RETRY && ++op->attempts < INVITE_TRIES) {
-		op->timer = loop_timer_add(op->d->loop, backoff_ms(op->attempts), op_again, op);
-		return;
-	} else {
-		log_warn("matrix: cannot %s %s: %s", op->join ? "join" : "decline the invite to",
-			 op->room_id, r->error);
-	}
-	op_free(op);
-}
-
-static void op_start(struct membership_op *op)
-{
-	if (op->join)
-		op->req = mx_api_join(op->d->api, op->room_id, on_op, op);
-	else
-		op->req = mx_api_leave(op->d->api, op->room_id, on_op, op);
-	if (!op->req && ++op->attempts < INVITE_TRIES)
-		op->timer = loop_timer_add(op->d->loop, backoff_ms(op->attempts), op_again, op);
-	else if (!op->req)
-		op_free(op);
 }
 
 /* ---- applying a sync batch ---- */
@@ -574,21 +556,22 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
 }
 
-static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
+/* Which m.room.encrypted events the end-to-end layer decrypts. */
+static int h_encrypted(void *ud, const char *room_id, const char *event_id,
+		       const char *sender)
 {
 	struct daemon *d = ud;
 
-	const cJSON *sender = cJSON_GetObjectItemCaseSensitive(ev, "sender");
-
-	*out = NULL;
+	(void)room_id;
+	(void)event_id;
 	metrics_count(METRIC_EVENTS, "encrypted");
 	if (!d->e2ee || d->initial)
 		return 0;       /* a first sync's history is not read anyway */
-	if (!cJSON_IsString(sender) || !strcmp(sender->valuestring, d->me))
+	if (!sender || !strcmp(sender, d->me))
 		return 0;       /* our own echo: never read, no need to decrypt it */
-	if (!config_user_allowed(d->cfg, sender->valuestring))
+	if (!config_user_allowed(d->cfg, sender))
 		return 0;       /* SPEC §4: ignored, so not even decrypted, never told */
-	return e2ee_decrypt(d->e2ee, room_id, ev, wall_ms(NULL), out);
+	return 1;
 }
 
 static int h_encryption(void *ud, const char *room_id, const char *content)
@@ -625,7 +608,7 @@ out:
 static int queue_replies(struct daemon *d, struct engine_replies *r, const char *cause,
 			 int due)
 {
-	int64_t now = wall_ms(NULL);
+	int64_t now = loop_wall_ms();
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct engine_reply *x = &r->v[i];
@@ -689,7 +672,7 @@ static int h_message(void *ud, const struct mx_message *m)
 		if (engine_handle(d->eng, &msg, &r) || queue_replies(d, &r, m->event_id, 0))
 			goto out;
 	}
-	rc = store_handled_add(d->st, m->event_id, wall_ms(NULL));
+	rc = store_handled_add(d->st, m->event_id, loop_wall_ms());
 out:
 	engine_replies_release(&r);
 	return rc;
@@ -708,28 +691,29 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	if (engine_redact(d->eng, room_id, redacts) ||
 	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)))
 		return -1;
-	return store_handled_add(d->st, event_id, wall_ms(NULL));
+	return store_handled_add(d->st, event_id, loop_wall_ms());
 }
 
 static int h_invite(void *ud, const char *room_id, const char *inviter)
 {
 	struct daemon *d = ud;
-	struct membership_op *op;
+	struct call *c;
 
 	metrics_count(METRIC_EVENTS, "invite");
-	for (op = d->ops; op; op = op->next)
-		if (!strcmp(op->room_id, room_id))
+	for (c = d->calls; c; c = c->next)
+		if (c->kind != CALL_RESOLVE && !strcmp(c->target, room_id))
 			return 0;
-	for (op = d->new_ops; op; op = op->next)
-		if (!strcmp(op->room_id, room_id))
+	for (c = d->new_calls; c; c = c->next)
+		if (!strcmp(c->target, room_id))
 			return 0;
-	op = xcalloc(1, sizeof(*op));
-	op->d = d;
-	op->room_id = xstrdup(room_id);
-	op->inviter = xstrdup(inviter);
-	op->join = config_user_allowed(d->cfg, inviter);   /* SPEC §3, §4 */
-	op->next = d->new_ops;
-	d->new_ops = op;
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->target = xstrdup(room_id);
+	c->inviter = xstrdup(inviter);
+	/* SPEC §3, §4 */
+	c->kind = config_user_allowed(d->cfg, inviter) ? CALL_JOIN : CALL_LEAVE;
+	c->next = d->new_calls;
+	d->new_calls = c;
 	return 0;
 }
 
@@ -774,30 +758,28 @@ static int h_event_begin(void *ud)
  * skipped.  When even the record cannot be written, or too many fail, the
  * store is what is broken: the batch is abandoned and retried.
  */
-static int h_event_end(void *ud, const char *room_id, const cJSON *ev, int rc)
+static int h_event_end(void *ud, const char *room_id, const char *event_id, int rc)
 {
 	struct daemon *d = ud;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "event_id");
 	char *key;
 
 	if (rc == 0)
 		return store_commit(d->st);
-	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !cJSON_IsString(id))
+	if (store_rollback(d->st) || ++d->quarantined > QUARANTINE_MAX || !event_id)
 		return -1;
-	key = xasprintf("quarantine.%s", id->valuestring);
+	key = xasprintf("quarantine.%s", event_id);
 	rc = store_meta_set(d->st, key, room_id) || count_up(d, "sync.quarantined", 1) ||
-	     store_handled_add(d->st, id->valuestring, wall_ms(NULL));
+	     store_handled_add(d->st, event_id, loop_wall_ms());
 	free(key);
 	if (rc)
 		return -1;
 	log_error("sync: event %.255s in %s fails every time it is applied; set aside "
-		  "(meta quarantine.%.255s) and skipped", id->valuestring, room_id,
-		  id->valuestring);
+		  "(meta quarantine.%.255s) and skipped", event_id, room_id, event_id);
 	return 0;
 }
 
 static const struct mx_sync_handler handler = {
-	.decrypt = h_decrypt,
+	.encrypted = h_encrypted,
 	.encryption = h_encryption,
 	.member = h_member,
 	.power_levels = h_power_levels,
@@ -811,42 +793,18 @@ static void again_sync(void *ud)
 {
 	struct daemon *d = ud;
 
-	d->retry_timer = NULL;
 	start_sync(d);
 }
 
-static void drop_new_ops(struct daemon *d)
+static void drop_new_calls(struct daemon *d)
 {
-	while (d->new_ops) {
-		struct membership_op *op = d->new_ops;
-		d->new_ops = op->next;
-		free(op->room_id);
-		free(op->inviter);
-		free(op);
+	while (d->new_calls) {
+		struct call *c = d->new_calls;
+		d->new_calls = c->next;
+		free(c->target);
+		free(c->inviter);
+		free(c);
 	}
-}
-
-/*
- * The batch's room keys first (to-device), then the events that were
- * waiting for them, in the order they came; the batch's own rooms follow.
- */
-static int apply_keys(struct daemon *d, const struct mx_sync_handler *h)
-{
-	char *room, *ev;
-	int rc;
-
-	if (!d->e2ee)
-		return 0;
-	if (e2ee_sync_prepare(d->e2ee, mx_sync_root(d->batch), wall_ms(NULL)))
-		return -1;
-	while ((rc = e2ee_take_ready(d->e2ee, &room, &ev)) == 1) {
-		rc = mx_sync_apply_event(h, d->me, room, ev);
-		free(room);
-		free(ev);
-		if (rc)
-			return -1;
-	}
-	return rc;
 }
 
 /* The batch, its answers and its token, in one transaction; when it
@@ -856,6 +814,8 @@ static int apply_txn(struct daemon *d, size_t *n)
 	struct mx_sync_handler h = handler;
 
 	h.ud = d;
+	/* the room keys and the events that waited for them come first */
+	h.crypto = d->e2ee ? &d->crypto : NULL;
 	d->initial = d->since == NULL;
 	d->quarantined = 0;
 	if (d->isolating) {
@@ -865,11 +825,11 @@ static int apply_txn(struct daemon *d, size_t *n)
 	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
-	if (apply_keys(d, &h) || mx_sync_apply(d->batch, &h, n) ||
+	if (mx_sync_apply(d->batch, &h, n) ||
 	    (mx_sync_skipped(d->batch) &&
 	     count_up(d, "sync.gaps", mx_sync_skipped(d->batch))) ||
 	    store_meta_set(d->st, "since", mx_sync_next_batch(d->batch)) ||
-	    observe_batch(d->obs, mx_sync_root(d->batch), wall_ms(NULL))) {
+	    observe_batch(d->obs, mx_sync_otk_count(d->batch), loop_wall_ms())) {
 		store_rollback(d->st);
 		goto fail;
 	}
@@ -884,7 +844,7 @@ fail:
 	if (d->e2ee)
 		e2ee_rollback(d->e2ee);
 	powers_forget(d);
-	drop_new_ops(d);
+	drop_new_calls(d);
 	return -1;
 }
 
@@ -931,12 +891,12 @@ static void apply_batch(struct daemon *d)
 	d->narrow = 0;
 	outbox_kick(d->ob);
 	roomwork_kick(d->rw);
-	while (d->new_ops) {
-		struct membership_op *op = d->new_ops;
-		d->new_ops = op->next;
-		op->next = d->ops;
-		d->ops = op;
-		op_start(op);
+	while (d->new_calls) {
+		struct call *c = d->new_calls;
+		d->new_calls = c->next;
+		c->next = d->calls;
+		d->calls = c;
+		call_start(c);
 	}
 	start_sync(d);
 }
@@ -952,6 +912,8 @@ int daemon_apply_sync(const struct daemon_batch_env *env, const char *body, size
 	d.st = env->st;
 	d.eng = env->eng;
 	d.e2ee = env->e2ee;
+	if (d.e2ee)
+		e2ee_sync_peer(d.e2ee, &d.crypto);
 	d.me = xstrdup(env->me);
 	d.since = env->since ? xstrdup(env->since) : NULL;
 	d.batch = mx_sync_parse(body, len, d.me, err, sizeof(err));
@@ -960,7 +922,7 @@ int daemon_apply_sync(const struct daemon_batch_env *env, const char *body, size
 	else
 		log_error("sync: %s", err);
 	powers_forget(&d);
-	drop_new_ops(&d);
+	drop_new_calls(&d);
 	mx_sync_free(d.batch);
 	free(d.me);
 	free(d.since);
@@ -971,7 +933,6 @@ static void again_gaps(void *ud)
 {
 	struct daemon *d = ud;
 
-	d->retry_timer = NULL;
 	fill_gaps(d);
 }
 
@@ -1058,7 +1019,7 @@ static void bad_sync(struct daemon *d, const struct mx_result *r, const char *er
 		retry_later(d, again_sync, "sync", err);
 		return;
 	}
-	next = d->bad_syncs >= BAD_SYNCS_SKIP ? json_top_string(r->body, r->len, "next_batch")
+	next = d->bad_syncs >= BAD_SYNCS_SKIP ? mx_sync_scan_next_batch(r->body, r->len)
 					      : NULL;
 	if (next && *next && !skip_batch(d, next)) {
 		log_error("sync: %s, even with one event per room; skipped that batch (a gap, "
@@ -1141,26 +1102,13 @@ static int tell_unreadable(void *ud, const char *room_id, const char *event_id,
 			   const char *sender)
 {
 	struct daemon *d = ud;
-	char *mention[1];
-	struct mx_notice n = {
-		.body = "I could not decrypt your message; please send it again.",
-		.html = "I could not decrypt your message; please send it again.",
-		.mentions = mention, .n_mentions = 1, .reply_to = event_id,
-	};
-	char *content, *txn;
-	int rc;
 
 	if (!config_user_allowed(d->cfg, sender))
 		return 0;       /* kept from before it was ignored: still never told */
 	metrics_count(METRIC_DECRYPT_FAILURES, NULL);   /* its key never came */
-	mention[0] = xstrdup(sender);
-	content = mx_content_notice(&n);
-	txn = xasprintf("caucus.utd.%s", event_id);
-	rc = outbox_queue(d->st, room_id, txn, content, wall_ms(NULL));
-	free(mention[0]);
-	free(content);
-	free(txn);
-	return rc;
+	return tell_sender(d, room_id, event_id, sender,
+			   "I could not decrypt your message; please send it again.",
+			   "caucus.utd.");
 }
 
 #define REFUSED_PREFIX "caucus.refused."
@@ -1211,7 +1159,7 @@ static void tell_refused(void *ud, const char *room_id, const char *txn_id, long
 	content = mx_content_notice(&n);
 	txn = xasprintf(REFUSED_PREFIX "%s", txn_id);
 	rc = store_begin(d->st);
-	if (!rc && (outbox_queue(d->st, room_id, txn, content, wall_ms(NULL)) ||
+	if (!rc && (outbox_queue(d->st, room_id, txn, content, loop_wall_ms()) ||
 		    store_commit(d->st))) {
 		store_rollback(d->st);
 		rc = -1;
@@ -1256,7 +1204,6 @@ static void on_due(void *ud)
 {
 	struct daemon *d = ud;
 
-	d->due_timer = NULL;
 	run_due(d);
 	arm_due(d);
 }
@@ -1270,7 +1217,7 @@ static void on_key_timer(void *ud)
 				      KEY_CHECK_MS, on_key_timer, d);
 	if (!d->e2ee || store_begin(d->st))
 		return;
-	if (e2ee_expire(d->e2ee, wall_ms(NULL) - d->key_wait_ms, tell_unreadable, d) ||
+	if (e2ee_expire(d->e2ee, loop_wall_ms() - d->key_wait_ms, tell_unreadable, d) ||
 	    store_commit(d->st)) {
 		store_rollback(d->st);
 		return;
@@ -1281,7 +1228,7 @@ static void on_key_timer(void *ud)
 static void on_purge(void *ud)
 {
 	struct daemon *d = ud;
-	int64_t now = wall_ms(NULL);
+	int64_t now = loop_wall_ms();
 
 	d->purge_timer = loop_timer_add(d->loop, PURGE_EVERY_MS, on_purge, d);
 	if (store_begin(d->st))
@@ -1361,30 +1308,20 @@ static int poll_fn(void *ud, int fd, int timeout_ms)
 
 static void daemon_release(struct daemon *d)
 {
-	struct membership_op *op;
-	struct resolve *rs;
-
 	roomwork_free(d->rw);
 	observe_free(d->obs);
 	outbox_free(d->ob);
 	e2ee_free(d->e2ee);
 	if (d->req)
 		mx_api_cancel(d->api, d->req);
-	for (op = d->ops; op; op = op->next) {
-		if (op->req)
-			mx_api_cancel(d->api, op->req);
-		loop_timer_cancel(d->loop, op->timer);
+	for (struct call *c = d->calls; c; c = c->next) {
+		if (c->req)
+			mx_api_cancel(d->api, c->req);
+		loop_timer_cancel(d->loop, c->timer);
 	}
-	while (d->ops)
-		op_free(d->ops);
-	drop_new_ops(d);
-	for (rs = d->resolves; rs; rs = rs->next) {
-		if (rs->req)
-			mx_api_cancel(d->api, rs->req);
-		loop_timer_cancel(d->loop, rs->timer);
-	}
-	while (d->resolves)
-		resolve_done(d->resolves);
+	while (d->calls)
+		call_free(d->calls);
+	drop_new_calls(d);
 	mx_sync_free(d->batch);
 	mx_api_free(d->api);
 	powers_forget(d);

@@ -17,12 +17,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mx_sync.h"
 #include "ssss.h"
 #include "loop.h"
 #include "mx_api.h"
 #include "store.h"
 #include "store_crypto.h"
 
+#define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 
 /* ---------- the pickle key and the account ---------- */
@@ -92,7 +94,7 @@ out:
 	return rc;
 }
 
-struct crypto_account *account_load(struct e2ee *e)
+struct crypto_account *e2ee_account_load(struct e2ee *e)
 {
 	char *p = store_meta_get(e->st, "e2ee.account");
 	struct crypto_account *a = NULL;
@@ -106,7 +108,7 @@ struct crypto_account *account_load(struct e2ee *e)
 	return a;
 }
 
-int account_save(struct e2ee *e, struct crypto_account *a)
+int e2ee_account_save(struct e2ee *e, struct crypto_account *a)
 {
 	char *p = crypto_account_pickle(a, &e->pk);
 	int rc = p ? store_meta_set(e->st, "e2ee.account", p) : -1;
@@ -115,7 +117,7 @@ int account_save(struct e2ee *e, struct crypto_account *a)
 	return rc;
 }
 
-int meta_int(struct e2ee *e, const char *key)
+int e2ee_meta_int(struct e2ee *e, const char *key)
 {
 	char *v = store_meta_get(e->st, key);
 	int64_t n = 0;
@@ -155,7 +157,7 @@ struct e2ee *e2ee_new(struct store *st, struct mx_api *api, struct loop *loop,
 		goto fail;
 	}
 	if (dev) {
-		a = account_load(e);
+		a = e2ee_account_load(e);
 		if (!a) {
 			snprintf(err, errlen, "the key in %s does not open the stored encryption "
 				 "keys (a different or damaged key file?)", key_file);
@@ -168,7 +170,7 @@ struct e2ee *e2ee_new(struct store *st, struct mx_api *api, struct loop *loop,
 			goto fail;
 		}
 		/* kept before any key leaves the machine */
-		if (store_begin(st) || account_save(e, a) ||
+		if (store_begin(st) || e2ee_account_save(e, a) ||
 		    store_meta_set(st, "e2ee.device", device_id) ||
 		    store_meta_set(st, "e2ee.published", "0") || store_commit(st)) {
 			store_rollback(st);
@@ -280,9 +282,9 @@ void e2ee_free(struct e2ee *e)
 		free(k);
 	}
 	ready_clear(e);
-	withheld_clear(e);
-	xsign_forget_secrets(e);
-	unwedge_clear(e);
+	e2ee_withheld_clear(e);
+	e2ee_xsign_forget_secrets(e);
+	e2ee_unwedge_clear(e);
 	strv_release(&e->unwedge_ids);
 	strv_release(&e->q_users);
 	free(e->q_gens);
@@ -303,15 +305,14 @@ static void on_progress(void *ud)
 {
 	struct e2ee *e = ud;
 
-	e->progress_timer = NULL;
 	if (e->progress)
 		e->progress(e->progress_ud);
 }
 
 /* Tell the outbox, from the loop (never from inside its own call). */
-void progress(struct e2ee *e)
+void e2ee_progress(struct e2ee *e)
 {
-	if (!e->progress_timer)
+	if (!loop_timer_pending(e->loop, e->progress_timer))
 		e->progress_timer = loop_timer_add(e->loop, 0, on_progress, e);
 }
 
@@ -319,15 +320,10 @@ void progress(struct e2ee *e)
 
 static void on_job_timer(void *ud);
 
-void job_failed(struct e2ee *e, enum job j, const char *what, const char *why)
+void e2ee_job_failed(struct e2ee *e, enum job j, const char *what, const char *why)
 {
-	int64_t d = 1000;
+	int64_t d = loop_backoff_ms(++e->failures[j], BACKOFF_FIRST_MS, BACKOFF_MAX_MS);
 
-	e->failures[j]++;
-	for (int i = 1; i < e->failures[j] && d < BACKOFF_MAX_MS; i++)
-		d *= 2;
-	if (d > BACKOFF_MAX_MS)
-		d = BACKOFF_MAX_MS;
 	log_msg(e->failures[j] <= 3 ? LOG_WARN : LOG_DEBUG, "e2ee: %s failed (%s); next try in %lld ms",
 		what, why ? why : "?", (long long)d);
 	e->refs[j].e = e;
@@ -340,17 +336,16 @@ static void on_job_timer(void *ud)
 {
 	struct job_ref *r = ud;
 
-	r->e->timer[r->j] = NULL;
-	kick_job(r->e, r->j);
+	e2ee_kick_job(r->e, r->j);
 }
 
 static int job_busy(struct e2ee *e, enum job j)
 {
-	return e->req[j] || e->timer[j];
+	return e->req[j] || e2ee_backing_off(e, j);
 }
 
 /* Run fn inside a transaction; 0 or -1 (rolled back). */
-int in_txn(struct e2ee *e, int (*fn)(struct e2ee *e, void *arg), void *arg)
+int e2ee_in_txn(struct e2ee *e, int (*fn)(struct e2ee *e, void *arg), void *arg)
 {
 	if (store_begin(e->st))
 		return -1;
@@ -367,42 +362,42 @@ int in_txn(struct e2ee *e, int (*fn)(struct e2ee *e, void *arg), void *arg)
 
 /* ---------- kicking ---------- */
 
-void kick_job(struct e2ee *e, enum job j)
+void e2ee_kick_job(struct e2ee *e, enum job j)
 {
 	if (job_busy(e, j))
 		return;
 	switch (j) {
 	case J_UPLOAD:
-		if (upload_due(e))
-			start_upload(e);
+		if (e2ee_upload_due(e))
+			e2ee_start_upload(e);
 		break;
 	case J_QUERY:
-		start_query(e);
+		e2ee_start_query(e);
 		break;
 	case J_TODEVICE:
-		start_todevice(e);
+		e2ee_start_todevice(e);
 		break;
 	case J_XSIGN:
-		if (e->xsign_step < 3 && meta_int(e, "e2ee.published"))
-			start_xsign(e);
+		if (e->xsign_step < 3 && e2ee_meta_int(e, "e2ee.published"))
+			e2ee_start_xsign(e);
 		break;
 	case J_UNWEDGE:
-		start_unwedge(e);
+		e2ee_start_unwedge(e);
 		break;
 	case J_CLAIM:
 	case J_COUNT:
-		progress(e);    /* claims start from e2ee_prepare */
+		e2ee_progress(e);    /* claims start from e2ee_prepare */
 		break;
 	}
 }
 
 void e2ee_kick(struct e2ee *e)
 {
-	kick_job(e, J_UPLOAD);
-	kick_job(e, J_XSIGN);
-	kick_job(e, J_QUERY);
-	kick_job(e, J_TODEVICE);
-	kick_job(e, J_UNWEDGE);
+	e2ee_kick_job(e, J_UPLOAD);
+	e2ee_kick_job(e, J_XSIGN);
+	e2ee_kick_job(e, J_QUERY);
+	e2ee_kick_job(e, J_TODEVICE);
+	e2ee_kick_job(e, J_UNWEDGE);
 }
 
 void e2ee_sync_started(struct e2ee *e)
@@ -422,14 +417,14 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 	ready_clear(e);
 	cJSON_ArrayForEach(ev, jget(jget(root, "to_device"), "events")) {
 		const char *type = jstr(ev, "type");
-		if (str_is(type, "m.room.encrypted")) {
-			if (to_device_encrypted(e, ev))
+		if (e2ee_str_is(type, "m.room.encrypted")) {
+			if (e2ee_to_device_encrypted(e, ev))
 				return -1;
-		} else if (str_is(type, "m.room_key.withheld")) {
-			if (withheld_event(e, ev))
+		} else if (e2ee_str_is(type, "m.room_key.withheld")) {
+			if (e2ee_withheld_event(e, ev))
 				return -1;
-		} else if (str_is(type, "m.room_key_request")) {
-			if (key_request(e, ev))
+		} else if (e2ee_str_is(type, "m.room_key_request")) {
+			if (e2ee_key_request(e, ev))
 				return -1;
 		}
 	}
@@ -446,7 +441,7 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 	if (e->sync_epoch == e->upload_epoch && !e->req[J_UPLOAD]) {
 		const cJSON *n = jget(count, "signed_curve25519");
 		if (cJSON_IsObject(count))
-			e->otk_count = jcount(n);
+			e->otk_count = e2ee_jcount(n);
 		if (cJSON_IsArray(fb)) {
 			const cJSON *t;
 			e->fallback_ok = 0;
@@ -456,6 +451,29 @@ int e2ee_sync_prepare(struct e2ee *e, const cJSON *root, int64_t now_ms)
 		}
 	}
 	return 0;
+}
+
+static int peer_prepare(void *ud, const cJSON *root)
+{
+	return e2ee_sync_prepare(ud, root, loop_wall_ms());
+}
+
+static int peer_take_ready(void *ud, char **room_id, char **event)
+{
+	return e2ee_take_ready(ud, room_id, event);
+}
+
+static int peer_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
+{
+	return e2ee_decrypt(ud, room_id, ev, loop_wall_ms(), out);
+}
+
+void e2ee_sync_peer(struct e2ee *e, struct mx_sync_crypto *out)
+{
+	*out = (struct mx_sync_crypto){
+		.ud = e, .prepare = peer_prepare, .take_ready = peer_take_ready,
+		.decrypt = peer_decrypt,
+	};
 }
 
 int e2ee_take_ready(struct e2ee *e, char **room_id, char **event)

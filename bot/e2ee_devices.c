@@ -43,7 +43,7 @@ static int apply_user_devices(struct e2ee *e, const char *user, const cJSON *dev
 		ed = jstr(jget(dev, "keys"), ke);
 		free(kc);
 		free(ke);
-		if (!str_is(jstr(dev, "user_id"), user) || !str_is(jstr(dev, "device_id"), id) ||
+		if (!e2ee_str_is(jstr(dev, "user_id"), user) || !e2ee_str_is(jstr(dev, "device_id"), id) ||
 		    !curve || !ed || strlen(curve) != CRYPTO_KEY_LEN ||
 		    strlen(ed) != CRYPTO_KEY_LEN) {
 			log_warn("e2ee: ignoring malformed device %s of %s", id, user);
@@ -90,7 +90,7 @@ out:
 	return rc;
 }
 
-int devices_apply(struct e2ee *e, const cJSON *resp)
+int e2ee_devices_apply(struct e2ee *e, const cJSON *resp)
 {
 	const cJSON *dk = jget(resp, "device_keys"), *failures = jget(resp, "failures");
 
@@ -114,7 +114,7 @@ int devices_apply(struct e2ee *e, const cJSON *resp)
 
 static int apply_query(struct e2ee *e, void *arg)
 {
-	return devices_apply(e, ((struct query_apply *)arg)->resp);
+	return e2ee_devices_apply(e, ((struct query_apply *)arg)->resp);
 }
 
 /* The query's users count as answered, their devices as they were. */
@@ -141,25 +141,25 @@ static void on_query(void *ud, const struct mx_result *r)
 	cJSON *j;
 
 	e->req[J_QUERY] = NULL;
-	if (r->outcome == MX_REFUSED && in_txn(e, give_up_query, NULL) == 0) {
+	if (r->outcome == MX_REFUSED && e2ee_in_txn(e, give_up_query, NULL) == 0) {
 		/* asking again would get the same answer: never hold messages on it */
 		log_warn("e2ee: the server refused the device-key query (%s); the devices "
 			 "known so far get the room keys", r->error);
 		query_done(e);
-		progress(e);
+		e2ee_progress(e);
 		return;
 	}
 	if (r->outcome != MX_OK) {
 		query_done(e);
-		job_failed(e, J_QUERY, "querying device keys", r->error);
+		e2ee_job_failed(e, J_QUERY, "querying device keys", r->error);
 		return;
 	}
 	j = cJSON_ParseWithLength(r->body, r->len);
 	qa.resp = j;
-	if (!cJSON_IsObject(j) || in_txn(e, apply_query, &qa)) {
+	if (!cJSON_IsObject(j) || e2ee_in_txn(e, apply_query, &qa)) {
 		cJSON_Delete(j);
 		query_done(e);
-		job_failed(e, J_QUERY, "storing device keys",
+		e2ee_job_failed(e, J_QUERY, "storing device keys",
 			   cJSON_IsObject(j) ? store_errmsg(e->st) : "not JSON");
 		return;
 	}
@@ -168,10 +168,10 @@ static void on_query(void *ud, const struct mx_result *r)
 	query_done(e);
 	e->failures[J_QUERY] = 0;
 	e2ee_kick(e);
-	progress(e);
+	e2ee_progress(e);
 }
 
-void start_query(struct e2ee *e)
+void e2ee_start_query(struct e2ee *e)
 {
 	cJSON *body, *dk;
 	char *json;
@@ -185,12 +185,12 @@ void start_query(struct e2ee *e)
 	for (size_t i = 0; i < e->q_users.n; i++)
 		cJSON_AddArrayToObject(dk, e->q_users.v[i]);
 	cJSON_AddNumberToObject(body, "timeout", 10000);
-	json = print(body);
+	json = e2ee_print(body);
 	cJSON_Delete(body);
 	e->req[J_QUERY] = mx_api_call(e->api, "POST", "/keys/query", json, on_query, e);
 	free(json);
 	if (!e->req[J_QUERY]) {
 		query_done(e);
-		job_failed(e, J_QUERY, "querying device keys", "cannot start the request");
+		e2ee_job_failed(e, J_QUERY, "querying device keys", "cannot start the request");
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * e2ee_int.h - what the e2ee*.c files share and nobody else sees: the
  * struct behind 'struct e2ee', its network jobs, the account helpers and
- * small JSON helpers.  The rest of the daemon sees only e2ee.h.
+ * small JSON helpers.  The rest of the daemon sees only e2ee.h.  Every
+ * name shared here starts with e2ee_ like the public ones.
  */
 #ifndef CAUCUS_E2EE_INT_H
 #define CAUCUS_E2EE_INT_H
@@ -10,10 +11,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crypto.h"
 #include "e2ee.h"
+#include "json_get.h"
+#include "loop.h"
 #include "util.h"
 
 #define OLM_ALGO "m.olm.v1.curve25519-aes-sha2"
@@ -53,13 +55,13 @@ struct e2ee {
 
 	struct mx_http_req *req[J_COUNT];
 	int failures[J_COUNT];
-	struct loop_timer *timer[J_COUNT];
+	uint64_t timer[J_COUNT];
 	struct job_ref {
 		struct e2ee *e;
 		enum job j;
 	} refs[J_COUNT];
-	struct loop_timer *progress_timer;
-	struct loop_timer *fallback_timer;      /* the fallback key's rotation */
+	uint64_t progress_timer;
+	uint64_t fallback_timer;        /* the fallback key's rotation */
 
 	int64_t otk_count;      /* on the server, -1 unknown */
 	int fallback_ok;        /* the server has an unused fallback key */
@@ -105,41 +107,27 @@ struct e2ee {
 	struct strv unwedge_ids;        /* the claim in flight: "user\ndevice" */
 };
 
-static inline const cJSON *jget(const cJSON *o, const char *key)
+/* Job j waits for its timer to try again after a failure. */
+static inline int e2ee_backing_off(const struct e2ee *e, enum job j)
 {
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static inline const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static inline int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_timer_pending(e->loop, e->timer[j]);
 }
 
 /* A count from the server (one-time keys): 0 unless a number in range, so
  * a hostile 1e300 is never converted (undefined behaviour). */
-static inline int64_t jcount(const cJSON *n)
+static inline int64_t e2ee_jcount(const cJSON *n)
 {
 	return cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9 ?
 	       (int64_t)n->valuedouble : 0;
 }
 
-static inline int str_is(const char *a, const char *b)
+static inline int e2ee_str_is(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
 }
 
 /* cJSON text of o, or abort (out of memory is fatal in one place). */
-static inline char *print(const cJSON *o)
+static inline char *e2ee_print(const cJSON *o)
 {
 	char *s = cJSON_PrintUnformatted(o);
 
@@ -152,70 +140,70 @@ static inline char *print(const cJSON *o)
 
 /* The device's Olm account from the store (caller frees with
  * crypto_account_free), or NULL (logged). */
-struct crypto_account *account_load(struct e2ee *e);
+struct crypto_account *e2ee_account_load(struct e2ee *e);
 /* Pickle a into the store, in the caller's transaction.  0 or -1. */
-int account_save(struct e2ee *e, struct crypto_account *a);
+int e2ee_account_save(struct e2ee *e, struct crypto_account *a);
 /* The number in meta row 'key', 0 when missing. */
-int meta_int(struct e2ee *e, const char *key);
+int e2ee_meta_int(struct e2ee *e, const char *key);
 /* Tell the outbox, from the loop (never from inside its own call). */
-void progress(struct e2ee *e);
+void e2ee_progress(struct e2ee *e);
 /* Job j failed (what, why are logged): try again after a backoff. */
-void job_failed(struct e2ee *e, enum job j, const char *what, const char *why);
+void e2ee_job_failed(struct e2ee *e, enum job j, const char *what, const char *why);
 /* Start job j if it is due and neither in flight nor backing off. */
-void kick_job(struct e2ee *e, enum job j);
+void e2ee_kick_job(struct e2ee *e, enum job j);
 /* Run fn inside a transaction; 0 or -1 (rolled back). */
-int in_txn(struct e2ee *e, int (*fn)(struct e2ee *e, void *arg), void *arg);
+int e2ee_in_txn(struct e2ee *e, int (*fn)(struct e2ee *e, void *arg), void *arg);
 
 /* ---------- e2ee_publish.c ---------- */
 
 /* 1 when keys must be published: never yet, few one-time keys left on the
  * server, or the fallback key used. */
-int upload_due(struct e2ee *e);
+int e2ee_upload_due(struct e2ee *e);
 /* POST /keys/upload what is due (J_UPLOAD). */
-void start_upload(struct e2ee *e);
+void e2ee_start_upload(struct e2ee *e);
 /* The next step of cross-signing this device (J_XSIGN, e->xsign_step). */
-void start_xsign(struct e2ee *e);
+void e2ee_start_xsign(struct e2ee *e);
 /* Forget the recovery key and what it opened. */
-void xsign_forget_secrets(struct e2ee *e);
+void e2ee_xsign_forget_secrets(struct e2ee *e);
 
 /* ---------- e2ee_devices.c ---------- */
 
 /* A /keys/query answer for the users in e->q_users (their generations in
  * e->q_gens), checked device by device, in the caller's transaction. */
-int devices_apply(struct e2ee *e, const cJSON *resp);
+int e2ee_devices_apply(struct e2ee *e, const cJSON *resp);
 /* POST /keys/query for the outdated device lists (J_QUERY). */
-void start_query(struct e2ee *e);
+void e2ee_start_query(struct e2ee *e);
 
 /* ---------- e2ee_recv.c ---------- */
 
 /* One m.room.encrypted to-device event, in the sync batch's transaction:
  * room keys are kept, what cannot be read is logged.  -1 only on a store
  * failure. */
-int to_device_encrypted(struct e2ee *e, const cJSON *ev);
+int e2ee_to_device_encrypted(struct e2ee *e, const cJSON *ev);
 
 /* ---------- e2ee_withheld.c ---------- */
 
 /* An m.room_key.withheld to-device event, in the sync batch's transaction:
  * remembered, and a waiting message of that session answered.  -1 only
  * on a store failure. */
-int withheld_event(struct e2ee *e, const cJSON *ev);
+int e2ee_withheld_event(struct e2ee *e, const cJSON *ev);
 /* A message of (room, session) from sender starts waiting for its key:
  * answered at once when its key was withheld.  0 or -1. */
-int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
+int e2ee_withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
 		   const char *event_id, const char *sender);
-void withheld_clear(struct e2ee *e);
+void e2ee_withheld_clear(struct e2ee *e);
 /* An m.room_key_request to-device event, in the sync batch's transaction:
  * refused with an m.room_key.withheld to the requesting device (ours
  * only).  -1 only on a store failure. */
-int key_request(struct e2ee *e, const cJSON *ev);
+int e2ee_key_request(struct e2ee *e, const cJSON *ev);
 /* The answer for a withheld code (caller frees); device is the bot's. */
-char *withheld_text(const char *code, const char *device);
+char *e2ee_withheld_text(const char *code, const char *device);
 
 /* ---------- e2ee_send.c ---------- */
 
 /* Send the head of the to-device queue (J_TODEVICE): 1 started, 0 the
  * queue is empty, -1 error (retried by the job's timer). */
-int start_todevice(struct e2ee *e);
+int e2ee_start_todevice(struct e2ee *e);
 
 /* A /keys/claim answer made into Olm sessions (the newest for each
  * device), in the caller's transaction; got lists "user\ndevice" of the
@@ -225,24 +213,24 @@ struct claim_apply {
 	int made;
 	struct strv got;
 };
-int apply_claim(struct e2ee *e, void *arg);
+int e2ee_apply_claim(struct e2ee *e, void *arg);
 struct device_row;
 /* The to-device plaintext plain_tmpl (JSON text, recipient fields added)
  * Olm-encrypted for device d over its newest session: the message, or
  * NULL when it has no session (*fail = -1 on store failure). */
-cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
+cJSON *e2ee_key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
 		   int *fail);
 /* Queue the batch of m.room.encrypted messages (emptied; *n reset). */
-int queue_to_device(struct e2ee *e, cJSON *messages, int *n);
+int e2ee_queue_to_device(struct e2ee *e, cJSON *messages, int *n);
 
 /* ---------- e2ee_unwedge.c ---------- */
 
 /* An Olm message from sender's device sender_key that no session reads:
  * heal the channel (at most once an hour per device).  In the sync
  * batch's transaction; -1 only on a store failure. */
-int unwedge_note(struct e2ee *e, const char *sender, const char *sender_key);
+int e2ee_unwedge_note(struct e2ee *e, const char *sender, const char *sender_key);
 /* POST /keys/claim for the devices to heal, then an m.dummy (J_UNWEDGE). */
-void start_unwedge(struct e2ee *e);
-void unwedge_clear(struct e2ee *e);
+void e2ee_start_unwedge(struct e2ee *e);
+void e2ee_unwedge_clear(struct e2ee *e);
 
 #endif

@@ -29,37 +29,42 @@
 static int64_t fallback_period(void)
 {
 	const char *v = getenv("CAUCUS_FALLBACK_ROTATE_MS");
-	long long n = v ? strtoll(v, NULL, 10) : 0;
+	int64_t n = 0;
 
-	return n > 0 ? (int64_t)n : FALLBACK_ROTATE_MS;
+	return v && !str_to_i64(v, &n) && n > 0 ? n : FALLBACK_ROTATE_MS;
+}
+
+/* When the fallback key was made (wall ms), 0 when unknown or unreadable. */
+static int64_t fallback_made(struct e2ee *e)
+{
+	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
+	int64_t made = 0;
+
+	if (v && str_to_i64(v, &made))
+		made = 0;
+	free(v);
+	return made;
 }
 
 /* 1 when the fallback key is older than its period (or of unknown age). */
 static int fallback_old(struct e2ee *e)
 {
-	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
-	long long made = v ? strtoll(v, NULL, 10) : 0;
+	int64_t made = fallback_made(e);
 
-	free(v);
-	return made <= 0 || wall_ms() - made >= fallback_period();
+	return made <= 0 || loop_wall_ms() - made >= fallback_period();
 }
 
 static void on_fallback_timer(void *ud)
 {
-	struct e2ee *e = ud;
-
-	e->fallback_timer = NULL;
-	kick_job(e, J_UPLOAD);
+	e2ee_kick_job(ud, J_UPLOAD);
 }
 
 /* Wake up when the fallback key's period is over (syncs may be far apart). */
 static void arm_fallback_timer(struct e2ee *e)
 {
-	char *v = store_meta_get(e->st, "e2ee.fallback_ms");
-	long long made = v ? strtoll(v, NULL, 10) : 0;
-	int64_t left = made > 0 ? made + fallback_period() - wall_ms() : 0;
+	int64_t made = fallback_made(e);
+	int64_t left = made > 0 ? made + fallback_period() - loop_wall_ms() : 0;
 
-	free(v);
 	loop_timer_cancel(e->loop, e->fallback_timer);
 	e->fallback_timer = loop_timer_add(e->loop, left > 0 ? left + 100 : 1000,
 					   on_fallback_timer, e);
@@ -132,10 +137,10 @@ struct upload_plan {
 static int plan_upload(struct e2ee *e, void *arg)
 {
 	struct upload_plan *p = arg;
-	struct crypto_account *a = account_load(e);
+	struct crypto_account *a = e2ee_account_load(e);
 	cJSON *body = NULL, *otks, *fbs;
 	char *json = NULL;
-	int rc = -1, published = meta_int(e, "e2ee.published");
+	int rc = -1, published = e2ee_meta_int(e, "e2ee.published");
 	size_t max, target, unpub = 0;
 
 	if (!a)
@@ -165,7 +170,7 @@ static int plan_upload(struct e2ee *e, void *arg)
 		crypto_account_forget_old_fallback(a);
 		if (crypto_account_generate_fallback(a))
 			goto out;
-		snprintf(made, sizeof(made), "%lld", (long long)wall_ms());
+		snprintf(made, sizeof(made), "%lld", (long long)loop_wall_ms());
 		if (store_meta_set(e->st, "e2ee.fallback_ms", made))
 			goto out;
 	}
@@ -193,9 +198,9 @@ static int plan_upload(struct e2ee *e, void *arg)
 		rc = 0;         /* nothing to publish */
 		goto out;
 	}
-	if (account_save(e, a))
+	if (e2ee_account_save(e, a))
 		goto out;
-	p->body = print(body);
+	p->body = e2ee_print(body);
 	rc = 0;
 out:
 	free(json);
@@ -206,14 +211,14 @@ out:
 
 static int mark_published(struct e2ee *e, void *arg)
 {
-	struct crypto_account *a = account_load(e);
+	struct crypto_account *a = e2ee_account_load(e);
 	int rc = -1;
 
 	(void)arg;
 	if (!a)
 		return -1;
 	crypto_account_mark_published(a);
-	if (account_save(e, a) || store_meta_set(e->st, "e2ee.published", "1"))
+	if (e2ee_account_save(e, a) || store_meta_set(e->st, "e2ee.published", "1"))
 		goto out;
 	rc = 0;
 out:
@@ -229,11 +234,11 @@ static void on_upload(void *ud, const struct mx_result *r)
 
 	e->req[J_UPLOAD] = NULL;
 	if (r->outcome != MX_OK) {
-		job_failed(e, J_UPLOAD, "publishing keys", r->error);
+		e2ee_job_failed(e, J_UPLOAD, "publishing keys", r->error);
 		return;
 	}
-	if (in_txn(e, mark_published, NULL)) {
-		job_failed(e, J_UPLOAD, "storing published keys", store_errmsg(e->st));
+	if (e2ee_in_txn(e, mark_published, NULL)) {
+		e2ee_job_failed(e, J_UPLOAD, "storing published keys", store_errmsg(e->st));
 		return;
 	}
 	e->failures[J_UPLOAD] = 0;
@@ -242,7 +247,7 @@ static void on_upload(void *ud, const struct mx_result *r)
 		e->fallback_ok = 1;
 	j = cJSON_ParseWithLength(r->body, r->len);
 	n = jget(jget(j, "one_time_key_counts"), "signed_curve25519");
-	e->otk_count = jcount(n);
+	e->otk_count = e2ee_jcount(n);
 	cJSON_Delete(j);
 	log_debug("e2ee: keys published; %lld one-time keys on the server",
 		 (long long)e->otk_count);
@@ -250,12 +255,12 @@ static void on_upload(void *ud, const struct mx_result *r)
 	e2ee_kick(e);
 }
 
-void start_upload(struct e2ee *e)
+void e2ee_start_upload(struct e2ee *e)
 {
 	struct upload_plan p = { 0 };
 
-	if (in_txn(e, plan_upload, &p)) {
-		job_failed(e, J_UPLOAD, "making keys", store_errmsg(e->st));
+	if (e2ee_in_txn(e, plan_upload, &p)) {
+		e2ee_job_failed(e, J_UPLOAD, "making keys", store_errmsg(e->st));
 		return;
 	}
 	if (!p.body)
@@ -266,12 +271,12 @@ void start_upload(struct e2ee *e)
 	e->req[J_UPLOAD] = mx_api_call(e->api, "POST", "/keys/upload", p.body, on_upload, e);
 	free(p.body);
 	if (!e->req[J_UPLOAD])
-		job_failed(e, J_UPLOAD, "publishing keys", "cannot start the request");
+		e2ee_job_failed(e, J_UPLOAD, "publishing keys", "cannot start the request");
 }
 
-int upload_due(struct e2ee *e)
+int e2ee_upload_due(struct e2ee *e)
 {
-	if (!meta_int(e, "e2ee.published"))
+	if (!e2ee_meta_int(e, "e2ee.published"))
 		return 1;
 	if (e->otk_count >= 0 && e->otk_count < ROTATION_MSGS_DEFAULT / 2)
 		return 1;       /* below half of the 100 libolm keeps */
@@ -338,7 +343,7 @@ static cJSON *xsign_object(struct e2ee *e, int i, const char *pub)
 
 static void xsign_next(struct e2ee *e, int step);
 
-void xsign_forget_secrets(struct e2ee *e)
+void e2ee_xsign_forget_secrets(struct e2ee *e)
 {
 	explicit_bzero(e->rk, sizeof(e->rk));
 	explicit_bzero(e->ssk_seed, sizeof(e->ssk_seed));
@@ -358,7 +363,7 @@ static void ssss_give_up(struct e2ee *e, const char *why)
 	log_error("e2ee: cannot sign this device with the account's cross-signing "
 		  "identity: %s.  The device stays unsigned: clients that exclude unsigned "
 		  "devices will not talk to it", why);
-	xsign_forget_secrets(e);
+	e2ee_xsign_forget_secrets(e);
 	e->xsign_step = 3;
 }
 
@@ -397,7 +402,7 @@ static void on_ssss(struct e2ee *e, const struct mx_result *r, const cJSON *j)
 		return;
 	}
 	if (r->outcome != MX_OK) {
-		job_failed(e, J_XSIGN, "reading secret storage", r->error);
+		e2ee_job_failed(e, J_XSIGN, "reading secret storage", r->error);
 		return;
 	}
 	switch (e->xsign_step) {
@@ -463,7 +468,7 @@ static void xsign_next(struct e2ee *e, int step)
 {
 	e->xsign_step = step;
 	e->failures[J_XSIGN] = 0;
-	start_xsign(e);
+	e2ee_start_xsign(e);
 }
 
 static void on_xsign(void *ud, const struct mx_result *r)
@@ -509,7 +514,7 @@ static void on_xsign(void *ud, const struct mx_result *r)
 		}
 		if (mk && s) {
 			char *kid = xasprintf("ed25519:%s", pub);
-			int ours = str_is(jstr(jget(mk, "keys"), kid), pub);
+			int ours = e2ee_str_is(jstr(jget(mk, "keys"), kid), pub);
 			free(kid);
 			if (!ours) {
 				log_warn("e2ee: the account's cross-signing master key was replaced "
@@ -519,7 +524,7 @@ static void on_xsign(void *ud, const struct mx_result *r)
 				break;
 			}
 		}
-		if (!s && in_txn(e, xsign_seeds, NULL))
+		if (!s && e2ee_in_txn(e, xsign_seeds, NULL))
 			goto failed;
 		xsign_next(e, 1);
 		break;
@@ -536,7 +541,7 @@ static void on_xsign(void *ud, const struct mx_result *r)
 			}
 			e->xsign_uia = 1;
 			store_meta_set(e->st, "e2ee.xs_session", session);
-			start_xsign(e);
+			e2ee_start_xsign(e);
 			break;
 		}
 		if (r->outcome != MX_OK)
@@ -549,31 +554,31 @@ static void on_xsign(void *ud, const struct mx_result *r)
 		if (r->outcome != MX_OK)
 			goto failed;
 		if (cJSON_GetArraySize(fail) > 0) {
-			char *f = print(fail);
+			char *f = e2ee_print(fail);
 			log_warn("e2ee: the server refused the device's cross-signature: %.300s", f);
 			free(f);
-			xsign_forget_secrets(e);
+			e2ee_xsign_forget_secrets(e);
 			e->xsign_step = 3;
 			break;
 		}
 		store_meta_set(e->st, "e2ee.xsign", "signed");
 		log_info("e2ee: device %s cross-signed%s", e->device, e->ssk_have ?
 			 " with the account's self-signing key from secret storage" : "");
-		xsign_forget_secrets(e);
+		e2ee_xsign_forget_secrets(e);
 		e->xsign_step = 3;
 		break;
 	}
 	}
 	cJSON_Delete(j);
 	if (e->xsign_step == 3)
-		xsign_forget_secrets(e);        /* settled: the recovery key is not needed */
+		e2ee_xsign_forget_secrets(e);        /* settled: the recovery key is not needed */
 	return;
 failed:
 	cJSON_Delete(j);
-	job_failed(e, J_XSIGN, "cross-signing", r->error);
+	e2ee_job_failed(e, J_XSIGN, "cross-signing", r->error);
 }
 
-void start_xsign(struct e2ee *e)
+void e2ee_start_xsign(struct e2ee *e)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct crypto_signer *s[3] = { NULL, NULL, NULL };
@@ -591,7 +596,7 @@ void start_xsign(struct e2ee *e)
 	case 1: {
 		static const char *const field[3] = { "master_key", "self_signing_key",
 						      "user_signing_key" };
-		struct crypto_account *a = account_load(e);
+		struct crypto_account *a = e2ee_account_load(e);
 		char *session = store_meta_get(e->st, "e2ee.xs_session");
 		for (int i = 0; i < 3; i++)
 			if (!(s[i] = xsign_key(e, i, pub[i])))
@@ -623,7 +628,7 @@ void start_xsign(struct e2ee *e)
 		break;
 	}
 	case 2: {
-		struct crypto_account *a = account_load(e);
+		struct crypto_account *a = e2ee_account_load(e);
 		cJSON *dk = a ? device_keys(e, a) : NULL, *u;
 		crypto_account_free(a);
 		if (e->ssk_have)
@@ -661,7 +666,7 @@ void start_xsign(struct e2ee *e)
 		e->req[J_XSIGN] = mx_api_call(e->api, "GET", type, NULL, on_xsign, e);
 		free(type);
 		if (!e->req[J_XSIGN])
-			job_failed(e, J_XSIGN, "reading secret storage",
+			e2ee_job_failed(e, J_XSIGN, "reading secret storage",
 				   "cannot start the request");
 		goto out;
 	}
@@ -669,14 +674,14 @@ void start_xsign(struct e2ee *e)
 		cJSON_Delete(body);
 		return;
 	}
-	json = print(body);
+	json = e2ee_print(body);
 	e->req[J_XSIGN] = mx_api_call(e->api, "POST", path, json, on_xsign, e);
 	free_secret(json);
 	if (!e->req[J_XSIGN])
-		job_failed(e, J_XSIGN, "cross-signing", "cannot start the request");
+		e2ee_job_failed(e, J_XSIGN, "cross-signing", "cannot start the request");
 	goto out;
 fail:
-	job_failed(e, J_XSIGN, "cross-signing", crypto_error());
+	e2ee_job_failed(e, J_XSIGN, "cross-signing", crypto_error());
 out:
 	for (int i = 0; i < 3; i++)
 		crypto_signer_free(s[i]);

@@ -30,13 +30,13 @@ static int room_key(struct e2ee *e, const char *sender, const char *sender_key,
 	struct ready *r;
 	int have, rc = 0;
 
-	if (!str_is(algo, MEGOLM_ALGO) || !room || !sid || !skey) {
+	if (!e2ee_str_is(algo, MEGOLM_ALGO) || !room || !sid || !skey) {
 		log_warn("e2ee: ignoring a malformed m.room_key from %s", sender);
 		return 0;
 	}
 	g = crypto_inbound_new(skey);
 	id = g ? crypto_inbound_id(g) : NULL;
-	if (!g || !str_is(id, sid)) {
+	if (!g || !e2ee_str_is(id, sid)) {
 		log_warn("e2ee: ignoring an m.room_key from %s: %s", sender,
 			 g ? "session ID does not match" : crypto_error());
 		goto out;
@@ -113,7 +113,7 @@ static char *olm_decrypt(struct e2ee *e, const char *sender_key, int type, const
 		if (pt) {
 			pickle = crypto_session_pickle(s, &e->pk);
 			if (!pickle || store_olm_put(e->st, rows[i].session_id, sender_key, pickle,
-						     wall_ms()))
+						     loop_wall_ms()))
 				*fail = -1;
 		}
 		crypto_session_free(s);
@@ -124,7 +124,7 @@ static char *olm_decrypt(struct e2ee *e, const char *sender_key, int type, const
 			*why = "no Olm session can read it";
 		goto out;
 	}
-	a = account_load(e);
+	a = e2ee_account_load(e);
 	if (!a) {
 		*fail = -1;
 		goto out;
@@ -142,8 +142,8 @@ static char *olm_decrypt(struct e2ee *e, const char *sender_key, int type, const
 	/* only now is the one-time key spent (spec: after a message decrypted) */
 	pickle = crypto_session_pickle(s, &e->pk);
 	sid = crypto_session_id(s);
-	if (crypto_account_remove_otks(a, s) || !pickle || !sid || account_save(e, a) ||
-	    store_olm_put(e->st, sid, sender_key, pickle, wall_ms()))
+	if (crypto_account_remove_otks(a, s) || !pickle || !sid || e2ee_account_save(e, a) ||
+	    store_olm_put(e->st, sid, sender_key, pickle, loop_wall_ms()))
 		*fail = -1;
 	if (e->otk_count > 0)
 		e->otk_count--;
@@ -160,7 +160,7 @@ out:
 	return pt;
 }
 
-int to_device_encrypted(struct e2ee *e, const cJSON *ev)
+int e2ee_to_device_encrypted(struct e2ee *e, const cJSON *ev)
 {
 	const char *sender = jstr(ev, "sender");
 	const cJSON *c = jget(ev, "content"), *mine, *type;
@@ -173,7 +173,7 @@ int to_device_encrypted(struct e2ee *e, const cJSON *ev)
 
 	if (!sender)
 		return 0;
-	if (!str_is(algo, OLM_ALGO)) {
+	if (!e2ee_str_is(algo, OLM_ALGO)) {
 		log_warn("e2ee: cannot decrypt a to-device message from %s: unknown algorithm "
 			 "%.60s", sender, algo ? algo : "(none)");
 		return 0;
@@ -200,15 +200,15 @@ int to_device_encrypted(struct e2ee *e, const cJSON *ev)
 	if (!pt) {
 		log_warn("e2ee: cannot decrypt a to-device message from %s: %s", sender,
 			 why ? why : "?");
-		return unwedge_note(e, sender, skey);
+		return e2ee_unwedge_note(e, sender, skey);
 	}
 	p = cJSON_Parse(pt);
 	free_secret(pt);
 	ptype = jstr(p, "type");
 	ked = jstr(jget(p, "keys"), "ed25519");
 	if (!cJSON_IsObject(p) || !ptype || !cJSON_IsObject(jget(p, "content")) || !ked ||
-	    !str_is(jstr(p, "sender"), sender) || !str_is(jstr(p, "recipient"), e->me) ||
-	    !str_is(jstr(jget(p, "recipient_keys"), "ed25519"), e->ed)) {
+	    !e2ee_str_is(jstr(p, "sender"), sender) || !e2ee_str_is(jstr(p, "recipient"), e->me) ||
+	    !e2ee_str_is(jstr(jget(p, "recipient_keys"), "ed25519"), e->ed)) {
 		log_warn("e2ee: rejecting a to-device message from %s: its sender, recipient or "
 			 "keys do not match", sender);
 		goto out;
@@ -260,9 +260,9 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	*out = NULL;
 	if (!event_id || !sender)
 		return 0;
-	if (!str_is(algo, MEGOLM_ALGO) || !sid || !ct) {
+	if (!e2ee_str_is(algo, MEGOLM_ALGO) || !sid || !ct) {
 		log_warn("e2ee: cannot decrypt %s in %s: %s", event_id, room_id,
-			 str_is(algo, MEGOLM_ALGO) ? "malformed" : "unknown algorithm");
+			 e2ee_str_is(algo, MEGOLM_ALGO) ? "malformed" : "unknown algorithm");
 		metrics_count(METRIC_DECRYPT_FAILURES, NULL);
 		return 0;
 	}
@@ -284,10 +284,10 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	}
 	if (!pt) {
 		/* the key has not come yet (or only from a later index): wait for it */
-		json = print(ev);
+		json = e2ee_print(ev);
 		if (store_pending_add(e->st, event_id, room_id, sid, sender, json, now_ms) ||
 		    store_tracked_ensure(e->st, sender) ||
-		    withheld_check(e, room_id, sid, event_id, sender))
+		    e2ee_withheld_check(e, room_id, sid, event_id, sender))
 			rc = -1;
 		else
 			log_info("e2ee: %s in %s waits for the key of session %.43s", event_id,
@@ -309,7 +309,7 @@ int e2ee_decrypt(struct e2ee *e, const char *room_id, const cJSON *ev, int64_t n
 	}
 	p = cJSON_Parse(pt);
 	if (!cJSON_IsObject(p) || !jstr(p, "type") || !cJSON_IsObject(jget(p, "content")) ||
-	    !str_is(jstr(p, "room_id"), room_id)) {
+	    !e2ee_str_is(jstr(p, "room_id"), room_id)) {
 		log_warn("e2ee: rejecting %s in %s: its plaintext is malformed or names another "
 			 "room", event_id, room_id);
 		goto out;
@@ -358,7 +358,7 @@ int e2ee_room_encryption(struct e2ee *e, const char *room_id, const char *conten
 	int64_t pms = 0, pmsgs = 0;
 	int rc;
 
-	if (!str_is(jstr(c, "algorithm"), MEGOLM_ALGO))
+	if (!e2ee_str_is(jstr(c, "algorithm"), MEGOLM_ALGO))
 		log_warn("e2ee: room %s uses algorithm %.60s, which caucus does not speak",
 			 room_id, jstr(c, "algorithm") ? jstr(c, "algorithm") : "(none)");
 	/* missing, null, 0 or nonsense mean the defaults, never "every message" */
@@ -412,7 +412,7 @@ static int told_recently(struct e2ee *e, const char *room_id, const char *sender
 {
 	char *key = xasprintf("e2ee.told:%s %s", room_id, sender), *v = store_meta_get(e->st, key);
 	char now[24];
-	int64_t last = 0, t = wall_ms();
+	int64_t last = 0, t = loop_wall_ms();
 	int rc = 1;
 
 	if (v && !str_to_i64(v, &last) && last <= t && t - last < E2EE_TELL_EVERY_MS)

@@ -29,26 +29,26 @@ static void on_todevice(void *ud, const struct mx_result *r)
 	if (r->outcome == MX_REFUSED)
 		log_warn("e2ee: the server refused a to-device send (%s); dropping it", r->error);
 	else if (r->outcome != MX_OK) {
-		job_failed(e, J_TODEVICE, "sending room keys", r->error);
+		e2ee_job_failed(e, J_TODEVICE, "sending room keys", r->error);
 		return;
 	}
 	if (store_to_device_del(e->st, e->todevice_id)) {
-		job_failed(e, J_TODEVICE, "sending room keys", store_errmsg(e->st));
+		e2ee_job_failed(e, J_TODEVICE, "sending room keys", store_errmsg(e->st));
 		return;
 	}
 	e->failures[J_TODEVICE] = 0;
-	if (start_todevice(e) == 0)
-		progress(e);    /* the keys are out: rooms waiting for them may be sealed */
+	if (e2ee_start_todevice(e) == 0)
+		e2ee_progress(e);    /* the keys are out: rooms waiting for them may be sealed */
 }
 
-int start_todevice(struct e2ee *e)
+int e2ee_start_todevice(struct e2ee *e)
 {
 	char *txn = NULL, *type = NULL, *body = NULL, *path, *et, *tx;
 	int rc = store_to_device_head(e->st, &e->todevice_id, &txn, &type, &body);
 
 	if (rc <= 0) {
 		if (rc < 0)
-			job_failed(e, J_TODEVICE, "reading the to-device queue",
+			e2ee_job_failed(e, J_TODEVICE, "reading the to-device queue",
 				   store_errmsg(e->st));
 		return rc;
 	}
@@ -57,7 +57,7 @@ int start_todevice(struct e2ee *e)
 	path = xasprintf("/sendToDevice/%s/%s", et, tx);
 	e->req[J_TODEVICE] = mx_api_call(e->api, "PUT", path, body, on_todevice, e);
 	if (!e->req[J_TODEVICE])
-		job_failed(e, J_TODEVICE, "sending room keys", "cannot start the request");
+		e2ee_job_failed(e, J_TODEVICE, "sending room keys", "cannot start the request");
 	free(path);
 	free(et);
 	free(tx);
@@ -69,11 +69,11 @@ int start_todevice(struct e2ee *e)
 
 /* ---------- claiming one-time keys, making Olm sessions ---------- */
 
-int apply_claim(struct e2ee *e, void *arg)
+int e2ee_apply_claim(struct e2ee *e, void *arg)
 {
 	struct claim_apply *ca = arg;
 	const cJSON *users = jget(ca->resp, "one_time_keys"), *u, *d, *k;
-	struct crypto_account *a = account_load(e);
+	struct crypto_account *a = e2ee_account_load(e);
 	int rc = -1;
 
 	if (!a)
@@ -112,7 +112,7 @@ int apply_claim(struct e2ee *e, void *arg)
 				sid = crypto_session_id(s);
 				crypto_session_free(s);
 				if (!pickle || !sid ||
-				    store_olm_put(e->st, sid, dev->curve25519, pickle, wall_ms())) {
+				    store_olm_put(e->st, sid, dev->curve25519, pickle, loop_wall_ms())) {
 					free(pickle);
 					free(sid);
 					store_device_rows_free(rows, n);
@@ -149,21 +149,21 @@ static void on_claim(void *ud, const struct mx_result *r)
 		for (size_t i = 0; i < e->claim_ids.n; i++)
 			nokey_add(e, e->claim_ids.v[i]);
 		strv_release(&e->claim_ids);
-		progress(e);
+		e2ee_progress(e);
 		return;
 	}
 	if (r->outcome != MX_OK) {
 		strv_release(&e->claim_ids);
-		job_failed(e, J_CLAIM, "claiming one-time keys", r->error);
+		e2ee_job_failed(e, J_CLAIM, "claiming one-time keys", r->error);
 		return;
 	}
 	j = cJSON_ParseWithLength(r->body, r->len);
 	ca.resp = j;
-	if (in_txn(e, apply_claim, &ca)) {
+	if (e2ee_in_txn(e, e2ee_apply_claim, &ca)) {
 		cJSON_Delete(j);
 		strv_release(&ca.got);
 		strv_release(&e->claim_ids);
-		job_failed(e, J_CLAIM, "storing Olm sessions", store_errmsg(e->st));
+		e2ee_job_failed(e, J_CLAIM, "storing Olm sessions", store_errmsg(e->st));
 		return;
 	}
 	cJSON_Delete(j);
@@ -179,12 +179,12 @@ static void on_claim(void *ud, const struct mx_result *r)
 	strv_release(&e->claim_ids);
 	e->failures[J_CLAIM] = 0;
 	log_debug("e2ee: %d Olm sessions made", ca.made);
-	progress(e);
+	e2ee_progress(e);
 }
 
 static int nokey_skip(struct e2ee *e, const char *id)
 {
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 
 	for (struct nokey *k = e->nokeys; k; k = k->next)
 		if (!strcmp(k->id, id))
@@ -205,7 +205,7 @@ static void nokey_add(struct e2ee *e, const char *id)
 		k->next = e->nokeys;
 		e->nokeys = k;
 	}
-	k->until = wall_ms() + NOKEY_RETRY_MS;
+	k->until = loop_wall_ms() + NOKEY_RETRY_MS;
 }
 
 /* ---------- sending ---------- */
@@ -277,7 +277,7 @@ static int new_outbound(struct e2ee *e, const char *room_id, struct megolm_out *
 		goto out;
 	out->session_id = crypto_outbound_id(o);
 	out->pickle = crypto_outbound_pickle(o, &e->pk);
-	out->created_ms = wall_ms();
+	out->created_ms = loop_wall_ms();
 	out->msgs = 0;
 	out->invalid = 0;
 	key = crypto_outbound_key(o);
@@ -330,7 +330,7 @@ static int current_outbound(struct e2ee *e, const char *room_id, const struct sh
 		if (store_megolm_shared(e->st, out->session_id, shared))
 			return -1;
 		rotate = out->invalid || out->msgs >= rot_msgs ||
-			 wall_ms() - out->created_ms >= rot_ms;
+			 loop_wall_ms() - out->created_ms >= rot_ms;
 		/* a device that had the key is no longer a recipient */
 		for (size_t i = 0; !rotate && i < shared->n; i++)
 			if (!dev_in(sh, shared->v[i]))
@@ -345,7 +345,7 @@ static int current_outbound(struct e2ee *e, const char *room_id, const struct sh
 
 /* The m.room_key for one device, Olm-encrypted; NULL when it has no
  * session yet (*fail = -1 on store failure). */
-cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
+cJSON *e2ee_key_message(struct e2ee *e, const struct device_row *d, const char *plain_tmpl,
 		   int *fail)
 {
 	struct olm_row *rows = NULL;
@@ -365,7 +365,7 @@ cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain
 	cJSON_AddStringToObject(pt, "recipient", d->user_id);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(pt, "recipient_keys"), "ed25519",
 			      cJSON_CreateString(d->ed25519));
-	text = print(pt);
+	text = e2ee_print(pt);
 	body = crypto_session_encrypt(s, text, strlen(text), &type);
 	pickle = body ? crypto_session_pickle(s, &e->pk) : NULL;
 	if (!body || !pickle) {
@@ -373,7 +373,7 @@ cJSON *key_message(struct e2ee *e, const struct device_row *d, const char *plain
 			 crypto_error());
 		goto out;
 	}
-	if (store_olm_put(e->st, rows[0].session_id, d->curve25519, pickle, wall_ms())) {
+	if (store_olm_put(e->st, rows[0].session_id, d->curve25519, pickle, loop_wall_ms())) {
 		*fail = -1;
 		goto out;
 	}
@@ -396,7 +396,7 @@ out:
 	return msg;
 }
 
-int queue_to_device(struct e2ee *e, cJSON *messages, int *n)
+int e2ee_queue_to_device(struct e2ee *e, cJSON *messages, int *n)
 {
 	char txn[64], rnd[8], *body;
 	cJSON *o;
@@ -406,12 +406,12 @@ int queue_to_device(struct e2ee *e, cJSON *messages, int *n)
 		return 0;
 	crypto_random(rnd, sizeof(rnd));
 	snprintf(txn, sizeof(txn), "caucus.key.%lld.%02x%02x%02x%02x%02x%02x",
-		 (long long)wall_ms(), (unsigned char)rnd[0], (unsigned char)rnd[1],
+		 (long long)loop_wall_ms(), (unsigned char)rnd[0], (unsigned char)rnd[1],
 		 (unsigned char)rnd[2], (unsigned char)rnd[3], (unsigned char)rnd[4],
 		 (unsigned char)rnd[5]);
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "messages", cJSON_Duplicate(messages, 1));
-	body = print(o);
+	body = e2ee_print(o);
 	cJSON_Delete(o);
 	rc = store_to_device_add(e->st, txn, "m.room.encrypted", body);
 	free_secret(body);
@@ -451,7 +451,7 @@ static int share_keys(struct e2ee *e, void *arg)
 	cJSON_AddStringToObject(tmpl, "sender_device", e->device);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(tmpl, "keys"), "ed25519",
 			      cJSON_CreateString(e->ed));
-	plain = print(tmpl);
+	plain = e2ee_print(tmpl);
 	for (size_t i = 0; i < sh->n_devs; i++) {
 		const struct device_row *d = &sh->devs[i];
 		char *id = xasprintf("%s\n%s", d->user_id, d->device_id);
@@ -461,7 +461,7 @@ static int share_keys(struct e2ee *e, void *arg)
 			free(id);
 			continue;
 		}
-		msg = key_message(e, d, plain, &fail);
+		msg = e2ee_key_message(e, d, plain, &fail);
 		if (fail) {
 			free(id);
 			goto out;
@@ -481,10 +481,10 @@ static int share_keys(struct e2ee *e, void *arg)
 		if (store_megolm_shared_add(e->st, out.session_id, d->user_id, d->device_id))
 			goto out;
 		sh->shared++;
-		if (++n >= DEVICES_PER_REQUEST && queue_to_device(e, messages, &n))
+		if (++n >= DEVICES_PER_REQUEST && e2ee_queue_to_device(e, messages, &n))
 			goto out;
 	}
-	if (queue_to_device(e, messages, &n))
+	if (e2ee_queue_to_device(e, messages, &n))
 		goto out;
 	rc = 0;
 out:
@@ -516,12 +516,12 @@ static void start_claim(struct e2ee *e, const struct strv *ids)
 		strv_push(&e->claim_ids, ids->v[i]);
 	}
 	cJSON_AddNumberToObject(body, "timeout", 10000);
-	json = print(body);
+	json = e2ee_print(body);
 	cJSON_Delete(body);
 	e->req[J_CLAIM] = mx_api_call(e->api, "POST", "/keys/claim", json, on_claim, e);
 	free(json);
 	if (!e->req[J_CLAIM])
-		job_failed(e, J_CLAIM, "claiming one-time keys", "cannot start the request");
+		e2ee_job_failed(e, J_CLAIM, "claiming one-time keys", "cannot start the request");
 }
 
 int e2ee_prepare(struct e2ee *e, const char *room_id)
@@ -531,12 +531,13 @@ int e2ee_prepare(struct e2ee *e, const char *room_id)
 
 	if (enc <= 0)
 		return enc;
-	if (e->req[J_QUERY] || e->req[J_CLAIM] || e->req[J_TODEVICE] || e->timer[J_TODEVICE])
-		return 1;       /* progress() comes when they finish */
+	if (e->req[J_QUERY] || e->req[J_CLAIM] || e->req[J_TODEVICE] ||
+	    e2ee_backing_off(e, J_TODEVICE))
+		return 1;       /* e2ee_progress() comes when they finish */
 	st = store_to_device_waiting(e->st);
 	if (st) {
 		if (st > 0)
-			kick_job(e, J_TODEVICE);
+			e2ee_kick_job(e, J_TODEVICE);
 		return st > 0 ? 1 : -1;
 	}
 	if (store_begin(e->st))
@@ -550,9 +551,9 @@ int e2ee_prepare(struct e2ee *e, const char *room_id)
 		/* someone's device list is outdated: ask first */
 		if (store_commit(e->st))
 			store_rollback(e->st);
-		if (!e->timer[J_QUERY])
-			start_query(e);
-		rc = e->req[J_QUERY] || e->timer[J_QUERY] ? 1 : -1;
+		if (!e2ee_backing_off(e, J_QUERY))
+			e2ee_start_query(e);
+		rc = e->req[J_QUERY] || e2ee_backing_off(e, J_QUERY) ? 1 : -1;
 		goto out;
 	}
 	if (share_keys(e, &sh) || store_commit(e->st)) {
@@ -561,13 +562,13 @@ int e2ee_prepare(struct e2ee *e, const char *room_id)
 	}
 	if (sh.need_claim.n) {
 		/* a claim that failed is retried by its timer, which comes back */
-		if (!e->timer[J_CLAIM])
+		if (!e2ee_backing_off(e, J_CLAIM))
 			start_claim(e, &sh.need_claim);
 		rc = 1;
 		goto out;
 	}
 	if (sh.shared) {
-		kick_job(e, J_TODEVICE);
+		e2ee_kick_job(e, J_TODEVICE);
 		rc = 1;
 		goto out;
 	}
@@ -597,7 +598,7 @@ int e2ee_seal(struct e2ee *e, const char *room_id, const char *type, const char 
 	cJSON_AddStringToObject(pt, "type", type);
 	cJSON_AddItemToObject(pt, "content", cJSON_Duplicate(c, 1));
 	cJSON_AddStringToObject(pt, "room_id", room_id);
-	text = print(pt);
+	text = e2ee_print(pt);
 	ct = crypto_outbound_encrypt(o, text, strlen(text));
 	free(out.pickle);
 	out.pickle = ct ? crypto_outbound_pickle(o, &e->pk) : NULL;
@@ -615,7 +616,7 @@ int e2ee_seal(struct e2ee *e, const char *room_id, const char *type, const char 
 	/* relations stay in the clear, where clients look for them */
 	if ((rel = jget(c, "m.relates_to")))
 		cJSON_AddItemToObject(res, "m.relates_to", cJSON_Duplicate(rel, 1));
-	*sealed = print(res);
+	*sealed = e2ee_print(res);
 	rc = 0;
 out:
 	if (text)

@@ -34,7 +34,7 @@ static struct unwedge *find(struct e2ee *e, const char *id)
 	return NULL;
 }
 
-void unwedge_clear(struct e2ee *e)
+void e2ee_unwedge_clear(struct e2ee *e)
 {
 	while (e->unwedge) {
 		struct unwedge *u = e->unwedge;
@@ -64,10 +64,10 @@ static void prune(struct e2ee *e, int64_t now)
 	}
 }
 
-int unwedge_note(struct e2ee *e, const char *sender, const char *sender_key)
+int e2ee_unwedge_note(struct e2ee *e, const char *sender, const char *sender_key)
 {
 	struct device_row dev = { 0 };
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 	struct unwedge *u;
 	char *id;
 	int known = store_device_by_curve(e->st, sender, sender_key, &dev);
@@ -114,7 +114,7 @@ static int apply(struct e2ee *e, void *arg)
 	char *plain;
 	int n = 0, rc = -1, fail = 0;
 
-	if (apply_claim(e, &ua->ca))
+	if (e2ee_apply_claim(e, &ua->ca))
 		goto out;
 	cJSON_AddStringToObject(tmpl, "type", "m.dummy");
 	cJSON_AddObjectToObject(tmpl, "content");
@@ -122,7 +122,7 @@ static int apply(struct e2ee *e, void *arg)
 	cJSON_AddStringToObject(tmpl, "sender_device", e->device);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(tmpl, "keys"), "ed25519",
 			      cJSON_CreateString(e->ed));
-	plain = print(tmpl);
+	plain = e2ee_print(tmpl);
 	for (size_t i = 0; i < ua->ca.got.n; i++) {
 		char *user = xstrdup(ua->ca.got.v[i]), *nl = strchr(user, '\n');
 		struct device_row *rows = NULL;
@@ -139,7 +139,7 @@ static int apply(struct e2ee *e, void *arg)
 			if (strcmp(rows[k].device_id, nl + 1))
 				continue;
 			/* the session just made is the most recent: the dummy opens it */
-			msg = key_message(e, &rows[k], plain, &fail);
+			msg = e2ee_key_message(e, &rows[k], plain, &fail);
 			if (!msg)
 				break;
 			if (!(uo = cJSON_GetObjectItemCaseSensitive(messages, user)))
@@ -157,7 +157,7 @@ static int apply(struct e2ee *e, void *arg)
 		}
 	}
 	free(plain);
-	if (queue_to_device(e, messages, &n))
+	if (e2ee_queue_to_device(e, messages, &n))
 		goto out;
 	rc = 0;
 out:
@@ -170,22 +170,22 @@ static void on_claim(void *ud, const struct mx_result *r)
 {
 	struct e2ee *e = ud;
 	struct unwedge_apply ua = { 0 };
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 	cJSON *j;
 
 	e->req[J_UNWEDGE] = NULL;
 	if (r->outcome != MX_OK && r->outcome != MX_REFUSED) {
 		strv_release(&e->unwedge_ids);
-		job_failed(e, J_UNWEDGE, "claiming keys to heal Olm channels", r->error);
+		e2ee_job_failed(e, J_UNWEDGE, "claiming keys to heal Olm channels", r->error);
 		return;
 	}
 	j = r->outcome == MX_OK ? cJSON_ParseWithLength(r->body, r->len) : NULL;
 	ua.ca.resp = j;
-	if (j && in_txn(e, apply, &ua)) {
+	if (j && e2ee_in_txn(e, apply, &ua)) {
 		cJSON_Delete(j);
 		strv_release(&ua.ca.got);
 		strv_release(&e->unwedge_ids);
-		job_failed(e, J_UNWEDGE, "healing Olm channels", store_errmsg(e->st));
+		e2ee_job_failed(e, J_UNWEDGE, "healing Olm channels", store_errmsg(e->st));
 		return;
 	}
 	cJSON_Delete(j);
@@ -204,11 +204,11 @@ static void on_claim(void *ud, const struct mx_result *r)
 	strv_release(&ua.ca.got);
 	strv_release(&e->unwedge_ids);
 	e->failures[J_UNWEDGE] = 0;
-	kick_job(e, J_TODEVICE);
-	kick_job(e, J_UNWEDGE);
+	e2ee_kick_job(e, J_TODEVICE);
+	e2ee_kick_job(e, J_UNWEDGE);
 }
 
-void start_unwedge(struct e2ee *e)
+void e2ee_start_unwedge(struct e2ee *e)
 {
 	cJSON *body, *otk;
 	char *json;
@@ -232,12 +232,12 @@ void start_unwedge(struct e2ee *e)
 		free(user);
 	}
 	cJSON_AddNumberToObject(body, "timeout", 10000);
-	json = print(body);
+	json = e2ee_print(body);
 	cJSON_Delete(body);
 	e->req[J_UNWEDGE] = mx_api_call(e->api, "POST", "/keys/claim", json, on_claim, e);
 	free(json);
 	if (!e->req[J_UNWEDGE]) {
 		strv_release(&e->unwedge_ids);
-		job_failed(e, J_UNWEDGE, "healing Olm channels", "cannot start the request");
+		e2ee_job_failed(e, J_UNWEDGE, "healing Olm channels", "cannot start the request");
 	}
 }

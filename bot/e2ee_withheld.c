@@ -56,7 +56,7 @@ static void withheld_drop(struct withheld *w)
 	free(w);
 }
 
-void withheld_clear(struct e2ee *e)
+void e2ee_withheld_clear(struct e2ee *e)
 {
 	while (e->withheld) {
 		struct withheld *w = e->withheld;
@@ -67,27 +67,27 @@ void withheld_clear(struct e2ee *e)
 }
 
 /* What code means to the sender and what they can do (caller frees). */
-char *withheld_text(const char *code, const char *device)
+char *e2ee_withheld_text(const char *code, const char *device)
 {
-	if (str_is(code, "m.unverified"))
+	if (e2ee_str_is(code, "m.unverified"))
 		return xasprintf("I could not read your message: your client sends room keys to "
 				 "verified devices only, and caucus's device %s is not verified "
 				 "in it. Verify caucus's device, or allow unverified devices in "
 				 "this room (in Element: the room's Security and Privacy settings), then "
 				 "send the message again.", device);
-	if (str_is(code, "m.blacklisted"))
+	if (e2ee_str_is(code, "m.blacklisted"))
 		return xasprintf("I could not read your message: your client has blocked "
 				 "caucus's device %s. Unblock that device in your client, then "
 				 "send the message again.", device);
-	if (str_is(code, "m.unauthorised"))
+	if (e2ee_str_is(code, "m.unauthorised"))
 		return xasprintf("I could not read your message: your client does not share "
 				 "this room's keys with caucus's device %s (the room's history "
 				 "settings, or caucus joined after the message). Send the "
 				 "message again.", device);
-	if (str_is(code, "m.unavailable"))
+	if (e2ee_str_is(code, "m.unavailable"))
 		return xstrdup("I could not read your message: your client no longer has its "
 			       "key. Send the message again.");
-	if (str_is(code, "m.no_olm"))
+	if (e2ee_str_is(code, "m.no_olm"))
 		return xasprintf("I could not read your message: your client could not set up "
 				 "a secure channel to caucus's device %s. Send the message again "
 				 "in a minute; if this repeats, sign out and in again.", device);
@@ -123,7 +123,7 @@ static int told_lately(const struct e2ee *e, const struct withheld *w, int64_t n
 static int tell(struct e2ee *e, struct withheld *w, const char *session_id,
 		const char *event_id)
 {
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 	char *text;
 	int first, rc;
 
@@ -132,7 +132,7 @@ static int tell(struct e2ee *e, struct withheld *w, const char *session_id,
 	first = store_told_once(e->st, w->room_id, w->sender, session_id);
 	if (first <= 0)
 		return first;
-	text = withheld_text(w->code, e->device);
+	text = e2ee_withheld_text(w->code, e->device);
 	log_info("e2ee: telling %s why %s in %s cannot be read (%s)", w->sender, event_id,
 		 w->room_id, w->code);
 	rc = e->withheld_fn(e->withheld_ud, w->room_id, event_id, w->sender, text);
@@ -147,7 +147,7 @@ static int short_str(const char *s)
 	return s && *s && strlen(s) <= WITHHELD_FIELD_MAX;
 }
 
-int withheld_event(struct e2ee *e, const cJSON *ev)
+int e2ee_withheld_event(struct e2ee *e, const cJSON *ev)
 {
 	const cJSON *c = jget(ev, "content");
 	const char *sender = jstr(ev, "sender"), *room_id = jstr(c, "room_id");
@@ -195,7 +195,7 @@ int withheld_event(struct e2ee *e, const cJSON *ev)
 	return rc;
 }
 
-int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
+int e2ee_withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
 		   const char *event_id, const char *sender)
 {
 	struct withheld *w = withheld_find(e, room_id, session_id, sender, 1);
@@ -207,7 +207,7 @@ int withheld_check(struct e2ee *e, const char *room_id, const char *session_id,
 
 #define KEY_REQUESTS_LOGGED 20          /* then only at debug level */
 
-int key_request(struct e2ee *e, const cJSON *ev)
+int e2ee_key_request(struct e2ee *e, const cJSON *ev)
 {
 	const cJSON *c = jget(ev, "content"), *b = jget(c, "body");
 	const char *sender = jstr(ev, "sender"), *dev = jstr(c, "requesting_device_id");
@@ -218,10 +218,10 @@ int key_request(struct e2ee *e, const cJSON *ev)
 	unsigned char rnd[6];
 	int rc;
 
-	if (!str_is(jstr(c, "action"), "request") || !short_str(dev) || !short_str(rid) ||
-	    !short_str(room) || !short_str(sid) || !str_is(jstr(b, "algorithm"), MEGOLM_ALGO))
+	if (!e2ee_str_is(jstr(c, "action"), "request") || !short_str(dev) || !short_str(rid) ||
+	    !short_str(room) || !short_str(sid) || !e2ee_str_is(jstr(b, "algorithm"), MEGOLM_ALGO))
 		return 0;
-	if (!str_is(sender, e->me)) {
+	if (!e2ee_str_is(sender, e->me)) {
 		/* only one's own devices may ask; others get nothing at all */
 		log_debug("e2ee: ignoring a room key request from %s", sender ? sender : "?");
 		return 0;
@@ -241,11 +241,11 @@ int key_request(struct e2ee *e, const cJSON *ev)
 		cJSON_AddStringToObject(msg, "sender_key", jstr(b, "sender_key"));
 	cJSON_AddStringToObject(msg, "code", "m.unauthorised");
 	cJSON_AddStringToObject(msg, "reason", "caucus does not forward room keys");
-	json = print(body);
+	json = e2ee_print(body);
 	cJSON_Delete(body);
 	/* a batch retried was rolled back with what it queued: a fresh ID */
 	crypto_random(rnd, sizeof(rnd));
-	txn = xasprintf("caucus.refuse.%lld.%02x%02x%02x%02x%02x%02x", (long long)wall_ms(),
+	txn = xasprintf("caucus.refuse.%lld.%02x%02x%02x%02x%02x%02x", (long long)loop_wall_ms(),
 			rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 	rc = store_to_device_add(e->st, txn, "m.room_key.withheld", json);
 	free(txn);

@@ -1,6 +1,7 @@
 /*
  * loop.c - the one event loop (STYLE "The daemon"): a sorted list of
- * timers on CLOCK_MONOTONIC and a self-pipe the signal handlers write to.
+ * timers on CLOCK_MONOTONIC, known to their owners by id, and a self-pipe
+ * the signal handlers write to.
  * Handlers only set a flag and write a byte; everything else happens in
  * loop_run(), between waits.  The waiting itself is the caller's poll
  * function, so libcurl's sockets and our pipe share one curl_multi_poll.
@@ -20,7 +21,7 @@
 
 struct loop_timer {
 	int64_t at;
-	uint64_t seq;
+	uint64_t seq;           /* also the timer's id */
 	loop_timer_fn fn;
 	void *ud;
 	struct loop_timer *next;
@@ -28,7 +29,7 @@ struct loop_timer {
 
 struct loop {
 	struct loop_timer *timers;      /* sorted by (at, seq) */
-	uint64_t seq;
+	uint64_t seq;           /* the next id; ids start at 1 */
 	int pipe[2];
 	int stopped;
 	loop_signal_fn on_signal;
@@ -61,6 +62,28 @@ int64_t loop_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t loop_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t loop_backoff_ms(int attempt, int64_t first_ms, int64_t max_ms)
+{
+	int64_t ms = first_ms;
+
+	for (int i = 1; i < attempt && ms < max_ms; i++)
+		ms *= 2;
+	return ms > max_ms ? max_ms : ms;
+}
+
+int64_t loop_jitter(int64_t ms)
+{
+	return ms * 3 / 4 + random() % (ms / 2 + 1);
+}
+
 static int set_flags(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -74,6 +97,8 @@ struct loop *loop_new(void)
 {
 	struct loop *l = xcalloc(1, sizeof(*l));
 	struct sigaction sa;
+
+	l->seq = 1;
 
 	if (pipe(l->pipe) < 0 || set_flags(l->pipe[0]) < 0 || set_flags(l->pipe[1]) < 0) {
 		log_error("loop: cannot create the signal pipe: %s", strerror(errno));
@@ -117,7 +142,7 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
-struct loop_timer *loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_fn fn, void *ud)
+uint64_t loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_fn fn, void *ud)
 {
 	struct loop_timer *t = xcalloc(1, sizeof(*t)), **pp;
 
@@ -129,22 +154,31 @@ struct loop_timer *loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_f
 		;
 	t->next = *pp;
 	*pp = t;
-	return t;
+	return t->seq;
 }
 
-void loop_timer_cancel(struct loop *l, struct loop_timer *t)
+void loop_timer_cancel(struct loop *l, uint64_t id)
 {
-	struct loop_timer **pp;
+	struct loop_timer **pp, *t;
 
-	if (!t)
+	if (!id)
 		return;
 	for (pp = &l->timers; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
+		if ((*pp)->seq == id) {
+			t = *pp;
 			*pp = t->next;
 			free(t);
 			return;
 		}
 	}
+}
+
+int loop_timer_pending(const struct loop *l, uint64_t id)
+{
+	for (const struct loop_timer *t = l->timers; id && t; t = t->next)
+		if (t->seq == id)
+			return 1;
+	return 0;
 }
 
 void loop_on_signal(struct loop *l, loop_signal_fn fn, void *ud)

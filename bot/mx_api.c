@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_get.h"
 #include "log.h"
 #include "mx_http.h"
 #include "util.h"
@@ -26,16 +27,19 @@
  * levels (plus the encryption events the next step needs); membership is
  * not lazy-loaded, so the bot knows every member of its rooms (access
  * checks, and later sharing keys with them).  Presence, account data,
- * receipts and typing are left out.
+ * receipts and typing are left out.  /messages pages (gaps) are read with
+ * the same timeline types.
  */
+#define TIMELINE_TYPES "[\"m.room.message\",\"m.room.redaction\",\"m.room.member\"," \
+	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\"]"
+
 static const char sync_filter[] =
 	"{\"presence\":{\"types\":[]},"
 	"\"account_data\":{\"types\":[]},"
 	"\"room\":{"
 	"\"state\":{\"types\":[\"m.room.member\",\"m.room.power_levels\","
 	"\"m.room.encryption\",\"m.room.create\"],\"lazy_load_members\":false},"
-	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.redaction\",\"m.room.member\","
-	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\"],"
+	"\"timeline\":{\"types\":" TIMELINE_TYPES ","
 	"\"limit\":100,\"lazy_load_members\":false},"
 	"\"ephemeral\":{\"types\":[]},"
 	"\"account_data\":{\"types\":[]}}}";
@@ -87,13 +91,6 @@ int mx_api_poll(struct mx_api *a, int extra_fd, int timeout_ms)
 void mx_api_cancel(struct mx_api *a, struct mx_http_req *req)
 {
 	mx_http_cancel(a->http, req);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static void on_response(void *ud, const struct mx_http_res *res)
@@ -412,9 +409,7 @@ struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const
 	struct mx_http_req *req;
 
 	if (!filter)
-		filter = mx_http_escape("{\"types\":[\"m.room.message\",\"m.room.redaction\","
-					"\"m.room.member\",\"m.room.power_levels\","
-					"\"m.room.encryption\",\"m.room.encrypted\"],"
+		filter = mx_http_escape("{\"types\":" TIMELINE_TYPES ","
 					"\"lazy_load_members\":false}");
 	path = xasprintf(API "/rooms/%s/messages?dir=b&limit=%d&from=%s&filter=%s%s%s", r, limit,
 			 f, filter, t ? "&to=" : "", t ? t : "");

@@ -2,10 +2,12 @@
  * mx_sync.c - a /sync answer (spec v1.12 "Syncing"), read once into a
  * cJSON tree and walked in event order: for each room, the events of a
  * filled gap, the state before the timeline, then the timeline; then rooms
- * left and invites.  Every timeline event passes read_event(); an
- * m.room.encrypted one goes to the decryption hook first, and what its
- * plaintext says is read only as a message (mx_plaintext_type_ok), never as a
- * redaction, state or membership.  Message details (reply fallbacks,
+ * left and invites.  The end-to-end layer (struct mx_sync_crypto) reads
+ * the rest of the answer first and hands back the events whose key came.
+ * Every timeline event passes read_event(); an m.room.encrypted one is
+ * decrypted by that layer first, and what its plaintext says is read only
+ * as a message (mx_plaintext_type_ok), never as a redaction, state or
+ * membership.  Message details (reply fallbacks,
  * m.replace, m.thread) are read here so the handlers see plain strings.
  */
 #include "mx_sync.h"
@@ -14,10 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "json_get.h"
 #include "json_scan.h"
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 struct gap {
@@ -61,18 +64,6 @@ static cJSON *parse_answer(const char *body, size_t len, size_t *skipped)
 		*skipped += n;
 	}
 	return root;
-}
-
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static const cJSON *jpath(const cJSON *o, const char *a, const char *b)
@@ -307,14 +298,6 @@ int mx_power_level(const char *content, const char *user_id)
 
 /* ---- applying ---- */
 
-static int64_t clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t mx_sane_ts(const cJSON *v, int64_t now_ms)
 {
 	/* compared as doubles first: converting 1e300 or NaN to an integer
@@ -506,9 +489,11 @@ static int on_event(struct apply *a, const char *room_id, const cJSON *ev, int t
 	}
 	if (strcmp(type, "m.room.encrypted") || state_key)
 		return read_event(a, room_id, ev, 0);
-	if (!a->h->decrypt)
-		return 0;
-	if (a->h->decrypt(a->h->ud, room_id, ev, &dec))
+	rc = a->h->encrypted ? a->h->encrypted(a->h->ud, room_id, jstr(ev, "event_id"),
+					       jstr(ev, "sender")) : 1;
+	if (rc <= 0 || !a->h->crypto || !a->h->crypto->decrypt)
+		return rc < 0 ? -1 : 0;         /* skipped, or no one to decrypt it */
+	if (a->h->crypto->decrypt(a->h->crypto->ud, room_id, ev, &dec))
 		return -1;
 	rc = dec ? read_event(a, room_id, dec, 1) : 0;
 	cJSON_Delete(dec);
@@ -526,7 +511,7 @@ static int guarded_event(struct apply *a, const char *room_id, const cJSON *ev, 
 	if (a->h->event_begin(a->h->ud))
 		return -1;
 	rc = on_event(a, room_id, ev, timeline);
-	return a->h->event_end(a->h->ud, room_id, ev, rc);
+	return a->h->event_end(a->h->ud, room_id, jstr(ev, "event_id"), rc);
 }
 
 static int on_events(struct apply *a, const char *room_id, const cJSON *events, int timeline)
@@ -599,32 +584,59 @@ static int apply_invites(struct apply *a, const cJSON *rooms)
 	return 0;
 }
 
-const struct cJSON *mx_sync_root(const struct mx_sync_batch *b)
+/*
+ * The end-to-end layer's part of the batch: the answer's to-device events,
+ * device lists and key counts, then each kept event whose key came in it,
+ * read as a timeline event of its room (one that cannot be read is skipped).
+ */
+static int apply_crypto(struct mx_sync_batch *b, const struct mx_sync_handler *h)
 {
-	return b->root;
-}
-
-int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
-			const char *room_id, const char *event)
-{
-	struct mx_sync_batch b = { 0 };
-	struct apply a = { .b = &b, .h = h, .now_ms = clock_ms() };
-	cJSON *ev = cJSON_Parse(event);
+	const struct mx_sync_crypto *c = h->crypto;
+	struct apply a = { .b = b, .h = h, .now_ms = loop_wall_ms() };
+	char *room, *event;
 	int rc;
 
-	b.own = (char *)(uintptr_t)own_user_id;
-	rc = cJSON_IsObject(ev) ? guarded_event(&a, room_id, ev, 1) : 0;
-	cJSON_Delete(ev);
-	return rc;
+	if (!c)
+		return 0;
+	if (c->prepare && c->prepare(c->ud, b->root))
+		return -1;
+	while (c->take_ready && (rc = c->take_ready(c->ud, &room, &event)) == 1) {
+		cJSON *ev = cJSON_Parse(event);
+		rc = cJSON_IsObject(ev) ? guarded_event(&a, room, ev, 1) : 0;
+		cJSON_Delete(ev);
+		free(room);
+		free(event);
+		if (rc)
+			return -1;
+	}
+	return c->take_ready ? rc : 0;
+}
+
+int64_t mx_sync_otk_count(const struct mx_sync_batch *b)
+{
+	const cJSON *c = jget(b->root, "device_one_time_keys_count");
+	const cJSON *n = jget(c, "signed_curve25519");
+	double k;
+
+	if (!cJSON_IsObject(c))
+		return -1;
+	/* range-checked before the conversion: the server's number is not ours */
+	k = cJSON_IsNumber(n) ? n->valuedouble : 0;
+	return k >= 0 && k <= 1e6 ? (int64_t)k : 0;
+}
+
+char *mx_sync_scan_next_batch(const char *body, size_t len)
+{
+	return json_top_string(body, len, "next_batch");
 }
 
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events)
 {
 	const cJSON *rooms = jget(b->root, "rooms");
-	struct apply a = { .b = b, .h = h, .now_ms = clock_ms() };
+	struct apply a = { .b = b, .h = h, .now_ms = loop_wall_ms() };
 	int rc = -1;
 
-	if (apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||
+	if (apply_crypto(b, h) || apply_rooms(&a, jget(rooms, "join"), 0) || apply_rooms(&a, jget(rooms, "leave"), 1) ||
 	    apply_invites(&a, jget(rooms, "invite")))
 		goto out;
 	rc = 0;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,7 +34,7 @@ struct observe {
 	struct loop *loop;
 	const struct config *cfg;
 	struct http *http;
-	struct loop_timer *watchdog;
+	uint64_t watchdog;
 	int64_t watchdog_ms;
 	int64_t synced_at;      /* loop_now() of the last applied batch, 0: none yet */
 	int ready;
@@ -45,14 +44,6 @@ struct observe {
 	enum log_level warn_level[WARN_QUEUE];
 	size_t n_warn, warn_lost;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the routes ---- */
 
@@ -159,7 +150,7 @@ static void on_warning(void *ud, enum log_level lvl, const char *text)
 	}
 	/* xstrndup copies n bytes: cut the length first */
 	o->warn_text[o->n_warn] = xstrndup(text, strnlen(text, WARN_TEXT_MAX));
-	o->warn_ms[o->n_warn] = wall_ms();
+	o->warn_ms[o->n_warn] = loop_wall_ms();
 	o->warn_level[o->n_warn++] = lvl;
 }
 
@@ -237,23 +228,17 @@ void observe_set_config(struct observe *o, const struct config *cfg)
 	update_status(o);
 }
 
-int observe_batch(struct observe *o, const cJSON *root, int64_t now_ms)
+int observe_batch(struct observe *o, int64_t otk_count, int64_t now_ms)
 {
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "device_one_time_keys_count");
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "signed_curve25519");
 	char v[32];
-	double k;
 
 	if (!o)
 		return 0;       /* a batch applied with nothing observing it (tests) */
 	snprintf(v, sizeof(v), "%lld", (long long)now_ms);
 	if (store_meta_set(o->st, "sync_ms", v))
 		return -1;
-	if (cJSON_IsObject(c)) {
-		/* the server leaves out a count of zero */
-		/* range-checked before the conversion: the server's number is not ours */
-		k = cJSON_IsNumber(n) ? n->valuedouble : 0;
-		snprintf(v, sizeof(v), "%lld", k >= 0 && k <= 1e6 ? (long long)k : 0LL);
+	if (otk_count >= 0) {
+		snprintf(v, sizeof(v), "%lld", (long long)otk_count);
 		if (store_meta_set(o->st, "e2ee.otk_count", v))
 			return -1;
 	}

@@ -5,13 +5,13 @@
  * The txn ID was fixed when the row was written, so a message sent twice
  * (a crash between the server's answer and our update) is one event.
  * Waits are kept in the row (wall clock), so they survive a restart; the
- * timer that ends them runs on the loop's monotonic clock.
+ * timer that ends them runs on the loop's monotonic clock.  Sends go
+ * through a struct outbox_transport: mx_api, or a stand-in in the tests.
  */
 #include "outbox.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "e2ee.h"
 #include "log.h"
@@ -39,10 +39,10 @@ struct flight {
 
 struct outbox {
 	struct store *st;
-	struct mx_api *api;
+	struct outbox_transport t;
 	struct loop *loop;
 	struct flight *flights;
-	struct loop_timer *timer;
+	uint64_t timer;
 	int64_t timer_at;       /* wall clock ms the timer is for */
 	int n_flights;
 	int hold;
@@ -52,23 +52,35 @@ struct outbox {
 	void *refused_ud;
 };
 
-static int64_t wall_ms(void)
+static struct mx_http_req *api_send(void *ud, const char *room_id, const char *type,
+				    const char *txn_id, const char *content, mx_api_cb cb,
+				    void *cb_ud)
 {
-	struct timespec ts;
+	return mx_api_send(ud, room_id, type, txn_id, content, cb, cb_ud);
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+static void api_cancel(void *ud, struct mx_http_req *req)
+{
+	mx_api_cancel(ud, req);
 }
 
 struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loop)
 {
+	const struct outbox_transport t = { .send = api_send, .cancel = api_cancel, .ud = api };
+
+	return outbox_new_with(st, &t, loop);
+}
+
+struct outbox *outbox_new_with(struct store *st, const struct outbox_transport *t,
+			       struct loop *loop)
+{
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 
 	ob->st = st;
-	ob->api = api;
+	ob->t = *t;
 	ob->loop = loop;
 	ob->hold = 1;
-	srandom((unsigned)(wall_ms() ^ (int64_t)(uintptr_t)ob));
+	srandom((unsigned)(loop_wall_ms() ^ (int64_t)(uintptr_t)ob));
 	return ob;
 }
 
@@ -92,7 +104,7 @@ void outbox_free(struct outbox *ob)
 	if (!ob)
 		return;
 	while (ob->flights) {
-		mx_api_cancel(ob->api, ob->flights->req);
+		ob->t.cancel(ob->t.ud, ob->flights->req);
 		flight_free(ob, ob->flights);
 	}
 	loop_timer_cancel(ob->loop, ob->timer);
@@ -167,21 +179,12 @@ int outbox_in_flight(const struct outbox *ob)
 /* Exponential, capped, with +-25% jitter so rooms do not retry in step. */
 static int64_t backoff_ms(int attempts)
 {
-	int64_t d = BACKOFF_FIRST_MS;
-
-	for (int i = 1; i < attempts && d < BACKOFF_MAX_MS; i++)
-		d *= 2;
-	if (d > BACKOFF_MAX_MS)
-		d = BACKOFF_MAX_MS;
-	return d * 3 / 4 + random() % (d / 2 + 1);
+	return loop_jitter(loop_backoff_ms(attempts, BACKOFF_FIRST_MS, BACKOFF_MAX_MS));
 }
 
 static void on_timer(void *ud)
 {
-	struct outbox *ob = ud;
-
-	ob->timer = NULL;
-	outbox_kick(ob);
+	outbox_kick(ud);
 }
 
 static void on_sent(void *ud, const struct mx_result *r)
@@ -218,7 +221,7 @@ static void on_sent(void *ud, const struct mx_result *r)
 			log_msg(f->attempts <= 3 || f->attempts % 20 == 0 ? LOG_WARN : LOG_DEBUG,
 				"outbox: sending %s to %s failed (%s); attempt %d, next in %lld ms",
 				f->txn_id, f->room_id, r->error, f->attempts, (long long)delay);
-		rc = store_outbox_retry(ob->st, f->id, f->attempts, wall_ms() + delay);
+		rc = store_outbox_retry(ob->st, f->id, f->attempts, loop_wall_ms() + delay);
 		break;
 	}
 	flight_free(ob, f);
@@ -227,7 +230,7 @@ static void on_sent(void *ud, const struct mx_result *r)
 		 * fast as the server answers; the same txn ID later is one event */
 		log_warn("outbox: cannot record a send (%s); next try in %d s",
 			 store_errmsg(ob->st), STORE_CALM_MS / 1000);
-		ob->calm_until = wall_ms() + STORE_CALM_MS;
+		ob->calm_until = loop_wall_ms() + STORE_CALM_MS;
 	}
 	outbox_kick(ob);
 }
@@ -242,9 +245,9 @@ static int room_busy(const struct outbox *ob, const char *room_id)
 
 static void arm(struct outbox *ob, int64_t at)
 {
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 
-	if (ob->timer && ob->timer_at <= at)
+	if (loop_timer_pending(ob->loop, ob->timer) && ob->timer_at <= at)
 		return;
 	loop_timer_cancel(ob->loop, ob->timer);
 	ob->timer_at = at;
@@ -255,7 +258,7 @@ void outbox_kick(struct outbox *ob)
 {
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
-	int64_t now = wall_ms();
+	int64_t now = loop_wall_ms();
 
 	if (ob->hold)
 		return;
@@ -292,8 +295,8 @@ void outbox_kick(struct outbox *ob)
 		f->room_id = xstrdup(row->room_id);
 		f->txn_id = xstrdup(row->txn_id);
 		f->attempts = row->attempts;
-		f->req = mx_api_send(ob->api, row->room_id, row->event_type, row->txn_id,
-				     row->content, on_sent, f);
+		f->req = ob->t.send(ob->t.ud, row->room_id, row->event_type, row->txn_id,
+				    row->content, on_sent, f);
 		if (!f->req) {
 			free(f->room_id);
 			free(f->txn_id);

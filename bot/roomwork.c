@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "engine.h"
@@ -43,16 +42,8 @@ struct roomwork {
 	int step;                       /* "space": 0 child, 1 parent */
 	char *space;                    /* "space": the Space's room ID */
 	struct mx_http_req *req;
-	struct loop_timer *timer;
+	uint64_t timer;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *server_of(const char *user_id)
 {
@@ -114,10 +105,7 @@ int roomwork_queue(struct store *st, const struct engine_reply *r, const char *c
 
 static void on_timer(void *ud)
 {
-	struct roomwork *w = ud;
-
-	w->timer = NULL;
-	roomwork_kick(w);
+	roomwork_kick(ud);
 }
 
 static void arm(struct roomwork *w, int64_t ms)
@@ -151,7 +139,7 @@ static int tell(struct roomwork *w, const char *text)
 	n.thread_root = w->cur.thread_root;
 	content = mx_content_notice(&n);
 	txn = xasprintf("caucus.rq.%s", w->cur.key);
-	rc = outbox_queue(w->st, w->cur.room_id, txn, content, wall_ms());
+	rc = outbox_queue(w->st, w->cur.room_id, txn, content, loop_wall_ms());
 	free(content);
 	free(txn);
 	buf_release(&html);
@@ -220,8 +208,8 @@ static void finish(struct roomwork *w, const char *text, const char *created)
  * TRIES it ends with a notice. */
 static void later(struct roomwork *w, const struct mx_result *r, const char *what)
 {
-	int64_t ms = FIRST_WAIT_MS;
 	int attempts = w->cur.attempts + 1;
+	int64_t ms = loop_backoff_ms(attempts, FIRST_WAIT_MS, MAX_WAIT_MS);
 
 	if (attempts >= TRIES) {
 		char *text = xasprintf("I could not %s: the server did not answer (%s).", what,
@@ -232,15 +220,11 @@ static void later(struct roomwork *w, const struct mx_result *r, const char *wha
 		free(text);
 		return;
 	}
-	for (int i = 1; i < attempts && ms < MAX_WAIT_MS; i++)
-		ms *= 2;
-	if (ms > MAX_WAIT_MS)
-		ms = MAX_WAIT_MS;
 	if (r->retry_after_ms > ms)
 		ms = r->retry_after_ms;
 	log_warn("rooms: request %lld (%s) failed (%s); again in %lld ms", (long long)w->cur.id,
 		 w->cur.kind, r->error, (long long)ms);
-	if (store_begin(w->st) || store_request_retry(w->st, w->cur.id, attempts, wall_ms() + ms) ||
+	if (store_begin(w->st) || store_request_retry(w->st, w->cur.id, attempts, loop_wall_ms() + ms) ||
 	    store_commit(w->st))
 		store_rollback(w->st);
 	store_request_release(&w->cur);
@@ -417,7 +401,7 @@ void roomwork_kick(struct roomwork *w)
 
 	if (w->hold || w->req || w->cur.id)
 		return;
-	rc = store_request_next(w->st, wall_ms(), &w->cur, &wait);
+	rc = store_request_next(w->st, loop_wall_ms(), &w->cur, &wait);
 	if (rc < 0) {
 		arm(w, STORE_WAIT_MS);
 		return;

@@ -62,6 +62,14 @@ void e2ee_kick(struct e2ee *e);
 void e2ee_sync_started(struct e2ee *e);
 
 /*
+ * e as the sync layer's peer (mx_sync.h): *out (the caller's, kept while
+ * e lives) gets e2ee_sync_prepare, e2ee_take_ready and e2ee_decrypt, so
+ * the batch walk calls them in order and the daemon never sees the JSON.
+ */
+struct mx_sync_crypto;
+void e2ee_sync_peer(struct e2ee *e, struct mx_sync_crypto *out);
+
+/*
  * Inside a sync batch's transaction.  e2ee_sync_prepare reads the batch's
  * to-device events (room keys), device list changes and key counts (root
  * is the /sync answer).  Then e2ee_take_ready hands out, one at a time,

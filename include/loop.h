@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 struct loop;
-struct loop_timer;
 
 /* Signals the loop reports (a bit mask). */
 #define LOOP_SIG_TERM 1u        /* SIGTERM or SIGINT */
@@ -33,17 +32,32 @@ typedef int (*loop_poll_fn)(void *ud, int fd, int timeout_ms);
 struct loop *loop_new(void);
 void loop_free(struct loop *l);         /* NULL is a no-op; frees pending timers */
 
-/* Milliseconds on CLOCK_MONOTONIC. */
+/* Milliseconds on CLOCK_MONOTONIC: what timers wait on. */
 int64_t loop_now(void);
+/* Milliseconds since the epoch (CLOCK_REALTIME): what the store keeps. */
+int64_t loop_wall_ms(void);
 
 /*
- * Call fn(ud) once, after_ms from now.  The timer belongs to the loop and
- * is freed after it fires or with loop_timer_cancel().  Timers due at the
+ * The wait before try number 'attempt' (1, 2, ...) after failures in a
+ * row: first_ms doubled each time, at most max_ms.  loop_jitter() spreads
+ * a wait over 75%..125% (random()) so clients do not retry in step.
+ */
+int64_t loop_backoff_ms(int attempt, int64_t first_ms, int64_t max_ms);
+int64_t loop_jitter(int64_t ms);
+
+/*
+ * Call fn(ud) once, after_ms from now.  Returns the timer's id, never 0
+ * and never handed out twice by one loop, so an owner may keep it after
+ * the timer fired: cancelling a stale id is harmless.  The loop owns the
+ * timer and frees it after it fires or when cancelled.  Timers due at the
  * same time fire in the order they were added.
  */
-struct loop_timer *loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_fn fn,
-				  void *ud);
-void loop_timer_cancel(struct loop *l, struct loop_timer *t);  /* NULL is a no-op */
+uint64_t loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_fn fn, void *ud);
+/* Cancel timer id; 0, or an id that fired or was cancelled, is a no-op. */
+void loop_timer_cancel(struct loop *l, uint64_t id);
+/* 1 while timer id waits to fire; 0 once it fired (already inside its
+ * callback) or was cancelled. */
+int loop_timer_pending(const struct loop *l, uint64_t id);
 
 void loop_on_signal(struct loop *l, loop_signal_fn fn, void *ud);
 

@@ -8,7 +8,8 @@
  *
  * A batch is parsed once, may have the gaps of its limited timelines filled
  * from /messages pages, and is then applied in one go by the caller,
- * inside one transaction.
+ * inside one transaction.  The end-to-end layer is a peer the walk calls
+ * (struct mx_sync_crypto): the raw tree goes there, never to the caller.
  */
 #ifndef CAUCUS_MX_SYNC_H
 #define CAUCUS_MX_SYNC_H
@@ -39,20 +40,43 @@ struct mx_message {
 	int file_encrypted;
 };
 
-/* Each handler returns 0, or -1 to abandon the batch (the caller rolls
- * back and retries it later).  A NULL handler skips those events. */
 struct cJSON;
 
-struct mx_sync_handler {
+/*
+ * The end-to-end layer, a peer of this one that it calls (e2ee.h fills one
+ * in): the parts of a /sync answer that are not room events (to-device
+ * events, device lists, key counts) are its to read, and the room events
+ * it decrypts are read here like any other.  Each returns 0, or -1 to
+ * abandon the batch; ud is its own.
+ */
+struct mx_sync_crypto {
 	void *ud;
-	/*
-	 * m.room.encrypted (NULL: such events are skipped): *out gets the event
-	 * decrypted (the handler's to free with cJSON_Delete, read as if it
-	 * came in the clear) or NULL to skip it.  Called only for events the
-	 * bot reads (not for history from before it joined).
-	 */
+	/* The whole parsed answer, before any room event (in the batch's
+	 * transaction): room keys, withheld keys, key requests, device lists. */
+	int (*prepare)(void *ud, const struct cJSON *root);
+	/* After prepare: an event that waited for a key that came, room and
+	 * event (JSON text) the caller's to free; 1 one, 0 no more, -1 error. */
+	int (*take_ready)(void *ud, char **room_id, char **event);
+	/* *out gets the m.room.encrypted event ev decrypted (the caller frees
+	 * it with cJSON_Delete; it is read as if it came in the clear, but only
+	 * as a message) or NULL to skip it. */
 	int (*decrypt)(void *ud, const char *room_id, const struct cJSON *ev,
 		       struct cJSON **out);
+};
+
+/* Each handler returns 0, or -1 to abandon the batch (the caller rolls
+ * back and retries it later).  A NULL handler skips those events. */
+struct mx_sync_handler {
+	void *ud;
+	/* The end-to-end layer, or NULL: encrypted events are then skipped. */
+	const struct mx_sync_crypto *crypto;
+	/*
+	 * An m.room.encrypted event the bot reads (not history from before it
+	 * joined; event_id and sender NULL when missing): 1 to have crypto
+	 * decrypt it, 0 to skip it.  NULL: every such event is decrypted.
+	 */
+	int (*encrypted)(void *ud, const char *room_id, const char *event_id,
+			 const char *sender);
 	/* m.room.encryption state; content as JSON text */
 	int (*encryption)(void *ud, const char *room_id, const char *content);
 	/* m.room.member; display_name may be NULL */
@@ -70,13 +94,13 @@ struct mx_sync_handler {
 	int (*left)(void *ud, const char *room_id, const char *membership, const char *by);
 	/*
 	 * Both NULL, or both set: each room event is then handled between
-	 * event_begin (say, a savepoint) and event_end, which gets what the
-	 * handlers returned for it and returns 0 to go on (the event kept, or
-	 * set aside: an event that fails every time must not stop the bot) or
-	 * -1 to abandon the batch.
+	 * event_begin (say, a savepoint) and event_end, which gets the event's
+	 * ID (NULL when it has none) and what the handlers returned for it,
+	 * and returns 0 to go on (the event kept, or set aside: an event that
+	 * fails every time must not stop the bot) or -1 to abandon the batch.
 	 */
 	int (*event_begin)(void *ud);
-	int (*event_end)(void *ud, const char *room_id, const struct cJSON *ev, int rc);
+	int (*event_end)(void *ud, const char *room_id, const char *event_id, int rc);
 };
 
 struct mx_sync_batch;
@@ -98,6 +122,15 @@ const char *mx_sync_next_batch(const struct mx_sync_batch *b);
 /* How many events, whole /messages pages or older parts of a timeline
  * of the batch could not be read and were skipped (logged): gaps to count. */
 size_t mx_sync_skipped(const struct mx_sync_batch *b);
+
+/* The batch's count of the bot's signed_curve25519 one-time keys on the
+ * server (0..1000000; the server leaves a zero out), or -1 when the answer
+ * has no device_one_time_keys_count. */
+int64_t mx_sync_otk_count(const struct mx_sync_batch *b);
+
+/* The next_batch of a /sync answer that does not parse, read by the flat
+ * scanner (caller frees), or NULL: to step past an unreadable batch. */
+char *mx_sync_scan_next_batch(const char *body, size_t len);
 
 /* How many events the batch's /messages pages have brought so far. */
 size_t mx_sync_gap_events(const struct mx_sync_batch *b);
@@ -123,24 +156,14 @@ int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const cha
 void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id);
 
 /*
- * Hand every event of the batch to h: per joined or left room, the gap's
- * events (oldest first), the state, then the timeline; then each removal
- * (left) and each invite.  Returns 0, or -1 when a handler did.  The
- * number of timeline events seen goes to *n_events (may be NULL).
+ * Hand every event of the batch to h: first the whole answer to h->crypto
+ * and the events whose key came (in the order they came); then per joined
+ * or left room, the gap's events (oldest first), the state, then the
+ * timeline; then each removal (left) and each invite.  Returns 0, or -1
+ * when a handler did.  The number of the batch's own timeline events seen
+ * goes to *n_events (may be NULL).
  */
 int mx_sync_apply(struct mx_sync_batch *b, const struct mx_sync_handler *h, size_t *n_events);
-
-/* The parsed /sync answer (to_device, device_lists, key counts), owned by
- * the batch. */
-const struct cJSON *mx_sync_root(const struct mx_sync_batch *b);
-
-/*
- * Hand one timeline event of room_id (JSON text, e.g. one kept until its
- * key came) to h, as mx_sync_apply() would.  0, or -1 when a handler
- * failed; an event that cannot be read is skipped (0).
- */
-int mx_sync_apply_event(const struct mx_sync_handler *h, const char *own_user_id,
-			const char *room_id, const char *event);
 
 /*
  * An event's origin_server_ts (a cJSON number, may be NULL) in ms when it

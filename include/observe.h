@@ -3,8 +3,7 @@
  * the HTTP listener's routes (/healthz, /metrics), the systemd watchdog
  * and status line, the sync time and warnings kept in the store for
  * "caucus status".  The daemon calls it at a few points; it knows nothing
- * of commands and speaks to Matrix only through the sync answer it is
- * shown.
+ * of commands or of Matrix JSON (a batch's key count comes from mx_sync).
  */
 #ifndef CAUCUS_OBSERVE_H
 #define CAUCUS_OBSERVE_H
@@ -13,7 +12,6 @@
 #include <stdint.h>
 
 struct config;
-struct cJSON;
 struct loop;
 struct store;
 struct observe;
@@ -33,8 +31,9 @@ void observe_free(struct observe *o);   /* NULL is a no-op */
 void observe_set_config(struct observe *o, const struct config *cfg);
 
 /* Inside the transaction that applies a sync batch: keep its time and the
- * one-time key count the server reported.  0 or -1 (store). */
-int observe_batch(struct observe *o, const struct cJSON *root, int64_t now_ms);
+ * one-time key count the server reported (mx_sync_otk_count; -1: none
+ * reported, the last one stays).  0 or -1 (store). */
+int observe_batch(struct observe *o, int64_t otk_count, int64_t now_ms);
 
 /* The batch was committed: the first one makes the daemon ready. */
 void observe_synced(struct observe *o);

@@ -11,13 +11,31 @@
 
 #include <stdint.h>
 
+#include "mx_api.h"
+
 struct outbox;
 struct store;
-struct mx_api;
 struct loop;
 
 /* A sender over st, api and loop (kept, not owned).  Free with outbox_free(). */
 struct outbox *outbox_new(struct store *st, struct mx_api *api, struct loop *loop);
+
+/*
+ * What the outbox sends through: mx_api_send and mx_api_cancel for
+ * outbox_new, or a stand-in with their contract (tests): send returns NULL
+ * and never calls back, or a handle and calls cb(cb_ud, result) once,
+ * later, unless cancelled.  ud is the transport's own.
+ */
+struct outbox_transport {
+	struct mx_http_req *(*send)(void *ud, const char *room_id, const char *type,
+				    const char *txn_id, const char *content, mx_api_cb cb,
+				    void *cb_ud);
+	void (*cancel)(void *ud, struct mx_http_req *req);
+	void *ud;
+};
+/* The same over transport t (copied). */
+struct outbox *outbox_new_with(struct store *st, const struct outbox_transport *t,
+			       struct loop *loop);
 /* Abandons the sends in flight (they go again, same txn ID, next start). */
 void outbox_free(struct outbox *ob);    /* NULL is a no-op */
 

@@ -142,11 +142,11 @@ static int h_begin(void *ud)
 	return store_begin(st);
 }
 
-static int h_end(void *ud, const char *room_id, const cJSON *ev, int rc)
+static int h_end(void *ud, const char *room_id, const char *event_id, int rc)
 {
 	(void)ud;
 	(void)room_id;
-	(void)ev;
+	(void)event_id;
 	return rc ? store_rollback(st) : store_commit(st);
 }
 
@@ -154,8 +154,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct mx_sync_crypto crypto = { .decrypt = h_decrypt };
 	const struct mx_sync_handler h = {
-		.decrypt = h_decrypt, .member = h_member, .power_levels = h_power_levels,
+		.crypto = &crypto, .member = h_member, .power_levels = h_power_levels,
 		.message = h_message, .redaction = h_redaction, .left = h_left,
 		.event_begin = (size & 1) ? h_begin : NULL, .event_end = (size & 1) ? h_end : NULL,
 	};

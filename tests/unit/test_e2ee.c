@@ -575,7 +575,7 @@ static void query_answer(struct fx *f, cJSON *devs)
 	assert_int_equal(store_tracked_outdated(f->st, &users, &gens), 0);
 	f->e->q_users = users;
 	f->e->q_gens = gens;
-	assert_int_equal(devices_apply(f->e, resp), 0);
+	assert_int_equal(e2ee_devices_apply(f->e, resp), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_tracked_is_fresh(f->st, PEER), 1);
 	strv_release(&f->e->q_users);
@@ -758,14 +758,14 @@ static void test_withheld_first(void **state)
 	assert_int_equal(n_explained, 1);
 	assert_string_equal(explained_event, "$a");
 	/* every code has its own advice, naming the device where it helps */
-	text = withheld_text("m.blacklisted", "DEV1");
+	text = e2ee_withheld_text("m.blacklisted", "DEV1");
 	assert_non_null(strstr(text, "blocked"));
 	assert_non_null(strstr(text, "DEV1"));
 	free(text);
-	text = withheld_text("m.no_olm", "DEV1");
+	text = e2ee_withheld_text("m.no_olm", "DEV1");
 	assert_non_null(strstr(text, "secure channel"));
 	free(text);
-	text = withheld_text("m.something_new", "DEV1");
+	text = e2ee_withheld_text("m.something_new", "DEV1");
 	assert_non_null(strstr(text, "withheld"));
 	free(text);
 	free(w);
@@ -825,7 +825,7 @@ static void test_recovery_key_file_rules(void **state)
 	chmod(path, 0600);
 	e2ee_set_recovery_key_file(f->e, path);
 	assert_true(f->e->rk_ok);
-	xsign_forget_secrets(f->e);
+	e2ee_xsign_forget_secrets(f->e);
 	assert_false(f->e->rk_ok);
 	/* a mistyped key: refused */
 	fp = fopen(path, "w");

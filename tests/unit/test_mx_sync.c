@@ -266,6 +266,116 @@ static int h_decrypt_any(void *ud, const char *room, const cJSON *ev, cJSON **ou
 	return 0;
 }
 
+/* The end-to-end peer: sees the whole answer first, hands back one event
+ * whose key came, and decrypts what the handlers accept. */
+struct peer {
+	struct rec *r;
+	int ready_left;
+	int64_t otk;
+};
+
+static int p_prepare(void *ud, const cJSON *root)
+{
+	struct peer *p = ud;
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "to_device");
+
+	buf_printf(&p->r->log, "prepare to_device=%d\n", cJSON_IsObject(c));
+	return 0;
+}
+
+static int p_take_ready(void *ud, char **room, char **event)
+{
+	struct peer *p = ud;
+
+	if (!p->ready_left)
+		return 0;
+	p->ready_left--;
+	*room = xstrdup("!r:x");
+	*event = xstrdup("{\"type\":\"m.room.encrypted\",\"event_id\":\"$old\",\"sender\":"
+			 "\"@m:x\",\"content\":{\"n\":0}}");
+	return 1;
+}
+
+static int p_decrypt(void *ud, const char *room, const cJSON *ev, cJSON **out)
+{
+	struct peer *p = ud;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "event_id");
+
+	(void)room;
+	buf_printf(&p->r->log, "decrypt %s\n", id->valuestring);
+	*out = cJSON_Parse("{\"type\":\"m.room.message\",\"event_id\":\"$x\",\"sender\":\"@m:x\","
+			   "\"content\":{\"body\":\"secret\"}}");
+	return 0;
+}
+
+static int h_encrypted(void *ud, const char *room, const char *event_id, const char *sender)
+{
+	struct rec *r = ud;
+
+	(void)room;
+	buf_printf(&r->log, "encrypted %s from %s\n", s(event_id), s(sender));
+	return strcmp(event_id, "$skip") != 0;
+}
+
+static void test_crypto_peer(void **state)
+{
+	static const char sync[] =
+		"{\"next_batch\":\"n\",\"to_device\":{\"events\":[]},"
+		"\"device_one_time_keys_count\":{\"signed_curve25519\":42},"
+		"\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$1\",\"sender\":\"@m:x\","
+		"\"content\":{\"body\":\"plain\"}},"
+		"{\"type\":\"m.room.encrypted\",\"event_id\":\"$skip\",\"sender\":\"@m:x\","
+		"\"content\":{}},"
+		"{\"type\":\"m.room.encrypted\",\"event_id\":\"$2\",\"sender\":\"@m:x\","
+		"\"content\":{}}]}}}}}";
+	struct rec r = { 0 };
+	struct peer p = { .r = &r, .ready_left = 1 };
+	const struct mx_sync_crypto crypto = {
+		.ud = &p, .prepare = p_prepare, .take_ready = p_take_ready, .decrypt = p_decrypt,
+	};
+	struct mx_sync_handler h = { .ud = &r, .message = h_message, .encrypted = h_encrypted };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+	size_t n = 0;
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_non_null(b);
+	assert_int_equal(mx_sync_otk_count(b), 42);
+	/* without a peer, encrypted events are asked about but never decrypted */
+	assert_int_equal(mx_sync_apply(b, &h, &n), 0);
+	assert_null(strstr(r.log.data, "decrypt"));
+	buf_reset(&r.log);
+	h.crypto = &crypto;
+	assert_int_equal(mx_sync_apply(b, &h, &n), 0);
+	assert_string_equal(r.log.data,
+		"prepare to_device=1\n"
+		"encrypted $old from @m:x\n"
+		"decrypt $old\n"
+		"message !r:x $x @m:x - 'secret' html='-' thread=- reply=- replaces=-\n"
+		"message !r:x $1 @m:x - 'plain' html='-' thread=- reply=- replaces=-\n"
+		"encrypted $skip from @m:x\n"
+		"encrypted $2 from @m:x\n"
+		"decrypt $2\n"
+		"message !r:x $x @m:x - 'secret' html='-' thread=- reply=- replaces=-\n");
+	assert_int_equal(n, 3);         /* the batch's own timeline, not the kept event */
+	buf_release(&r.log);
+	mx_sync_free(b);
+
+	b = mx_sync_parse("{\"next_batch\":\"n\"}", strlen("{\"next_batch\":\"n\"}"), "@bot:x",
+			  err, sizeof(err));
+	assert_non_null(b);
+	assert_int_equal(mx_sync_otk_count(b), -1);
+	mx_sync_free(b);
+	{
+		static const char cut[] = "{\"next_batch\":\"s9\",\"rooms\":{";
+		char *next = mx_sync_scan_next_batch(cut, strlen(cut));
+		assert_string_equal(next, "s9");
+		free(next);
+	}
+}
+
 /* Decrypted content is never read as a redaction, state or membership. */
 static void test_decrypted_types(void **state)
 {
@@ -276,8 +386,9 @@ static void test_decrypted_types(void **state)
 		ENC(0) "," ENC(1) "," ENC(2) "," ENC(3) "]}}}}}";
 #undef ENC
 	struct rec r = { 0 };
+	const struct mx_sync_crypto crypto = { .decrypt = h_decrypt_any };
 	struct mx_sync_handler h = {
-		.ud = &r, .decrypt = h_decrypt_any, .member = h_member, .power_levels = h_power,
+		.ud = &r, .crypto = &crypto, .member = h_member, .power_levels = h_power,
 		.message = h_message, .redaction = h_redaction,
 	};
 	char err[128];
@@ -443,12 +554,12 @@ static int g_begin(void *ud)
 	return 0;
 }
 
-static int g_end(void *ud, const char *room, const cJSON *ev, int rc)
+static int g_end(void *ud, const char *room, const char *event_id, int rc)
 {
 	struct guard *g = ud;
 
 	(void)room;
-	(void)ev;
+	(void)event_id;
 	g->depth--;
 	if (rc)
 		g->set_aside++;
@@ -655,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_mx_reply),
 		cmocka_unit_test(test_power_level),
+		cmocka_unit_test(test_crypto_peer),
 	};
 	return cmocka_run_group_tests_name("mx_sync", tests, NULL, NULL);
 }
