@@ -19,6 +19,7 @@
 #include "doc.h"
 #include "log.h"
 #include "metrics.h"
+#include "person.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_direct.h"
@@ -37,10 +38,11 @@ struct engine {
 
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
+	cmd_person_table,
 };
 /* The short heading of each table's commands in !help (NULL: none). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents", "You",
 };
 
 /* The store key of what an alias resolved to. */
@@ -1100,6 +1102,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		goto fail;
 	if (own_txn && store_commit(eng->st))
 		goto fail;
+	person_quiet_apply(eng, now_ms / 1000, out, before);
 	return 0;
 fail:
 	if (own_txn)
@@ -1250,10 +1253,13 @@ int engine_purge(struct engine *eng)
 int engine_due(struct engine *eng, struct engine_replies *out)
 {
 	int64_t now = engine_now_ms(eng);
+	size_t first = out->n;
 
-	if (cmd_session_due(eng, now, out))
+	if (cmd_session_due(eng, now, out) || cmd_digest_due(eng, now, out))
 		return -1;
-	return cmd_digest_due(eng, now, out);
+	/* SPEC §3: what would wake a member in their quiet hours waits */
+	person_quiet_apply(eng, now / 1000, out, first);
+	return 0;
 }
 
 int engine_ack(struct engine *eng, const struct engine_reply *r)
