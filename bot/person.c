@@ -88,12 +88,13 @@ void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *
 		struct engine_reply *r = &out->v[i];
 		int64_t earliest = 0;
 		size_t quiet = 0;
+		int answer = r->reply_to && !r->due_id;   /* asked for: never held */
 
 		if (r->kind != ENGINE_POST)
 			continue;
 		if (!r->room_id && r->to_user) {
 			int64_t u = held_until(eng, r->to_user, now, r->starts_s);
-			if (u && !r->reply_to)
+			if (u && !answer)
 				r->hold_until_ms = u * 1000;
 			continue;
 		}
@@ -109,7 +110,7 @@ void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *
 		}
 		if (!quiet)
 			continue;
-		if (quiet == r->mentions.n && !r->reply_to) {
+		if (quiet == r->mentions.n && !answer) {
 			r->hold_until_ms = earliest * 1000;
 			continue;
 		}

@@ -39,8 +39,8 @@ int64_t person_quiet_until(struct engine *eng, const char *user_id, int64_t t);
  * direct room) waits until the earliest of those hours ends; with some
  * members awake it goes now, not notifying the quiet ones (they stay
  * named in the text).  A reminder of a session starting within the quiet
- * hours (starts_s) goes at once.  Answers to commands (reply_to set) are
- * never held, only their mentions of quiet members dropped.
+ * hours (starts_s) goes at once.  Answers to commands (reply_to set, no
+ * due_id) are never held, only their mentions of quiet members dropped.
  */
 void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *out,
 			size_t from);
