@@ -1260,6 +1260,7 @@ static void run_due(struct daemon *d)
 	if (r.n) {
 		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
 		outbox_kick(d->ob);
+		roomwork_kick(d->rw);   /* a direct room to make first */
 	}
 out:
 	metrics_discard();      /* a no-op after the commit */

@@ -1102,7 +1102,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		goto fail;
 	if (own_txn && store_commit(eng->st))
 		goto fail;
-	person_quiet_apply(eng, now_ms / 1000, out, before);
+	person_quiet_apply(eng, now_ms / 1000, msg->sender, out, before);
 	return 0;
 fail:
 	if (own_txn)
@@ -1258,7 +1258,7 @@ int engine_due(struct engine *eng, struct engine_replies *out)
 	if (cmd_session_due(eng, now, out) || cmd_digest_due(eng, now, out))
 		return -1;
 	/* SPEC §3: what would wake a member in their quiet hours waits */
-	person_quiet_apply(eng, now / 1000, out, first);
+	person_quiet_apply(eng, now / 1000, NULL, out, first);
 	return 0;
 }
 

@@ -81,8 +81,8 @@ static int64_t held_until(struct engine *eng, const char *user_id, int64_t now,
 	return until;
 }
 
-void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *out,
-			size_t from)
+void person_quiet_apply(struct engine *eng, int64_t now, const char *asker,
+			struct engine_replies *out, size_t from)
 {
 	for (size_t i = from; i < out->n; i++) {
 		struct engine_reply *r = &out->v[i];
@@ -94,6 +94,9 @@ void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *
 			continue;
 		if (!r->room_id && r->to_user) {
 			int64_t u = held_until(eng, r->to_user, now, r->starts_s);
+
+			/* the answer the asker gets in their direct room */
+			answer = !r->due_id && asker && !strcmp(asker, r->to_user);
 			if (u && !answer)
 				r->hold_until_ms = u * 1000;
 			continue;

@@ -40,10 +40,12 @@ int64_t person_quiet_until(struct engine *eng, const char *user_id, int64_t t);
  * members awake it goes now, not notifying the quiet ones (they stay
  * named in the text).  A reminder of a session starting within the quiet
  * hours (starts_s) goes at once.  Answers to commands (reply_to set, no
- * due_id) are never held, only their mentions of quiet members dropped.
+ * due_id), and what goes to the asker's direct room (asker: who sent the
+ * command, NULL for due events), are never held; an answer's mentions of
+ * quiet members are dropped.
  */
-void person_quiet_apply(struct engine *eng, int64_t now, struct engine_replies *out,
-			size_t from);
+void person_quiet_apply(struct engine *eng, int64_t now, const char *asker,
+			struct engine_replies *out, size_t from);
 
 /* One session reminder about to go to a room (cmd_session.c's pick). */
 struct person_due {

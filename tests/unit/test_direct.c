@@ -287,6 +287,9 @@ static void test_quiet_holds_across_midnight(void **state)
 
 	te_say(t, COORD, BOB, "!prefs dm on quiet 23:00-07:00");
 	t->now_ms = (1541444400 + 30 * 60) * 1000LL;     /* Mon 23:30 */
+	/* asked during the quiet hours, an answer is never held */
+	te_say(t, CYBER, BOB, "!my");
+	assert_int_equal(to_user(t, BOB)->hold_until_ms, 0);
 	te_say(t, CYBER, BOB, "!remind in 10m read the draft");
 	te_say(t, CYBER, ALICE, "!session cyber tomorrow 06:30 Dawn drafting");
 	te_say(t, CYBER, BOB, "!attend 1");
