@@ -164,7 +164,7 @@ static void test_recorded_batch(void **state)
 		/* kicked */
 		"member !qAqCQ @capbot:localhost '-' leave\n"
 		"left !qAqCQ leave by @alice:localhost\n"
-		"invite !xEwZN by @mallory:localhost\n"
+		"invite !xEwZN by @mallory:localhost (direct)\n"
 		"next s48_1_0_1_1_1_1_10_0_1_1_1_1_1\n");
 	free(got);
 }
