@@ -205,7 +205,7 @@ struct engine_reply *cmd_reply_push(struct engine_replies *out, const char *room
 	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 	r = &out->v[out->n++];
 	memset(r, 0, sizeof(*r));
-	r->room_id = xstrdup(room_id);
+	r->room_id = room_id ? xstrdup(room_id) : NULL;
 	doc_finish(d, &r->body, &r->html);
 	for (size_t i = 0; mentions && i < mentions->n; i++)
 		if (!strv_has(&r->mentions, mentions->v[i]))
@@ -218,6 +218,26 @@ void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions)
 {
 	cmd_reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_post_direct(struct cmd_ctx *ctx, const char *user_id, struct doc *d,
+		     const struct strv *mentions)
+{
+	struct engine_reply *r = cmd_reply_push(ctx->out, NULL, d, mentions);
+
+	r->to_user = xstrdup(user_id);
+}
+
+int cmd_answer_direct(struct cmd_ctx *ctx)
+{
+	if (ctx->is_direct)
+		return 0;
+	cmd_post_direct(ctx, ctx->msg->sender, ctx->doc, ctx->mentions);
+	strv_release(ctx->mentions);
+	doc_release(ctx->doc);
+	doc_init(ctx->doc);
+	doc_para(ctx->doc, "I sent you the answer in our direct room.");
+	return 0;
 }
 
 void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
@@ -750,5 +770,6 @@ const struct cmd_family cmd_families[] = {
 	{ .title = "Sessions", .table = cmd_session_table, .due = schedule_reminders_due },
 	{ .title = "The log", .table = cmd_log_table, .due = schedule_digests_due },
 	{ .title = "Documents", .table = cmd_doc_table, .file = cmd_doc_file },
+	{ .title = "You", .table = cmd_person_table },
 };
 const size_t cmd_families_n = ARRAY_LEN(cmd_families);

@@ -40,6 +40,7 @@ extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
 extern const struct cmd_entry cmd_core_table[];        /* cmd.c: help */
+extern const struct cmd_entry cmd_person_table[];      /* cmd_person.c: my, prefs */
 
 /*
  * A family of commands and what it does on its own.  Each hook may be
@@ -86,6 +87,7 @@ struct cmd_ctx {
 	const char *prefix;             /* cfg->command_prefix */
 	int64_t room_issue;             /* the issue linked to this room, or 0 */
 	int is_coord;                   /* this is the coordination room */
+	int is_direct;                  /* this is the asker's direct room */
 	const struct cmd_entry *entry;
 	size_t argc;                    /* arguments after the command name */
 	char **argv;                    /* unquoted; pills already user IDs */
@@ -189,6 +191,23 @@ struct engine_reply *cmd_reply_push(struct engine_replies *out, const char *room
  */
 void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions);
+
+/*
+ * Queue a message (not the answer) to user_id's direct room: the daemon
+ * finds the room, or makes it first (then the message waits in the
+ * outbox).  Takes the doc's content; mentions (may be NULL) are copied.
+ */
+void cmd_post_direct(struct cmd_ctx *ctx, const char *user_id, struct doc *d,
+		     const struct strv *mentions);
+
+/*
+ * For answers that are private (!my, !prefs, !calendar): moves the answer
+ * written so far in ctx->doc (and ctx->mentions) to the asker's direct
+ * room, and answers in the asking room in one line that it was sent
+ * there.  Asked in the direct room itself, the answer stays as it is.
+ * Call it last, once the answer is complete.  Returns 0.
+ */
+int cmd_answer_direct(struct cmd_ctx *ctx);
 
 /*
  * Ask the daemon for room work (see enum engine_kind): target and user

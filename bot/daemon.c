@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "direct.h"
 #include "e2ee.h"
 #include "engine.h"
 #include "log.h"
@@ -553,7 +554,11 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	metrics_count(METRIC_EVENTS, "member");
 	if (d->e2ee && e2ee_member(d->e2ee, room_id, user_id, membership))
 		return -1;
-	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
+	if (engine_member(d->eng, room_id, user_id, display_name, membership, power))
+		return -1;
+	/* a direct room becomes ready, or its member left it */
+	return direct_member(d->st, d->me ? d->me : d->cfg->user_id, room_id, user_id, membership,
+			     wall_ms(NULL));
 }
 
 /* Which m.room.encrypted events the end-to-end layer decrypts. */
@@ -626,8 +631,14 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 		/* derived from what caused it: queueing it again is a no-op */
 		char *txn = due ? xasprintf("caucus.due.%s", x->due_id)
 				: xasprintf("caucus.re.%s.%zu", cause, i);
-		int rc = outbox_queue(d->st, x->room_id, txn, content, now);
+		int rc = 0;
 
+		if (x->room_id)
+			rc = store_outbox_add_held(d->st, x->room_id, txn, "m.room.message", content,
+						   now, x->hold_until_ms);
+		else if (x->to_user)    /* a member's direct room, made first if need be */
+			rc = direct_queue(d->st, d->me ? d->me : d->cfg->user_id, x->to_user, txn,
+					  content, x->hold_until_ms, now);
 		free(content);
 		free(txn);
 		if (rc || (due && engine_ack(d->eng, x)))
@@ -694,12 +705,16 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	return store_handled_add(d->st, event_id, loop_wall_ms());
 }
 
-static int h_invite(void *ud, const char *room_id, const char *inviter)
+static int h_invite(void *ud, const char *room_id, const char *inviter, int is_direct)
 {
 	struct daemon *d = ud;
 	struct call *c;
 
 	metrics_count(METRIC_EVENTS, "invite");
+	/* a member made a direct room with the bot (Element's "start chat") */
+	if (is_direct && config_user_allowed(d->cfg, inviter) &&
+	    direct_invited(d->st, room_id, inviter, loop_wall_ms()))
+		return -1;
 	for (c = d->calls; c; c = c->next)
 		if (c->kind != CALL_RESOLVE && !strcmp(c->target, room_id))
 			return 0;
@@ -724,7 +739,7 @@ static int h_left(void *ud, const char *room_id, const char *membership, const c
 	if (by && strcmp(by, d->me))
 		log_warn("matrix: %s from %s by %s; its issue is unlinked",
 			 !strcmp(membership, "ban") ? "banned" : "removed", room_id, by);
-	if (store_sync_room_left(d->st, room_id))
+	if (store_sync_room_left(d->st, room_id) || direct_left(d->st, room_id, wall_ms(NULL)))
 		return -1;
 	return engine_member(d->eng, room_id, d->me, NULL, membership, 0);
 }
@@ -1181,7 +1196,9 @@ static void run_due(struct daemon *d)
 	metrics_begin();
 	if (store_begin(d->st))
 		goto out;
-	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
+	/* direct rooms that became ready unseen (e.g. a restart) take their mail */
+	if (direct_sweep(d->st, d->me ? d->me : d->cfg->user_id) ||
+	    engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
 		store_rollback(d->st);
 		log_error("due: cannot queue reminders and digests: %s", store_errmsg(d->st));
 		goto out;
@@ -1194,6 +1211,7 @@ static void run_due(struct daemon *d)
 	if (r.n) {
 		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
 		outbox_kick(d->ob);
+		roomwork_kick(d->rw);   /* a direct room to make first */
 	}
 out:
 	metrics_discard();      /* a no-op after the commit */

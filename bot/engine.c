@@ -18,8 +18,10 @@
 #include "doc.h"
 #include "log.h"
 #include "metrics.h"
+#include "person.h"
 #include "store.h"
 #include "store_issue.h"
+#include "store_direct.h"
 #include "store_doc.h"
 #include "store_due.h"
 #include "store_log.h"
@@ -160,6 +162,7 @@ static void reply_free(struct engine_reply *x)
 	free(x->target);
 	free(x->user);
 	free(x->room_id);
+	free(x->to_user);
 	free(x->body);
 	free(x->html);
 	strv_release(&x->mentions);
@@ -274,6 +277,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	ctx.prefix = eng->cfg->command_prefix;
 	ctx.room_issue = room_issue;
 	ctx.is_coord = coord && !strcmp(coord, msg->room_id);
+	ctx.is_direct = store_direct_is(eng->st, msg->room_id, msg->sender) == 1;
 	ctx.doc = &doc;
 	ctx.mentions = &mentions;
 	ctx.out = out;
@@ -396,6 +400,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		goto fail;
 	if (own_txn && store_commit(eng->st))
 		goto fail;
+	person_quiet_apply(eng, now_ms / 1000, msg->sender, out, before);
 	return 0;
 fail:
 	if (own_txn)
@@ -546,10 +551,13 @@ int engine_purge(struct engine *eng)
 int engine_due(struct engine *eng, struct engine_replies *out)
 {
 	int64_t now = engine_now_ms(eng);
+	size_t first = out->n;
 
 	for (size_t f = 0; f < cmd_families_n; f++)
 		if (cmd_families[f].due && cmd_families[f].due(eng, now, out))
 			return -1;
+	/* SPEC §3: what would wake a member in their quiet hours waits */
+	person_quiet_apply(eng, now / 1000, NULL, out, first);
 	return 0;
 }
 

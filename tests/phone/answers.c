@@ -11,6 +11,8 @@
  */
 #include "testengine.h"
 
+#include "store_direct.h"
+
 #include <stdio.h>
 
 static const char *outdir;
@@ -165,6 +167,14 @@ static void test_write_answers(void **state)
 	say(t, CYBER, ALICE, "!attend %d", 19);
 	say(t, CYBER, ALICE, "!digest");
 	save(t, "digest");
+
+	/* a person's day in their direct room */
+	assert_int_equal(store_direct_set(t->st, BOB, "!dm-bob:example.org", t->now_ms), 0);
+	te_member(t, "!dm-bob:example.org", BOB, "Bob");
+	say(t, "!dm-bob:example.org", BOB, "!my");
+	save(t, "my");
+	say(t, "!dm-bob:example.org", BOB, "!prefs dm on quiet 23:30-07:00");
+	save(t, "prefs");
 
 	say(t, COORD, ALICE, "!help");
 	save(t, "help");

@@ -69,11 +69,11 @@ static int h_redaction(void *ud, const char *room, const char *event_id, const c
 	return step(r);
 }
 
-static int h_invite(void *ud, const char *room, const char *inviter)
+static int h_invite(void *ud, const char *room, const char *inviter, int is_direct)
 {
 	struct rec *r = ud;
 
-	buf_printf(&r->log, "invite %.6s by %s\n", room, inviter);
+	buf_printf(&r->log, "invite %.6s by %s%s\n", room, inviter, is_direct ? " (direct)" : "");
 	return step(r);
 }
 
@@ -164,7 +164,7 @@ static void test_recorded_batch(void **state)
 		/* kicked */
 		"member !qAqCQ @capbot:localhost '-' leave\n"
 		"left !qAqCQ leave by @alice:localhost\n"
-		"invite !xEwZN by @mallory:localhost\n"
+		"invite !xEwZN by @mallory:localhost (direct)\n"
 		"next s48_1_0_1_1_1_1_10_0_1_1_1_1_1\n");
 	free(got);
 }

@@ -149,7 +149,7 @@ static void head_of(struct fixture *fx, const char *room, const char *txn, int *
 	size_t n = 0;
 	int found = 0;
 
-	assert_int_equal(store_outbox_heads(fx->st, &rows, &n), 0);
+	assert_int_equal(store_outbox_heads(fx->st, INT64_MAX, &rows, &n), 0);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(rows[i].room_id, room))
 			continue;
