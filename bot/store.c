@@ -305,6 +305,14 @@ static const char *const migrations[] = {
 
 	/* 9: sessions: SEQUENCE of their iCalendar form, raised on every move */
 	"ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
+
+	/* 10: calendar links (SPEC §4): only the SHA-256 of each token is kept,
+	 * so the database alone opens no calendar */
+	"CREATE TABLE calendar_tokens("
+	"  hash BLOB PRIMARY KEY,"
+	"  user_id TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX calendar_tokens_user ON calendar_tokens(user_id);",
 };
 
 /* The statement cache: a short list, most recently used first. */
