@@ -60,6 +60,7 @@ struct cmd_ctx {
 	const char *prefix;             /* cfg->command_prefix */
 	int64_t room_issue;             /* the issue linked to this room, or 0 */
 	int is_coord;                   /* this is the coordination room */
+	int is_direct;                  /* this is the asker's direct room */
 	const struct cmd_entry *entry;
 	size_t argc;                    /* arguments after the command name */
 	char **argv;                    /* unquoted; pills already user IDs */
@@ -147,6 +148,23 @@ int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_i
  */
 void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions);
+
+/*
+ * Queue a message (not the answer) to user_id's direct room: the daemon
+ * finds the room, or makes it first (then the message waits in the
+ * outbox).  Takes the doc's content; mentions (may be NULL) are copied.
+ */
+void cmd_post_direct(struct cmd_ctx *ctx, const char *user_id, struct doc *d,
+		     const struct strv *mentions);
+
+/*
+ * For answers that are private (!my, !prefs, !calendar): moves the answer
+ * written so far in ctx->doc (and ctx->mentions) to the asker's direct
+ * room, and answers in the asking room in one line that it was sent
+ * there.  Asked in the direct room itself, the answer stays as it is.
+ * Call it last, once the answer is complete.  Returns 0.
+ */
+int cmd_answer_direct(struct cmd_ctx *ctx);
 
 /*
  * Ask the daemon for room work (see enum engine_kind): target and user

@@ -68,14 +68,17 @@ static void print_replies(struct console *c, struct engine_replies *r, int due)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct engine_reply *x = &r->v[i];
-		int elsewhere = strcmp(x->room_id, c->room) != 0;
+		int elsewhere = !x->room_id || strcmp(x->room_id, c->room) != 0;
 
 		if (x->kind != ENGINE_POST) {
 			/* no server here: room work is only shown */
 			printf("(would %s)\n", x->body);
 			continue;
 		}
-		if (due || elsewhere) {
+		if (!x->room_id) {
+			/* what would go to a member's direct room */
+			printf("--- to %s (direct):\n", x->to_user ? x->to_user : "?");
+		} else if (due || elsewhere) {
 			char *label = room_label(c, x->room_id);
 			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
 			free(label);

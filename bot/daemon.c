@@ -32,6 +32,7 @@
 #include "outbox.h"
 #include "roomwork.h"
 #include "store.h"
+#include "store_direct.h"
 #include "store_outbox.h"
 #include "store_sync.h"
 #include "util.h"
@@ -643,8 +644,19 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 		/* derived from what caused it: queueing it again is a no-op */
 		char *txn = due ? xasprintf("caucus.due.%s", x->due_id)
 				: xasprintf("caucus.re.%s.%zu", cause, i);
-		int rc = outbox_queue(d->st, x->room_id, txn, content, now);
+		char *direct = NULL;
+		int rc;
 
+		if (!x->room_id && x->to_user) {
+			/* a member's direct room; until it exists, the message waits
+			 * in the outbox under the member's ID (never a room ID) */
+			direct = store_direct_room(d->st, x->to_user);
+			if (!direct)
+				direct = xstrdup(x->to_user);
+		}
+		rc = x->room_id || direct ? outbox_queue(d->st, x->room_id ? x->room_id : direct,
+							  txn, content, now) : 0;
+		free(direct);
 		free(content);
 		free(txn);
 		if (rc || (due && engine_ack(d->eng, x)))

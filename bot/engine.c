@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "store_issue.h"
+#include "store_direct.h"
 #include "store_doc.h"
 #include "store_log.h"
 #include "store_room.h"
@@ -164,6 +165,7 @@ static void reply_free(struct engine_reply *x)
 	free(x->target);
 	free(x->user);
 	free(x->room_id);
+	free(x->to_user);
 	free(x->body);
 	free(x->html);
 	strv_release(&x->mentions);
@@ -361,7 +363,7 @@ static struct engine_reply *reply_push(struct engine_replies *out, const char *r
 	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 	r = &out->v[out->n++];
 	memset(r, 0, sizeof(*r));
-	r->room_id = xstrdup(room_id);
+	r->room_id = room_id ? xstrdup(room_id) : NULL;
 	doc_finish(d, &r->body, &r->html);
 	for (size_t i = 0; mentions && i < mentions->n; i++)
 		if (!strv_has(&r->mentions, mentions->v[i]))
@@ -374,6 +376,26 @@ void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
 	      const struct strv *mentions)
 {
 	reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_post_direct(struct cmd_ctx *ctx, const char *user_id, struct doc *d,
+		     const struct strv *mentions)
+{
+	struct engine_reply *r = reply_push(ctx->out, NULL, d, mentions);
+
+	r->to_user = xstrdup(user_id);
+}
+
+int cmd_answer_direct(struct cmd_ctx *ctx)
+{
+	if (ctx->is_direct)
+		return 0;
+	cmd_post_direct(ctx, ctx->msg->sender, ctx->doc, ctx->mentions);
+	strv_release(ctx->mentions);
+	doc_release(ctx->doc);
+	doc_init(ctx->doc);
+	doc_para(ctx->doc, "I sent you the answer in our direct room.");
+	return 0;
 }
 
 void cmd_request(struct cmd_ctx *ctx, enum engine_kind kind, const char *target,
@@ -955,6 +977,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	ctx.prefix = eng->cfg->command_prefix;
 	ctx.room_issue = room_issue;
 	ctx.is_coord = coord && !strcmp(coord, msg->room_id);
+	ctx.is_direct = store_direct_is(eng->st, msg->room_id, msg->sender) == 1;
 	ctx.doc = &doc;
 	ctx.mentions = &mentions;
 	ctx.out = out;

@@ -306,7 +306,20 @@ static const char *const migrations[] = {
 	/* 9: sessions: SEQUENCE of their iCalendar form, raised on every move */
 	"ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
 
-	/* 10: calendar links (SPEC §4): only the SHA-256 of each token is kept,
+	/* 10: direct rooms (one per member, SPEC §1), members' !prefs, and
+	 * outgoing messages held for quiet hours (sent at hold_until_ms) */
+	"CREATE TABLE direct_rooms("
+	"  user_id TEXT PRIMARY KEY,"
+	"  room_id TEXT UNIQUE,"                 /* NULL while it is being made */
+	"  since_ms INTEGER NOT NULL);"
+	"CREATE TABLE prefs("
+	"  user_id TEXT PRIMARY KEY,"
+	"  dm INTEGER,"                          /* NULL: reminders.dm */
+	"  quiet_start INTEGER,"                 /* minutes after midnight, or NULL */
+	"  quiet_end INTEGER);"
+	"ALTER TABLE outbox ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;",
+
+	/* 11: calendar links (SPEC §4): only the SHA-256 of each token is kept,
 	 * so the database alone opens no calendar */
 	"CREATE TABLE calendar_tokens("
 	"  hash BLOB PRIMARY KEY,"

@@ -32,7 +32,7 @@ int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n)
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT id, room_id, txn_id, event_type, content, attempts, next_try_ms "
 		"FROM outbox WHERE id IN (SELECT min(id) FROM outbox "
-		"WHERE sent_event_id IS NULL GROUP BY room_id) ORDER BY id");
+		"WHERE sent_event_id IS NULL AND room_id LIKE '!%' GROUP BY room_id) ORDER BY id");
 	int rc;
 
 	*rows = NULL;
@@ -153,5 +153,17 @@ int store_outbox_seal(struct store *st, int64_t id, const char *event_type,
 	store_bind_text(s, 1, event_type);
 	store_bind_text(s, 2, content);
 	store_bind_i64(s, 3, id);
+	return store_exec_stmt(st, s);
+}
+
+int store_outbox_readdress(struct store *st, const char *from, const char *room_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET room_id = ? WHERE room_id = ? AND "
+					 "sent_event_id IS NULL");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, from);
 	return store_exec_stmt(st, s);
 }

@@ -54,7 +54,9 @@ struct engine_msg {
  * carries it out, telling room_id (replying to reply_to) when it fails.
  */
 enum engine_kind {
-	ENGINE_POST,            /* send body/html to room_id */
+	ENGINE_POST,            /* send body/html to room_id; with room_id NULL and
+				 * to_user set, to that member's direct room (the
+				 * daemon finds it, or makes it first) */
 	ENGINE_INVITE,          /* invite 'user' to the room 'target' */
 	ENGINE_CREATE_ROOM,     /* create issue_id's room (#<slug>:<server>), invite
 				 * 'user', link it to the issue */
@@ -68,7 +70,8 @@ struct engine_reply {
 	char *target;           /* requests: the room acted on, or NULL */
 	char *user;             /* requests: the user to invite, or NULL */
 	int64_t issue_id;       /* ENGINE_CREATE_ROOM */
-	char *room_id;
+	char *room_id;                  /* NULL: to to_user's direct room */
+	char *to_user;                  /* ENGINE_POST to a direct room, else NULL */
 	char *body;                     /* plain text */
 	char *html;                     /* formatted_body */
 	struct strv mentions;           /* user IDs for m.mentions (empty: {}) */

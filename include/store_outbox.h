@@ -29,11 +29,16 @@ int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 
 /*
  * The oldest unsent message of each room (what may be sent next while
- * keeping each room's order), into *rows (caller frees with
+ * keeping each room's order), into *rows.  Messages queued under a
+ * member's user ID instead of a room ID wait for that member's direct
+ * room (store_outbox_readdress) and are not among them.  Into *rows (caller frees with
  * store_outbox_rows_free) and *n.  0 or -1.
  */
 int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n);
 void store_outbox_rows_free(struct outbox_row *rows, size_t n);
+
+/* Messages waiting under 'from' (a member's ID) go to room_id now. */
+int store_outbox_readdress(struct store *st, const char *from, const char *room_id);
 
 /* The message was encrypted: from now on it is sent as (event_type,
  * content), every retry the same. */
