@@ -12,21 +12,26 @@
 #include "calendar.h"
 #include "cmd.h"
 #include "doc.h"
+#include "store_calendar.h"
 
-/* The answer, in ctx->doc; the caller moves it to the direct room. */
+/* The answer goes to the asker's direct room; where it was asked, one line
+ * says so. */
 static int cmd_calendar(struct cmd_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
 	int reset = ctx->argc == 1 && !strcasecmp(ctx->argv[0], "reset");
-	int64_t revoked = 0;
+	int64_t revoked = 0, n;
 	char *link = NULL;
 	int rc;
 
 	if (ctx->argc > 1 || (ctx->argc == 1 && !reset))
 		return cmd_usage(ctx, "the only word %scalendar takes is 'reset'.", ctx->prefix);
-	if (!*cfg->http_listen || !*cfg->http_public_url)
+	if (!cfg->http_listen || !*cfg->http_listen)
 		return cmd_fail(ctx, "calendar links are off here: the configuration sets no "
-				"[http] %s.", *cfg->http_listen ? "public_url" : "listen and public_url");
+				"[http] listen.");
+	if (!cfg->http_public_url || !*cfg->http_public_url)
+		return cmd_fail(ctx, "calendar links are off here: the configuration sets no "
+				"[http] public_url.");
 	rc = calendar_link_new(ctx->st, cfg->http_public_url, ctx->msg->sender, reset,
 			       ctx->now_ms, &link, &revoked);
 	if (rc < 0)
@@ -40,18 +45,26 @@ static int cmd_calendar(struct cmd_ctx *ctx)
 	doc_item(ctx->doc, "%s", link);
 	doc_item(ctx->doc, "add it in your calendar app as a subscription (by URL): the "
 		 "sessions you attend and those of the issues you cover, times in your own zone");
-	if (reset)
-		doc_item(ctx->doc, "%lld older link%s no longer work%s", (long long)revoked,
+	if (revoked > 0)
+		doc_item(ctx->doc, "your %lld older link%s no longer work%s", (long long)revoked,
 			 revoked == 1 ? "" : "s", revoked == 1 ? "s" : "");
+	n = store_calendar_token_count(ctx->st, ctx->msg->sender);
+	if (n < 0) {
+		free(link);
+		return -1;
+	}
+	if (n > 1)
+		doc_item(ctx->doc, "your %lld other link%s go%s on working; %scalendar reset kills "
+			 "them all", (long long)(n - 1), n == 2 ? "" : "s", n == 2 ? "es" : "",
+			 ctx->prefix);
 	else
-		doc_item(ctx->doc, "older links go on working; %scalendar reset kills them all",
+		doc_item(ctx->doc, "%scalendar reset kills this link and makes a new one",
 			 ctx->prefix);
 	free(link);
-	return 0;
+	/* the link is a capability: it never shows where others read */
+	return cmd_answer_direct(ctx);
 }
 
-/* Registered in engine.c's tables once answers can reach a direct room:
- * until then the link would have to be shown where it was asked. */
 const struct cmd_entry cmd_calendar_table[] = {
 	{ .name = "calendar", .args = "[reset]",
 	  .summary = "your private calendar link, sent to your direct room; reset kills old links",

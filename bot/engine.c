@@ -37,10 +37,11 @@ struct engine {
 
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
+	cmd_calendar_table,
 };
 /* The short heading of each table's commands in !help (NULL: none). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents", "Your calendar",
 };
 
 /* The store key of what an alias resolved to. */

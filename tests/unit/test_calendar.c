@@ -19,6 +19,7 @@
 #include "http.h"
 #include "loop.h"
 #include "store_calendar.h"
+#include "store_direct.h"
 
 #define URL "https://caucus.example.org/"
 
@@ -30,7 +31,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	te_free(*state);
+	struct te *t = *state;
+
+	free(t->cfg.http_listen);       /* te_free leaves [http] alone */
+	free(t->cfg.http_public_url);
+	te_free(t);
 	return 0;
 }
 
@@ -159,6 +164,125 @@ static void test_links(void **state)
 	free(owner);
 	assert_int_equal(store_calendar_token_count(t->st, ALICE), 1);
 	assert_int_equal(store_calendar_token_count(t->st, BOB), 1);    /* bob's untouched */
+}
+
+/* ---- !calendar ---- */
+
+static void http_on(struct te *t)
+{
+	free(t->cfg.http_listen);
+	free(t->cfg.http_public_url);
+	t->cfg.http_listen = xstrdup("127.0.0.1:8470");
+	t->cfg.http_public_url = xstrdup(URL);
+}
+
+/* The reply of t->out for the direct room of user, or NULL. */
+static const struct engine_reply *to_direct(struct te *t, const char *user)
+{
+	for (size_t i = 0; i < t->out.n; i++)
+		if (!t->out.v[i].room_id && t->out.v[i].to_user &&
+		    !strcmp(t->out.v[i].to_user, user))
+			return &t->out.v[i];
+	return NULL;
+}
+
+/* The link's token in a reply's text; the link shows whole in both forms. */
+static void token_in(const struct engine_reply *r, char tok[CALENDAR_TOKEN_LEN + 1])
+{
+	const char *p;
+
+	assert_non_null(r);
+	p = strstr(r->body, URL "calendar/");
+	assert_non_null(p);
+	p += strlen(URL "calendar/");
+	assert_true(strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+		    == CALENDAR_TOKEN_LEN);
+	assert_true(!strncmp(p + CALENDAR_TOKEN_LEN, ".ics", 4));
+	memcpy(tok, p, CALENDAR_TOKEN_LEN);
+	tok[CALENDAR_TOKEN_LEN] = '\0';
+	assert_contains(r->html, tok);
+}
+
+static void assert_owner(struct te *t, const char *tok, const char *user)
+{
+	char *owner = NULL;
+	int rc = calendar_token_owner(t->st, tok, strlen(tok), &owner);
+
+	if (user) {
+		assert_int_equal(rc, 0);
+		assert_string_equal(owner, user);
+	} else {
+		assert_int_equal(rc, 1);
+	}
+	free(owner);
+}
+
+static void test_command(void **state)
+{
+	struct te *t = *state;
+	char first[CALENDAR_TOKEN_LEN + 1], second[CALENDAR_TOKEN_LEN + 1];
+	char third[CALENDAR_TOKEN_LEN + 1];
+
+	/* no listener, or no public URL: said plainly, nothing made */
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar"), "no [http] listen");
+	http_on(t);
+	free(t->cfg.http_public_url);
+	t->cfg.http_public_url = xstrdup("");
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar"), "no [http] public_url");
+	assert_int_equal(store_calendar_token_count(t->st, ALICE), 0);
+	http_on(t);
+
+	/* asked in an issue room: the link goes to the direct room only */
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar"), "direct room");
+	assert_int_equal(t->out.n, 2);
+	for (size_t i = 0; i < t->out.n; i++)
+		if (t->out.v[i].room_id) {
+			assert_string_equal(t->out.v[i].room_id, CYBER);
+			assert_not_contains(t->out.v[i].body, "/calendar/");
+			assert_not_contains(t->out.v[i].html, "/calendar/");
+		}
+	token_in(to_direct(t, ALICE), first);
+	assert_contains(to_direct(t, ALICE)->body, "calendar reset kills this link");
+	assert_int_equal(to_direct(t, ALICE)->mentions.n, 0);
+	assert_owner(t, first, ALICE);
+
+	/* again: a second link, the first goes on working */
+	te_say(t, COORD, ALICE, "!Calendar");
+	token_in(to_direct(t, ALICE), second);
+	assert_string_not_equal(first, second);
+	assert_contains(to_direct(t, ALICE)->body, "1 other link goes on working");
+	assert_owner(t, first, ALICE);
+	assert_owner(t, second, ALICE);
+
+	/* in the direct room itself the answer is the link, where it was asked */
+	assert_int_equal(store_direct_set(t->st, ALICE, "!dm-alice:example.org", t->now_ms), 0);
+	te_say(t, "!dm-alice:example.org", ALICE, "!calendar reset");
+	assert_int_equal(t->out.n, 1);
+	assert_string_equal(t->out.v[0].room_id, "!dm-alice:example.org");
+	assert_contains(t->out.v[0].body, "your 2 older links no longer work");
+	token_in(&t->out.v[0], third);
+	assert_owner(t, first, NULL);
+	assert_owner(t, second, NULL);
+	assert_owner(t, third, ALICE);
+
+	/* bad words, and the cap */
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar now"), "Usage: !calendar [reset]");
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar reset please"), "Usage:");
+	for (int i = 1; i < CALENDAR_MAX_LINKS; i++)
+		te_say(t, CYBER, ALICE, "!calendar");
+	assert_int_equal(store_calendar_token_count(t->st, ALICE), CALENDAR_MAX_LINKS);
+	assert_contains(te_say(t, CYBER, ALICE, "!calendar"), "10 calendar links already");
+	assert_null(to_direct(t, ALICE));
+	assert_int_equal(store_calendar_token_count(t->st, ALICE), CALENDAR_MAX_LINKS);
+	/* bob's link is his own */
+	te_say(t, CYBER, BOB, "!calendar");
+	token_in(to_direct(t, BOB), first);
+	assert_owner(t, first, BOB);
+	assert_null(to_direct(t, ALICE));
+	/* strangers get nothing */
+	assert_null(te_say(t, CYBER, MALLORY, "!calendar"));
+	assert_int_equal(store_calendar_token_count(t->st, MALLORY), 0);
+	assert_contains(te_say(t, CYBER, ALICE, "!help calendar"), "direct room");
 }
 
 /* ---- the feed ---- */
@@ -422,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_token_shape),
 		cmocka_unit_test(test_constant_time_equal),
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener, setup, teardown),
