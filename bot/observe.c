@@ -214,7 +214,7 @@ struct observe *observe_new(struct store *st, struct loop *loop, const struct co
 			free(o);
 			return NULL;
 		}
-		log_info("http: listening on %s (port %d): /healthz%s", cfg->http_listen,
+		log_info("http: listening on %s (port %d): /healthz, /calendar/%s", cfg->http_listen,
 			 http_port(o->http), cfg->http_metrics ? ", /metrics" : "");
 	}
 	log_set_sink(on_warning, o);

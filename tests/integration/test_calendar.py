@@ -315,5 +315,7 @@ def test_calendar_feed(homeserver, bot_factory, tmp_path):
         bot.wait_log(r"reloaded", after=mark)
         st, _, body = curl(new)
         assert st == 404 and body == "not found\n"
+        for url in (link, new):
+            assert url.rsplit("/", 1)[1] not in bot.log(), "a calendar token in the log"
         await alice.close()
     run(go(), 240)
