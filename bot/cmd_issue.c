@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "cmd_session.h"
+#include "store_direct.h"
 #include "store_issue.h"
 #include "store_session.h"
 
@@ -240,6 +241,16 @@ static int cmd_issue_link(struct cmd_ctx *ctx)
 	if (ctx->is_coord)
 		return cmd_fail(ctx, "this is the coordination room; it cannot be an issue's "
 				"room. Send this in the issue's own room.");
+	{
+		/* SPEC §1: a direct room is private and never logged */
+		char *owner = store_direct_user(ctx->st, room);
+		int direct = owner != NULL;
+
+		free(owner);
+		if (direct)
+			return cmd_fail(ctx, "this is a direct room; it cannot be an issue's room. "
+					"Send this in the issue's own room.");
+	}
 	if (cmd_issue_arg(ctx, ctx->argv[0], &is))
 		goto out;
 	if (is.room_id && !strcmp(is.room_id, room)) {

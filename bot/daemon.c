@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "direct.h"
 #include "e2ee.h"
 #include "engine.h"
 #include "json_scan.h"
@@ -32,7 +33,6 @@
 #include "outbox.h"
 #include "roomwork.h"
 #include "store.h"
-#include "store_direct.h"
 #include "store_outbox.h"
 #include "store_sync.h"
 #include "util.h"
@@ -572,7 +572,10 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	metrics_count(METRIC_EVENTS, "member");
 	if (d->e2ee && e2ee_member(d->e2ee, room_id, user_id, membership))
 		return -1;
-	return engine_member(d->eng, room_id, user_id, display_name, membership, power);
+	if (engine_member(d->eng, room_id, user_id, display_name, membership, power))
+		return -1;
+	/* a direct room becomes ready, or its member left it */
+	return direct_member(d->st, d->me, room_id, user_id, membership, wall_ms(NULL));
 }
 
 static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
@@ -644,19 +647,14 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 		/* derived from what caused it: queueing it again is a no-op */
 		char *txn = due ? xasprintf("caucus.due.%s", x->due_id)
 				: xasprintf("caucus.re.%s.%zu", cause, i);
-		char *direct = NULL;
-		int rc;
+		int rc = 0;
 
-		if (!x->room_id && x->to_user) {
-			/* a member's direct room; until it exists, the message waits
-			 * in the outbox under the member's ID (never a room ID) */
-			direct = store_direct_room(d->st, x->to_user);
-			if (!direct)
-				direct = xstrdup(x->to_user);
-		}
-		rc = x->room_id || direct ? outbox_queue(d->st, x->room_id ? x->room_id : direct,
-							  txn, content, now) : 0;
-		free(direct);
+		if (x->room_id)
+			rc = store_outbox_add_held(d->st, x->room_id, txn, "m.room.message", content,
+						   now, x->hold_until_ms);
+		else if (x->to_user)    /* a member's direct room, made first if need be */
+			rc = direct_queue(d->st, d->me, x->to_user, txn, content, x->hold_until_ms,
+					  now);
 		free(content);
 		free(txn);
 		if (rc || (due && engine_ack(d->eng, x)))
@@ -723,12 +721,16 @@ static int h_redaction(void *ud, const char *room_id, const char *event_id, cons
 	return store_handled_add(d->st, event_id, wall_ms(NULL));
 }
 
-static int h_invite(void *ud, const char *room_id, const char *inviter)
+static int h_invite(void *ud, const char *room_id, const char *inviter, int is_direct)
 {
 	struct daemon *d = ud;
 	struct membership_op *op;
 
 	metrics_count(METRIC_EVENTS, "invite");
+	/* a member made a direct room with the bot (Element's "start chat") */
+	if (is_direct && config_user_allowed(d->cfg, inviter) &&
+	    direct_invited(d->st, room_id, inviter, wall_ms(NULL)))
+		return -1;
 	for (op = d->ops; op; op = op->next)
 		if (!strcmp(op->room_id, room_id))
 			return 0;
@@ -752,7 +754,7 @@ static int h_left(void *ud, const char *room_id, const char *membership, const c
 	if (by && strcmp(by, d->me))
 		log_warn("matrix: %s from %s by %s; its issue is unlinked",
 			 !strcmp(membership, "ban") ? "banned" : "removed", room_id, by);
-	if (store_sync_room_left(d->st, room_id))
+	if (store_sync_room_left(d->st, room_id) || direct_left(d->st, room_id, wall_ms(NULL)))
 		return -1;
 	return engine_member(d->eng, room_id, d->me, NULL, membership, 0);
 }

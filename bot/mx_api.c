@@ -301,6 +301,8 @@ struct mx_http_req *mx_api_create_room(struct mx_api *a, const struct mx_room_sp
 		cJSON_AddStringToObject(c, "algorithm", "m.megolm.v1.aes-sha2");
 		add_state(state, "m.room.encryption", "", c);
 	}
+	if (spec->is_direct)
+		cJSON_AddTrueToObject(o, "is_direct");
 	if (spec->space) {
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "creation_content"), "type",
 					"m.space");
@@ -342,6 +344,21 @@ static struct mx_http_req *put_link(struct mx_api *a, const char *room, const ch
 	free(k);
 	free(path);
 	cJSON_Delete(o);
+	return req;
+}
+
+struct mx_http_req *mx_api_account_data(struct mx_api *a, const char *user_id,
+					const char *type, const char *content,
+					mx_api_cb cb, void *ud)
+{
+	char *u = mx_http_escape(user_id), *t = mx_http_escape(type);
+	char *path = xasprintf(API "/user/%s/account_data/%s", u, t);
+	struct mx_http_req *req;
+
+	req = start(a, "PUT", path, content, CALL_TIMEOUT_MS, SMALL_CAP, CALL_PLAIN, cb, ud);
+	free(u);
+	free(t);
+	free(path);
 	return req;
 }
 

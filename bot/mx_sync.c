@@ -593,7 +593,9 @@ static int apply_invites(struct apply *a, const cJSON *rooms)
 
 		if (!room->string || !ms || strcmp(ms, "invite") || !jstr(me, "sender"))
 			continue;
-		if (a->h->invite && a->h->invite(a->h->ud, room->string, jstr(me, "sender")))
+		if (a->h->invite &&
+		    a->h->invite(a->h->ud, room->string, jstr(me, "sender"),
+				 cJSON_IsTrue(jget(jget(me, "content"), "is_direct"))))
 			return -1;
 	}
 	return 0;

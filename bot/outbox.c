@@ -263,9 +263,15 @@ void outbox_kick(struct outbox *ob)
 		arm(ob, ob->calm_until);
 		return;
 	}
-	if (store_outbox_heads(ob->st, &rows, &n)) {
+	if (store_outbox_heads(ob->st, now, &rows, &n)) {
 		arm(ob, now + 5000);    /* the store failed: look again soon */
 		return;
+	}
+	{
+		/* messages held for quiet hours go when the hold ends */
+		int64_t release = store_outbox_next_release(ob->st, now);
+		if (release > 0)
+			arm(ob, release);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct outbox_row *row = &rows[i];

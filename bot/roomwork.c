@@ -4,8 +4,10 @@
  * /createRoom as Element makes a private room, then the link to the
  * issue and a Space request, in one transaction with the notice that says
  * so) and "space" (m.space.child in the Space, then m.space.parent in the
- * room).  Network errors, 5xx and 429 are tried again later; a refusal
- * ends the request with a notice to the asker.
+ * room), "direct" (a member's direct room: /createRoom with is_direct,
+ * see direct.c) and "mdirect" (the bot's m.direct account data).  Network
+ * errors, 5xx and 429 are tried again later; a refusal ends the request
+ * with a notice to the asker.
  */
 #include "roomwork.h"
 
@@ -15,6 +17,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "direct.h"
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
@@ -22,6 +25,7 @@
 #include "mx_content.h"
 #include "outbox.h"
 #include "store.h"
+#include "store_direct.h"
 #include "store_issue.h"
 #include "store_request.h"
 #include "store_room.h"
@@ -193,6 +197,14 @@ static void finish(struct roomwork *w, const char *text, const char *created)
 			ok = store_request_add(w->st, key, "space", created, NULL, 0,
 					       w->cur.room_id, NULL, NULL) == 0;
 	}
+	/* a direct room given up on: the next message to the member asks
+	 * again (nobody asked in a room, so nothing is told) */
+	if (ok && w->cur.kind && !strcmp(w->cur.kind, "direct")) {
+		ok = store_direct_forget_user(w->st, w->cur.user_id) == 0;
+		text = NULL;
+	}
+	if (w->cur.kind && !strcmp(w->cur.kind, "mdirect"))
+		text = NULL;
 	if (ok && text)
 		ok = tell(w, text) == 0;
 	if (ok)
@@ -309,6 +321,61 @@ out:
 	free(text);
 }
 
+/* "direct": the room made for a member (SPEC §2), recorded with the
+ * member; messages waiting for it go once the sync shows it ready. */
+static void on_direct(void *ud, const struct mx_result *r)
+{
+	struct roomwork *w = ud;
+	const struct config *cfg = *w->cfg;
+	int64_t id = w->cur.id;
+	int ok;
+
+	w->req = NULL;
+	if (r->outcome == MX_OK && r->room_id) {
+		log_info("rooms: made the direct room %s with %s", r->room_id, w->cur.user_id);
+		ok = store_begin(w->st) == 0 &&
+		     direct_created(w->st, cfg->user_id, w->cur.user_id, r->room_id, wall_ms()) == 0 &&
+		     store_request_done(w->st, id) == 0 && store_commit(w->st) == 0;
+		if (!ok) {
+			store_rollback(w->st);
+			log_error("rooms: cannot record the direct room %s: %s", r->room_id,
+				  store_errmsg(w->st));
+		}
+		store_request_release(&w->cur);
+		outbox_kick(w->ob);
+		roomwork_kick(w);
+		return;
+	}
+	if (r->outcome == MX_REFUSED || r->outcome == MX_OK) {
+		/* forgotten: the next message to the member tries again; what
+		 * waits for the room keeps waiting in the outbox */
+		log_warn("rooms: cannot make a direct room with %s: %s", w->cur.user_id,
+			 r->error ? r->error : "no room ID");
+		if (store_begin(w->st) || store_direct_forget_user(w->st, w->cur.user_id) ||
+		    store_request_done(w->st, id) || store_commit(w->st))
+			store_rollback(w->st);
+		store_request_release(&w->cur);
+		roomwork_kick(w);
+		return;
+	}
+	later(w, r, "make a direct room");
+}
+
+/* "mdirect": the bot's m.direct account data, as Element keeps it. */
+static void on_account_data(void *ud, const struct mx_result *r)
+{
+	struct roomwork *w = ud;
+
+	w->req = NULL;
+	if (r->outcome == MX_RETRY || r->outcome == MX_UNAUTHORIZED) {
+		later(w, r, "mark the direct rooms");
+		return;
+	}
+	if (r->outcome != MX_OK)
+		log_warn("rooms: cannot write m.direct: %s", r->error);
+	finish(w, NULL, NULL);
+}
+
 static void space_step(struct roomwork *w);
 
 static void on_linked(void *ud, const struct mx_result *r)
@@ -389,6 +456,29 @@ static void start(struct roomwork *w)
 			free(text);
 			return;
 		}
+	} else if (!strcmp(q->kind, "direct") && q->user_id) {
+		const char *invite[1] = { q->user_id };
+		struct mx_room_spec spec;
+
+		memset(&spec, 0, sizeof(spec));
+		spec.encrypted = cfg->encryption;
+		spec.is_direct = 1;
+		spec.invite = invite;
+		spec.n_invite = 1;
+		spec.creator = cfg->user_id;
+		w->req = mx_api_create_room(w->api, &spec, on_direct, w);
+	} else if (!strcmp(q->kind, "mdirect")) {
+		char *content = direct_account_data(w->st);
+
+		if (!content) {
+			struct mx_result r = { .outcome = MX_RETRY, .error = "the store failed",
+					       .retry_after_ms = -1 };
+			later(w, &r, "mark the direct rooms");
+			return;
+		}
+		w->req = mx_api_account_data(w->api, cfg->user_id, "m.direct", content,
+					     on_account_data, w);
+		free(content);
 	} else if (!strcmp(q->kind, "space") && q->target) {
 		w->space = store_meta_get(w->st, "space_room_id");
 		if (!w->space || !*w->space) {

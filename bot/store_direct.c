@@ -128,6 +128,28 @@ int store_direct_forget_user(struct store *st, const char *user_id)
 	return store_exec_stmt(st, s);
 }
 
+int store_direct_all(struct store *st, struct strv *users, struct strv *rooms)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT user_id, room_id FROM direct_rooms WHERE "
+					 "room_id IS NOT NULL ORDER BY user_id");
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		strv_push_owned(users, store_col_text(s, 0));
+		strv_push_owned(rooms, store_col_text(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "reading the direct rooms");
+		strv_release(users);
+		strv_release(rooms);
+		return -1;
+	}
+	return 0;
+}
+
 static int col_or_unset(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : sqlite3_column_int(s, i);

@@ -13,9 +13,16 @@
 int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 		     const char *event_type, const char *content, int64_t now_ms)
 {
+	return store_outbox_add_held(st, room_id, txn_id, event_type, content, now_ms, 0);
+}
+
+int store_outbox_add_held(struct store *st, const char *room_id, const char *txn_id,
+			  const char *event_type, const char *content, int64_t now_ms,
+			  int64_t hold_until_ms)
+{
 	sqlite3_stmt *s = store_stmt(st,
-		"INSERT INTO outbox(room_id, txn_id, event_type, content, created_ms) "
-		"VALUES (?, ?, ?, ?, ?) ON CONFLICT(txn_id) DO NOTHING");
+		"INSERT INTO outbox(room_id, txn_id, event_type, content, created_ms, "
+		"hold_until_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(txn_id) DO NOTHING");
 
 	if (!s)
 		return -1;
@@ -24,21 +31,39 @@ int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 	store_bind_text(s, 3, event_type);
 	store_bind_text(s, 4, content);
 	store_bind_i64(s, 5, now_ms);
+	store_bind_i64(s, 6, hold_until_ms > 0 ? hold_until_ms : 0);
 	return store_exec_stmt(st, s);
 }
 
-int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n)
+int64_t store_outbox_next_release(struct store *st, int64_t now_ms)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT min(hold_until_ms) FROM outbox WHERE "
+					 "sent_event_id IS NULL AND hold_until_ms > ?");
+	int64_t at = 0;
+
+	if (!s)
+		return 0;
+	store_bind_i64(s, 1, now_ms);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		at = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return at;
+}
+
+int store_outbox_heads(struct store *st, int64_t now_ms, struct outbox_row **rows, size_t *n)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT id, room_id, txn_id, event_type, content, attempts, next_try_ms "
 		"FROM outbox WHERE id IN (SELECT min(id) FROM outbox "
-		"WHERE sent_event_id IS NULL AND room_id LIKE '!%' GROUP BY room_id) ORDER BY id");
+		"WHERE sent_event_id IS NULL AND room_id LIKE '!%' AND hold_until_ms <= ? "
+		"GROUP BY room_id) ORDER BY id");
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
 	if (!s)
 		return -1;
+	store_bind_i64(s, 1, now_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct outbox_row *r;
 		*rows = xrealloc(*rows, (*n + 1) * sizeof(**rows));
@@ -165,5 +190,17 @@ int store_outbox_readdress(struct store *st, const char *from, const char *room_
 		return -1;
 	store_bind_text(s, 1, room_id);
 	store_bind_text(s, 2, from);
+	return store_exec_stmt(st, s);
+}
+
+int store_outbox_readdress_unsealed(struct store *st, const char *room_id, const char *to)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET room_id = ? WHERE room_id = ? AND "
+					 "sent_event_id IS NULL AND event_type != 'm.room.encrypted'");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, to);
+	store_bind_text(s, 2, room_id);
 	return store_exec_stmt(st, s);
 }

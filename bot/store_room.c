@@ -54,6 +54,22 @@ int store_member_joined(struct store *st, const char *room_id, const char *user_
 	return rc;
 }
 
+char *store_member_state(struct store *st, const char *room_id, const char *user_id)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT membership FROM members WHERE room_id = ? AND "
+					 "user_id = ?");
+	char *v = NULL;
+
+	if (!s)
+		return NULL;
+	store_bind_text(s, 1, room_id);
+	store_bind_text(s, 2, user_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = store_col_text(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
 char *store_member_name(struct store *st, const char *room_id, const char *user_id)
 {
 	sqlite3_stmt *s = store_stmt(st,

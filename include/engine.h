@@ -77,6 +77,7 @@ struct engine_reply {
 	struct strv mentions;           /* user IDs for m.mentions (empty: {}) */
 	char *reply_to;                 /* event ID answered, or NULL */
 	char *thread_root;              /* thread to stay in, or NULL */
+	int64_t hold_until_ms;          /* quiet hours: not sent before (0: at once) */
 	char *due_id;                   /* stable ID of a reminder/digest, else NULL */
 	struct strv due_keys;           /* what engine_ack() marks as handed out */
 };

@@ -81,6 +81,7 @@ struct mx_room_spec {
 	const char *name;               /* m.room.name, or NULL */
 	int encrypted;                  /* m.room.encryption megolm in the initial state */
 	int space;                      /* creation type m.space (only admins add rooms) */
+	int is_direct;                  /* a direct room: is_direct on the invite */
 	const char *const *invite;      /* users to invite; the creator is skipped */
 	size_t n_invite;
 	const char *creator;            /* the bot's user ID: power 100 with the invitees */
@@ -88,6 +89,12 @@ struct mx_room_spec {
 /* POST /createRoom.  Result: room_id (errcode M_ROOM_IN_USE: the alias is taken). */
 struct mx_http_req *mx_api_create_room(struct mx_api *a, const struct mx_room_spec *spec,
 				       mx_api_cb cb, void *ud);
+
+/* PUT /user/{user_id}/account_data/{type} with content (JSON text).
+ * Result: nothing. */
+struct mx_http_req *mx_api_account_data(struct mx_api *a, const char *user_id,
+					const char *type, const char *content,
+					mx_api_cb cb, void *ud);
 
 /*
  * The two halves of a Space link, as Element writes them: m.space.child

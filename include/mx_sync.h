@@ -64,8 +64,9 @@ struct mx_sync_handler {
 	/* m.room.redaction of 'redacts' */
 	int (*redaction)(void *ud, const char *room_id, const char *event_id,
 			 const char *sender, const char *redacts);
-	/* the bot is invited to room_id by inviter */
-	int (*invite)(void *ud, const char *room_id, const char *inviter);
+	/* the bot is invited to room_id by inviter; is_direct: the invite
+	 * says the room is a direct room (content.is_direct) */
+	int (*invite)(void *ud, const char *room_id, const char *inviter, int is_direct);
 	/* the bot's membership of room_id ended ("leave" or "ban") by 'by' */
 	int (*left)(void *ud, const char *room_id, const char *membership, const char *by);
 	/*

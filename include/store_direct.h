@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "util.h"
 
 /* user_id's direct room, or NULL (none, or still being made).  Caller
  * frees. */
@@ -33,6 +34,10 @@ int store_direct_set(struct store *st, const char *user_id, const char *room_id,
 int store_direct_forget_room(struct store *st, const char *room_id);
 /* Forget user_id's row, made or being made; 0 or -1. */
 int store_direct_forget_user(struct store *st, const char *user_id);
+
+/* Every direct room made, by member: users->v[i] keeps rooms->v[i]
+ * (caller releases both).  0 or -1. */
+int store_direct_all(struct store *st, struct strv *users, struct strv *rooms);
 
 /* A member's settings; fields are -1 when not set (then the defaults). */
 struct store_prefs {

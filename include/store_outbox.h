@@ -27,18 +27,30 @@ struct outbox_row {
 int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 		     const char *event_type, const char *content, int64_t now_ms);
 
+/* The same, held until hold_until_ms (quiet hours; 0: not held).  A
+ * held message does not keep its room's later messages waiting. */
+int store_outbox_add_held(struct store *st, const char *room_id, const char *txn_id,
+			  const char *event_type, const char *content, int64_t now_ms,
+			  int64_t hold_until_ms);
+/* The earliest end of a hold after now_ms, or 0 when nothing is held. */
+int64_t store_outbox_next_release(struct store *st, int64_t now_ms);
+
 /*
- * The oldest unsent message of each room (what may be sent next while
+ * The oldest unsent message of each room not held at now_ms (what may be sent next while
  * keeping each room's order), into *rows.  Messages queued under a
  * member's user ID instead of a room ID wait for that member's direct
  * room (store_outbox_readdress) and are not among them.  Into *rows (caller frees with
  * store_outbox_rows_free) and *n.  0 or -1.
  */
-int store_outbox_heads(struct store *st, struct outbox_row **rows, size_t *n);
+int store_outbox_heads(struct store *st, int64_t now_ms, struct outbox_row **rows, size_t *n);
 void store_outbox_rows_free(struct outbox_row *rows, size_t n);
 
 /* Messages waiting under 'from' (a member's ID) go to room_id now. */
 int store_outbox_readdress(struct store *st, const char *from, const char *room_id);
+
+/* The same for messages of room_id not sealed yet (sealed ones are for
+ * that room only): they wait under 'to' (a member's ID) again. */
+int store_outbox_readdress_unsealed(struct store *st, const char *room_id, const char *to);
 
 /* The message was encrypted: from now on it is sent as (event_type,
  * content), every retry the same. */

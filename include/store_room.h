@@ -19,6 +19,9 @@ int store_member_set(struct store *st, const char *room_id, const char *user_id,
 int store_member_room_unknown(struct store *st, const char *room_id);
 /* 1 when user_id has membership 'join' in room_id. */
 int store_member_joined(struct store *st, const char *room_id, const char *user_id);
+/* user_id's membership of room_id ("join", "invite", ...), or NULL when
+ * unknown.  Caller frees. */
+char *store_member_state(struct store *st, const char *room_id, const char *user_id);
 /* The display name in room_id (or in any room when room_id is NULL);
  * a copy the caller frees, or NULL. */
 char *store_member_name(struct store *st, const char *room_id, const char *user_id);

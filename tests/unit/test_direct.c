@@ -52,12 +52,12 @@ static void test_outbox_waits_for_room(void **state)
 	assert_non_null(st);
 	assert_int_equal(store_outbox_add(st, BOB, "t1", "m.room.message", "{}", 1), 0);
 	assert_int_equal(store_outbox_add(st, CYBER, "t2", "m.room.message", "{}", 1), 0);
-	assert_int_equal(store_outbox_heads(st, &rows, &n), 0);
+	assert_int_equal(store_outbox_heads(st, INT64_MAX, &rows, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].room_id, CYBER);
 	store_outbox_rows_free(rows, n);
 	assert_int_equal(store_outbox_readdress(st, BOB, "!dm-bob:x"), 0);
-	assert_int_equal(store_outbox_heads(st, &rows, &n), 0);
+	assert_int_equal(store_outbox_heads(st, INT64_MAX, &rows, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].room_id, "!dm-bob:x");
 	store_outbox_rows_free(rows, n);

@@ -69,11 +69,11 @@ static int h_redaction(void *ud, const char *room, const char *event_id, const c
 	return step(r);
 }
 
-static int h_invite(void *ud, const char *room, const char *inviter)
+static int h_invite(void *ud, const char *room, const char *inviter, int is_direct)
 {
 	struct rec *r = ud;
 
-	buf_printf(&r->log, "invite %.6s by %s\n", room, inviter);
+	buf_printf(&r->log, "invite %.6s by %s%s\n", room, inviter, is_direct ? " (direct)" : "");
 	return step(r);
 }
 
