@@ -39,6 +39,7 @@ extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
 extern const struct cmd_entry cmd_calendar_table[];    /* cmd_calendar.c */
 extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
+extern const struct cmd_entry cmd_person_table[];      /* cmd_person.c: my, prefs */
 
 /* An issue as read from the store; issue_release frees the strings. */
 struct issue {

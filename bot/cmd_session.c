@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "person.h"
 #include "store_issue.h"
 #include "store_room.h"
 #include "when.h"
@@ -968,11 +969,25 @@ static int session_reminders(struct engine *eng, int64_t now, struct engine_repl
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_due);
+	/* >>> personal reminders (person.c): the same, to attendees' direct rooms */
+	if (n) {
+		struct person_due *pd = xcalloc(n, sizeof(*pd));
+		int bad;
+
+		for (size_t i = 0; i < n; i++)
+			pd[i] = (struct person_due){ &l.v[v[i].sess], v[i].due, v[i].key };
+		bad = person_session_dms(eng, now, pd, n, out);
+		free(pd);
+		if (bad)
+			goto out;
+	}
+	/* <<< personal reminders */
 	/* one message per room and minute: parallel sessions start together */
 	for (size_t a = 0; a < n;) {
 		const char *room = l.v[v[a].sess].issue_room;
 		struct strv keys = { 0 }, mentions = { 0 };
 		struct doc d;
+		int64_t first = 0;
 		char *id;
 
 		doc_init(&d);
@@ -980,6 +995,8 @@ static int session_reminders(struct engine *eng, int64_t now, struct engine_repl
 			if (!v[b].key || v[b].due / 60 != v[a].due / 60 ||
 			    strcmp(l.v[v[b].sess].issue_room, room))
 				continue;
+			if (!first || l.v[v[b].sess].start_s < first)
+				first = l.v[v[b].sess].start_s;
 			write_reminder(eng, cfg->timezone, now, &l.v[v[b].sess], v[b].due, &d,
 				       &mentions);
 			strv_push_owned(&keys, v[b].key);
@@ -987,6 +1004,7 @@ static int session_reminders(struct engine *eng, int64_t now, struct engine_repl
 		}
 		id = group_id(&keys);
 		cmd_due_add(out, room, &d, &mentions, id, &keys);
+		out->v[out->n - 1].starts_s = first;   /* quiet hours let it through (person.c) */
 		free(id);
 		strv_release(&keys);
 		strv_release(&mentions);
@@ -1028,6 +1046,7 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 		} else if (done == 0) {
 			struct strv mentions = { 0 };
 			struct doc d;
+			char when[48];
 			char *name = cmd_display_name(eng, r->room_id, r->sender);
 			struct engine_reply *rep;
 
@@ -1039,9 +1058,8 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 			doc_text(&d, ": %s", r->text);
 			doc_end(&d);
 			metrics_count(METRIC_REMINDERS, now - r->due_s > LATE_AFTER ? "true" : "false");
+			when[0] = '\0';
 			if (now - r->due_s > LATE_AFTER) {
-				char when[48];
-
 				tz_format_dayhm(cfg->timezone, r->due_s, when, sizeof(when));
 				doc_para(&d, "(late: this was due %s)", when);
 			}
@@ -1050,6 +1068,11 @@ static int personal_reminders(struct engine *eng, int64_t now_ms, struct engine_
 			rep = &out->v[out->n - 1];
 			rep->reply_to = xstrdup(r->reply_to);
 			rep->thread_root = xstrdup(r->thread_root);
+			/* >>> personal reminders (person.c): also in the asker's direct room */
+			if (person_remind_dm(eng, r->room_id, r->sender, key, r->text,
+					     when[0] ? when : NULL, out))
+				log_warn("reminder: cannot read the settings of %s", r->sender);
+			/* <<< personal reminders */
 			strv_release(&mentions);
 			doc_release(&d);
 			free(name);

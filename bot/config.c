@@ -122,6 +122,7 @@ static const struct key_def keys[] = {
 	{ "encryption", "recovery_key_file", TOML_STRING, NULL, set_path,
 	  F(recovery_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
+	{ "reminders", "dm", TOML_BOOL, "false", set_bool, F(remind_dm), NULL },
 	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
 	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
 	  check_public_url },

@@ -2,7 +2,8 @@
  * console.c - "caucus console": drives the command engine from a terminal
  * so a newcomer (or a test script) can use every command without a
  * homeserver.  The console user is made a member of every room.  Lines
- * starting with '/' steer the console itself: /room ISSUE, /as USER, and,
+ * starting with '/' steer the console itself: /room ISSUE, /as USER,
+ * /direct (the speaker's direct room), and,
  * with a fixed clock (CAUCUS_NOW), /advance DURATION.
  */
 #include "console.h"
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "engine.h"
 #include "store.h"
+#include "store_direct.h"
 #include "store_room.h"
 #include "util.h"
 #include "when.h"
@@ -82,6 +84,12 @@ static void print_replies(struct console *c, struct engine_replies *r, int due)
 			char *label = room_label(c, x->room_id);
 			printf("--- %s in %s:\n", due ? "posted" : "also posted", label);
 			free(label);
+		}
+		if (x->hold_until_ms) {
+			char when[48];
+
+			tz_format_dayhm(c->cfg->timezone, x->hold_until_ms / 1000, when, sizeof(when));
+			printf("(held until %s: quiet hours)\n", when);
 		}
 		if (x->mentions.n) {
 			printf("(mentions ");
@@ -277,6 +285,27 @@ static void handle_line(struct console *c, char *line)
 					run_due(c);
 				}
 			}
+		} else if (!strcmp(line, "/direct")) {
+			/* as if the speaker had a direct room with the bot, and spoke there */
+			char *local = xstrdup(c->user + 1), *colon = strchr(local, ':');
+			char *room;
+
+			if (colon)
+				*colon = '\0';
+			room = xasprintf("!direct-%s:console", local);
+			if (store_begin(c->st) == 0 &&
+			    store_direct_set(c->st, c->user, room, engine_now_ms(c->eng)) == 0 &&
+			    engine_member(c->eng, room, c->user, local, "join", 0) == 0 &&
+			    store_commit(c->st) == 0) {
+				free(c->room);
+				c->room = room;
+				room = NULL;
+				printf("(now in your direct room)\n");
+			} else {
+				store_rollback(c->st);
+			}
+			free(room);
+			free(local);
 		} else if (!strcmp(line, "/file") && arg && *arg) {
 			share_file(c, arg);
 		} else if (!strcmp(line, "/redact") && arg && !strcmp(arg, "file") && c->file_seq) {
@@ -286,7 +315,7 @@ static void handle_line(struct console *c, char *line)
 			else
 				printf("(redacted %s)\n", event_id);
 		} else {
-			printf("(console: /room ISSUE | /as @user:server | /file NAME [caption] | "
+			printf("(console: /room ISSUE | /as @user:server | /direct | /file NAME [caption] | "
 			       "/redact file%s)\n", c->fixed ? " | /advance DURATION" : "");
 		}
 		fflush(stdout);

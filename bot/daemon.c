@@ -575,7 +575,8 @@ static int h_member(void *ud, const char *room_id, const char *user_id,
 	if (engine_member(d->eng, room_id, user_id, display_name, membership, power))
 		return -1;
 	/* a direct room becomes ready, or its member left it */
-	return direct_member(d->st, d->me, room_id, user_id, membership, wall_ms(NULL));
+	return direct_member(d->st, d->me ? d->me : d->cfg->user_id, room_id, user_id, membership,
+			     wall_ms(NULL));
 }
 
 static int h_decrypt(void *ud, const char *room_id, const cJSON *ev, cJSON **out)
@@ -653,8 +654,8 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 			rc = store_outbox_add_held(d->st, x->room_id, txn, "m.room.message", content,
 						   now, x->hold_until_ms);
 		else if (x->to_user)    /* a member's direct room, made first if need be */
-			rc = direct_queue(d->st, d->me, x->to_user, txn, content, x->hold_until_ms,
-					  now);
+			rc = direct_queue(d->st, d->me ? d->me : d->cfg->user_id, x->to_user, txn,
+					  content, x->hold_until_ms, now);
 		free(content);
 		free(txn);
 		if (rc || (due && engine_ack(d->eng, x)))
@@ -1247,7 +1248,9 @@ static void run_due(struct daemon *d)
 	metrics_begin();
 	if (store_begin(d->st))
 		goto out;
-	if (engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
+	/* direct rooms that became ready unseen (e.g. a restart) take their mail */
+	if (direct_sweep(d->st, d->me ? d->me : d->cfg->user_id) ||
+	    engine_due(d->eng, &r) || queue_replies(d, &r, NULL, 1)) {
 		store_rollback(d->st);
 		log_error("due: cannot queue reminders and digests: %s", store_errmsg(d->st));
 		goto out;
@@ -1260,6 +1263,7 @@ static void run_due(struct daemon *d)
 	if (r.n) {
 		log_info("due: %zu reminder/digest message%s queued", r.n, r.n == 1 ? "" : "s");
 		outbox_kick(d->ob);
+		roomwork_kick(d->rw);   /* a direct room to make first */
 	}
 out:
 	metrics_discard();      /* a no-op after the commit */

@@ -145,6 +145,24 @@ int direct_created(struct store *st, const char *me, const char *user_id,
 	return release_waiting(st, me, user_id, room_id);
 }
 
+int direct_sweep(struct store *st, const char *me)
+{
+	struct strv users = { 0 };
+	int rc = 0;
+
+	if (store_outbox_waiting_users(st, &users))
+		return -1;
+	for (size_t i = 0; i < users.n && !rc; i++) {
+		char *room = store_direct_room(st, users.v[i]);
+
+		if (room)
+			rc = release_waiting(st, me, users.v[i], room);
+		free(room);
+	}
+	strv_release(&users);
+	return rc;
+}
+
 char *direct_account_data(struct store *st)
 {
 	struct strv users = { 0 }, rooms = { 0 };

@@ -19,6 +19,7 @@
 #include "doc.h"
 #include "log.h"
 #include "metrics.h"
+#include "person.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_direct.h"
@@ -37,11 +38,12 @@ struct engine {
 
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
-	cmd_calendar_table,
+	cmd_person_table, cmd_calendar_table,
 };
-/* The short heading of each table's commands in !help (NULL: none). */
+/* The short heading of each table's commands in !help (NULL: none, the
+ * commands go on under the heading before). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log", "Documents", "Your calendar",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents", "You", NULL,
 };
 
 /* The store key of what an alias resolved to. */
@@ -1101,6 +1103,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		goto fail;
 	if (own_txn && store_commit(eng->st))
 		goto fail;
+	person_quiet_apply(eng, now_ms / 1000, msg->sender, out, before);
 	return 0;
 fail:
 	if (own_txn)
@@ -1251,10 +1254,13 @@ int engine_purge(struct engine *eng)
 int engine_due(struct engine *eng, struct engine_replies *out)
 {
 	int64_t now = engine_now_ms(eng);
+	size_t first = out->n;
 
-	if (cmd_session_due(eng, now, out))
+	if (cmd_session_due(eng, now, out) || cmd_digest_due(eng, now, out))
 		return -1;
-	return cmd_digest_due(eng, now, out);
+	/* SPEC §3: what would wake a member in their quiet hours waits */
+	person_quiet_apply(eng, now / 1000, NULL, out, first);
+	return 0;
 }
 
 int engine_ack(struct engine *eng, const struct engine_reply *r)

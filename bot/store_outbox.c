@@ -204,3 +204,22 @@ int store_outbox_readdress_unsealed(struct store *st, const char *room_id, const
 	store_bind_text(s, 2, room_id);
 	return store_exec_stmt(st, s);
 }
+
+int store_outbox_waiting_users(struct store *st, struct strv *users)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT DISTINCT room_id FROM outbox WHERE "
+					 "sent_event_id IS NULL AND room_id LIKE '@%'");
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		strv_push_owned(users, store_col_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "reading the waiting messages");
+		strv_release(users);
+		return -1;
+	}
+	return 0;
+}

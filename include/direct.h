@@ -41,6 +41,10 @@ int direct_left(struct store *st, const char *room_id, int64_t now_ms);
 int direct_created(struct store *st, const char *me, const char *user_id,
 		   const char *room_id, int64_t now_ms);
 
+/* Messages waiting for a member whose direct room is ready go to it (the
+ * readiness was seen while they could not be moved).  0 or -1. */
+int direct_sweep(struct store *st, const char *me);
+
 /* The bot's m.direct content (JSON text, caller frees): every direct room
  * by member, as Element writes it.  NULL on error. */
 char *direct_account_data(struct store *st);

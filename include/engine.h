@@ -78,6 +78,9 @@ struct engine_reply {
 	char *reply_to;                 /* event ID answered, or NULL */
 	char *thread_root;              /* thread to stay in, or NULL */
 	int64_t hold_until_ms;          /* quiet hours: not sent before (0: at once) */
+	int64_t starts_s;               /* a session reminder: its (first) session's
+					 * start, which quiet hours let through when
+					 * within them; else 0 */
 	char *due_id;                   /* stable ID of a reminder/digest, else NULL */
 	struct strv due_keys;           /* what engine_ack() marks as handed out */
 };

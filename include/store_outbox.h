@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "util.h"
 
 struct outbox_row {
 	int64_t id;
@@ -47,6 +48,10 @@ void store_outbox_rows_free(struct outbox_row *rows, size_t n);
 
 /* Messages waiting under 'from' (a member's ID) go to room_id now. */
 int store_outbox_readdress(struct store *st, const char *from, const char *room_id);
+
+/* The members messages wait for (queued under a user ID), into users
+ * (caller releases).  0 or -1. */
+int store_outbox_waiting_users(struct store *st, struct strv *users);
 
 /* The same for messages of room_id not sealed yet (sealed ones are for
  * that room only): they wait under 'to' (a member's ID) again. */

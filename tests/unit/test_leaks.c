@@ -22,7 +22,7 @@
 static const char *const no_log[] = {
 	"help", "issues", "issue add", "issue link", "issue alias", "cover", "uncover",
 	"who-covers", "coverage", "session", "sessions", "attend", "skip", "move", "cancel",
-	"uncovered", "remind", "issue room", "join",
+	"uncovered", "remind", "issue room", "join", "prefs",
 	/* a link to the asker's own calendar, in the asker's direct room */
 	"calendar",
 	/* these write the log; their answer echoes only the text just given */
@@ -50,6 +50,8 @@ static const struct leak_case cases[] = {
 	{ NEWROOM, "!catchup since 08:00" },
 	{ NEWROOM, "!digest" },
 	{ COORD, "!digest" },
+	{ NEWROOM, "!my" },                     /* the action planted for the viewer */
+	{ COORD, "!my" },
 };
 
 static int setup(void **state)
@@ -73,6 +75,7 @@ static void plant(struct te *t)
 	te_say(t, CYBER, ALICE, "!action @bob:example.org zebra action");
 	te_say(t, CYBER, ALICE, "!position Zebraland zebrastance zebra text");
 	te_say(t, CYBER, ALICE, "!position CEPT zebrahold");
+	te_say(t, CYBER, ALICE, "!action @dave:example.org zebra task for dave");
 	/* the planting worked: a member sees it */
 	assert_contains(te_say(t, CYBER, ALICE, "!log"), "zebra note");
 }
@@ -106,7 +109,7 @@ static void test_table_is_complete(void **state)
 {
 	static const struct cmd_entry *const tables[] = {
 		cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table,
-		cmd_calendar_table,
+		cmd_person_table, cmd_calendar_table,
 	};
 	size_t reads = 0;
 
