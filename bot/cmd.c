@@ -771,5 +771,6 @@ const struct cmd_family cmd_families[] = {
 	{ .title = "The log", .table = cmd_log_table, .due = schedule_digests_due },
 	{ .title = "Documents", .table = cmd_doc_table, .file = cmd_doc_file },
 	{ .title = "You", .table = cmd_person_table },
+	{ .table = cmd_calendar_table },        /* under "You" too */
 };
 const size_t cmd_families_n = ARRAY_LEN(cmd_families);

@@ -39,6 +39,7 @@ extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
 extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
+extern const struct cmd_entry cmd_calendar_table[];    /* cmd_calendar.c */
 extern const struct cmd_entry cmd_core_table[];        /* cmd.c: help */
 extern const struct cmd_entry cmd_person_table[];      /* cmd_person.c: my, prefs */
 

@@ -2,7 +2,7 @@
  * crypto.c - the bot's encryption primitives (crypto.h) over libolm 3.2,
  * and the one file that includes libolm (and OpenSSL's libcrypto, for
  * the HKDF, AES-CTR and HMAC of secret storage, which libolm does not
- * export): upstream deprecated libolm for
+ * export, and the SHA-256 and constant-time compare of calendar links): upstream deprecated libolm for
  * vodozemac, so a swap should touch only this file.  libolm's habits stay
  * here: outputs sized by their *_length() companion and without a NUL,
  * inputs decoded in place (each call gets a private copy), '=' padding
@@ -1058,4 +1058,20 @@ int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
 		return -1;
 	}
 	return 0;
+}
+
+int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(in, len, out, &n, EVP_sha256(), NULL) != 1 || n != CRYPTO_SHA256_LEN) {
+		set_error("SHA-256 failed");
+		return -1;
+	}
+	return 0;
+}
+
+int crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }

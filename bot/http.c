@@ -143,16 +143,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	    (rep.etag && add_header(resp, MHD_HTTP_HEADER_ETAG, rep.etag)) ||
 	    (rep.status == 405 && add_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD")))
 		goto out;
-	if (!rep.etag && add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"))
+	/* with an ETag (a calendar feed): clients revalidate, shared caches
+	 * keep nothing (the path is a capability) */
+	if (add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		       rep.etag ? "private, no-cache" : "no-store"))
 		goto out;
 	rc = MHD_queue_response(c, (unsigned)rep.status, resp);
 	if (log_enabled(LOG_DEBUG)) {
+		const struct http_route *r = http_route_find(h->routes, h->n, url);
 		char shown[201];
 		size_t i;
-		/* the path comes from the client, decoded: one log line stays one */
+		/* the path comes from the client, decoded: one log line stays one;
+		 * under a prefix route only the prefix (what follows may be a
+		 * secret, such as a calendar token) */
 		for (i = 0; url && url[i] && i < sizeof(shown) - 1; i++)
 			shown[i] = (unsigned char)url[i] < 0x20 || url[i] == 0x7f ? '?' : url[i];
 		shown[i] = '\0';
+		if (r && r->prefix && strlen(r->path) < sizeof(shown) - 4)
+			snprintf(shown, sizeof(shown), "%s...", r->path);
 		log_debug("http: %s %s %d", method, shown, rep.status);
 	}
 out:

@@ -1,9 +1,9 @@
 /*
  * observe.c - the daemon seen from outside (SPEC §6, §7): the routes of
- * the HTTP listener (/healthz, /metrics; a new route is one line of
- * 'routes'), the systemd watchdog and status line, and what "caucus
- * status" reads later: the time of the last applied sync and the last
- * warnings.  Warnings are queued in memory as they are logged and written
+ * the HTTP listener (/healthz, /metrics, /calendar/<token>.ics; a new
+ * route is one line of 'routes'), the systemd watchdog and status line,
+ * and what "caucus status" reads later: the time of the last applied sync
+ * and the last warnings.  Warnings are queued in memory as they are logged and written
  * between two turns of the loop, never inside the daemon's transactions.
  */
 #include "observe.h"
@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -90,10 +91,19 @@ static void route_metrics(void *ud, const struct http_request *req, struct http_
 	metrics_render(&g, &rep->body);
 }
 
-/* Every path the listener serves; the calendar feeds join here. */
+static void route_calendar(void *ud, const struct http_request *req, struct http_reply *rep)
+{
+	struct observe *o = ud;
+
+	calendar_serve(o->st, o->cfg, req->path, http_request_header(req, "If-None-Match"),
+		       loop_wall_ms(), rep);
+}
+
+/* Every path the listener serves. */
 static const struct http_route routes[] = {
 	{ "/healthz", 0, route_healthz },
 	{ "/metrics", 0, route_metrics },
+	{ "/calendar/", 1, route_calendar },
 };
 
 /* ---- health, status line, watchdog ---- */
@@ -195,7 +205,7 @@ struct observe *observe_new(struct store *st, struct loop *loop, const struct co
 			free(o);
 			return NULL;
 		}
-		log_info("http: listening on %s (port %d): /healthz%s", cfg->http_listen,
+		log_info("http: listening on %s (port %d): /healthz, /calendar/%s", cfg->http_listen,
 			 http_port(o->http), cfg->http_metrics ? ", /metrics" : "");
 	}
 	log_set_sink(on_warning, o);

@@ -318,6 +318,14 @@ static const char *const migrations[] = {
 	"  quiet_start INTEGER,"                 /* minutes after midnight, or NULL */
 	"  quiet_end INTEGER);"
 	"ALTER TABLE outbox ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;",
+
+	/* 11: calendar links (SPEC §4): only the SHA-256 of each token is kept,
+	 * so the database alone opens no calendar */
+	"CREATE TABLE calendar_tokens("
+	"  hash BLOB PRIMARY KEY,"
+	"  user_id TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX calendar_tokens_user ON calendar_tokens(user_id);",
 };
 
 /* The statement cache: a short list, most recently used first. */

@@ -181,4 +181,12 @@ int crypto_ssss_check_key(const unsigned char *key, const char *iv_b64, const ch
 int crypto_pbkdf2_sha512(const char *pass, const char *salt, int iterations,
 			 unsigned char *out, size_t len);
 
+/* --- digests and comparisons for the bot's own secrets (calendar links) --- */
+#define CRYPTO_SHA256_LEN 32
+/* SHA-256 of in[0..len) into out.  0 or -1. */
+int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
+/* 1 when a[0..n) and b[0..n) are equal, else 0, in a time that depends
+ * on n only (never on where they differ). */
+int crypto_equal(const void *a, const void *b, size_t n);
+
 #endif

@@ -14,6 +14,7 @@ PKGS="$PKGS python3-prometheus-client prometheus"
 PKGS="$PKGS nodejs"
 PKGS="$PKGS libssl-dev"
 PKGS="$PKGS libical-dev python3-icalendar"
+PKGS="$PKGS vdirsyncer khal"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
