@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
 extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
+extern const struct cmd_entry cmd_feed_table[];        /* cmd_feed.c */
 extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
 
 /* An issue as read from the store; issue_release frees the strings. */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "store_feed.h"
 #include "store_issue.h"
 #include "store_room.h"
 #include "when.h"
@@ -684,6 +685,7 @@ static int cmd_move(struct cmd_ctx *ctx)
 	}
 	cmd_session_when(ctx->tz, ctx->now, s.start_s, s.end_s, 1, was, sizeof(was));
 	if (store_session_move(ctx->st, s.id, start, end, ctx->now_ms) ||
+	    store_feed_by_hand(ctx->st, s.id) ||        /* feeds: announce, not apply, later */
 	    store_session_clashes(ctx->st, s.id, start, end, &s.attendees, &cl)) {
 		rc = -1;
 		goto out;

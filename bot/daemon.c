@@ -20,6 +20,7 @@
 #include "config.h"
 #include "e2ee.h"
 #include "engine.h"
+#include "feedpoll.h"
 #include "json_scan.h"
 #include "log.h"
 #include "loop.h"
@@ -95,6 +96,7 @@ struct daemon {
 	struct roomwork *rw;    /* invites, new rooms, Space links the engine asks for */
 	struct e2ee *e2ee;      /* NULL when encryption is off */
 	struct observe *obs;    /* health, metrics, watchdog, status */
+	struct feedpoll *feeds; /* fetches the iCalendar feeds, once syncing */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
@@ -653,6 +655,17 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 	return 0;
 }
 
+/* feeds: a fetch's notices go to the outbox like due reminders (feedpoll.c) */
+static int feed_queue(void *ud, struct engine_replies *r)
+{
+	return queue_replies(ud, r, NULL, 1);
+}
+
+static void feed_kick(void *ud)
+{
+	outbox_kick(((struct daemon *)ud)->ob);
+}
+
 static int h_message(void *ud, const struct mx_message *m)
 {
 	struct daemon *d = ud;
@@ -931,6 +944,9 @@ static void apply_batch(struct daemon *d)
 	d->narrow = 0;
 	outbox_kick(d->ob);
 	roomwork_kick(d->rw);
+	if (!d->feeds)          /* feeds: rooms are known now, so notices can go out */
+		d->feeds = feedpoll_new(d->st, d->eng, d->api, d->loop, &d->cfg, feed_queue,
+					feed_kick, d);
 	while (d->new_ops) {
 		struct membership_op *op = d->new_ops;
 		d->new_ops = op->next;
@@ -1364,6 +1380,7 @@ static void daemon_release(struct daemon *d)
 	struct membership_op *op;
 	struct resolve *rs;
 
+	feedpoll_free(d->feeds);
 	roomwork_free(d->rw);
 	observe_free(d->obs);
 	outbox_free(d->ob);

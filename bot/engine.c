@@ -17,6 +17,7 @@
 #include "config.h"
 #include "digest.h"
 #include "doc.h"
+#include "feed.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -36,10 +37,11 @@ struct engine {
 
 static const struct cmd_entry *const tables[] = {
 	cmd_core_table, cmd_issue_table, cmd_session_table, cmd_log_table, cmd_doc_table,
+	cmd_feed_table,         /* feeds: cmd_feed.c */
 };
 /* The short heading of each table's commands in !help (NULL: none). */
 static const char *const table_titles[] = {
-	NULL, "Issues and coverage", "Sessions", "The log", "Documents",
+	NULL, "Issues and coverage", "Sessions", "The log", "Documents", "Feeds",
 };
 
 /* The store key of what an alias resolved to. */
@@ -153,6 +155,10 @@ int engine_sync_config(struct engine *eng)
 			store_rollback(eng->st);
 			return -1;
 		}
+	}
+	if (feed_sync_config(eng)) {    /* feeds: the file's [[feed]] entries */
+		store_rollback(eng->st);
+		return -1;
 	}
 	return store_commit(eng->st);
 }
