@@ -41,7 +41,7 @@ struct run {
 	struct notice *nv;
 	size_t nn;
 	int64_t made;           /* live sessions the feed maps to */
-	int64_t unmatched, all_day, past;
+	int64_t unmatched, all_day, past, cancelled;
 };
 
 static struct notice *notice_for(struct run *r, const char *room_id)
@@ -208,6 +208,7 @@ static int apply_event(struct run *r, const struct ical_event *e, int64_t issue_
 		/* new to us: an event cancelled or over before we met it is nothing */
 		if (m->cancelled || m->end_s <= r->now) {
 			r->past += !m->cancelled;
+			r->cancelled += m->cancelled;
 			rc = 0;
 			goto out;
 		}
@@ -254,8 +255,8 @@ static int apply_event(struct run *r, const struct ical_event *e, int64_t issue_
 		}
 	} else if (it->by_hand && (moved || it->cancelled)) {
 		struct session fs = s;
-		char *why = xasprintf("in the feed; it was moved by hand to %s and stays there",
-				      was);
+		char *why = xasprintf("in the feed, but it was moved by hand to %s and stays "
+				      "there", was);
 		fs.start_s = nw.start_s;
 		fs.end_s = nw.end_s;
 		fs.place = nw.place;
@@ -334,6 +335,8 @@ static char *skip_note(struct run *r, const struct ical_feed *pf)
 		buf_printf(&b, "; %lld all-day (not meetings)", (long long)r->all_day);
 	if (r->past)
 		buf_printf(&b, "; %lld already over", (long long)r->past);
+	if (r->cancelled)
+		buf_printf(&b, "; %lld cancelled before I met them", (long long)r->cancelled);
 	for (size_t i = 0; i < pf->n_skipped; i++) {
 		const char *why = i < ICAL_MAX_SKIPS ? pf->skips[i].reason : NULL;
 		size_t k;
@@ -414,7 +417,10 @@ static int apply_body(struct run *r, const struct feed_fetch *res, struct engine
 	int rc = -1;
 
 	if (ical_parse(res->body, res->len, &in, &pf, err, sizeof(err))) {
-		snprintf(why, sizeof(why), "not iCalendar (%s)", err);
+		if (str_iprefix(err, "not iCalendar"))
+			snprintf(why, sizeof(why), "%s", err);
+		else
+			snprintf(why, sizeof(why), "not iCalendar (%s)", err);
 		failed(r, out, why);
 		*result = "not_ical";
 		rc = 0;
@@ -464,10 +470,11 @@ static int apply_body(struct run *r, const struct feed_fetch *res, struct engine
 		if (!present[i] && !items.v[i].cancelled && items.v[i].start_s >= r->now &&
 		    apply_gone(r, &items.v[i]))
 			goto out;
-	r->f.events_seen = (int64_t)(pf.n + pf.n_skipped);
+	r->f.events_seen = (int64_t)(pf.n + pf.n_skipped + pf.truncated);
 	r->f.sessions_made = r->made;
 	r->f.skipped_unmatched = r->unmatched;
-	r->f.skipped_other = r->all_day + r->past + (int64_t)pf.n_skipped + (int64_t)pf.truncated;
+	r->f.skipped_other = r->all_day + r->past + r->cancelled + (int64_t)pf.n_skipped +
+			     (int64_t)pf.truncated;
 	free(r->f.skip_note);
 	r->f.skip_note = skip_note(r, &pf);
 	flush(r, out);
