@@ -515,14 +515,14 @@ int feed_apply(struct engine *eng, int64_t feed_id, const struct feed_fetch *res
 	if (res->status == 0) {
 		snprintf(why, sizeof(why), "%s", res->error ? res->error : "no answer");
 		failed(&r, out, why);
-		*result = "network";
+		*result = "error";
 	} else if (res->status == 304) {
 		worked(&r, out, res);
 		*result = "not_modified";
 	} else if (res->status != 200) {
 		snprintf(why, sizeof(why), "HTTP %ld", res->status);
 		failed(&r, out, why);
-		*result = "http_error";
+		*result = "error";
 	} else if (apply_body(&r, res, out, result)) {
 		goto out;
 	}

@@ -35,8 +35,8 @@ struct feed_fetch {
  * moved or cancelled, the feed's state updated, and the notices appended
  * to out as due replies (stable due IDs: queue and engine_ack them in the
  * same transaction).  *result is the caucus_feed_fetch_total label
- * ("ok", "not_modified", "http_error", "network", "not_ical",
- * "mass_loss").  A feed removed meanwhile is ignored.  0, or -1 when the
+ * ("ok", "not_modified", "error" for no answer or an HTTP error,
+ * "not_ical", "mass_loss").  A feed removed meanwhile is ignored.  0, or -1 when the
  * store failed (roll back).
  */
 int feed_apply(struct engine *eng, int64_t feed_id, const struct feed_fetch *res,

@@ -7,9 +7,10 @@ import collections
 import datetime
 import re
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import User, room_with_bot, run
+from conftest import User, free_port, room_with_bot, run
 
 DAY = datetime.datetime.now(datetime.timezone.utc).replace(
     hour=6, minute=0, second=0, microsecond=0) + datetime.timedelta(days=2)
@@ -131,7 +132,12 @@ def test_changing_feed(homeserver, bot_factory):
     feed = Feed()
     srv = serve(feed)
     url = f"http://127.0.0.1:{srv.server_address[1]}/schedule.ics"
+    port = free_port()
     bot = bot_factory(homeserver, extra=f"""
+[http]
+listen = "127.0.0.1:{port}"
+metrics = true
+
 [feeds]
 interval = "2s"
 timeout = "5s"
@@ -218,6 +224,10 @@ issue = "cybersecurity"
         ans = (await alice.wait_reply(room, bot, eid))["content"]["body"]
         assert url in ans and "for: cybersecurity" in ans, ans
         assert "sessions made: 6" in ans, ans
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            metrics = r.read().decode()
+        ok = re.search(r'^caucus_feed_fetch_total\{result="ok"\} (\d+)$', metrics, re.M)
+        assert ok and int(ok.group(1)) >= 3, metrics
         await alice.close()
     try:
         run(go(), 400)

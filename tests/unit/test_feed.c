@@ -246,9 +246,9 @@ static void test_failures_told_after_three(void **state)
 	const struct engine_reply *r;
 	int64_t id = add_feed(t, "!feed add " URL);
 
-	assert_string_equal(fetched(t, id, 0, NULL, NULL), "network");
+	assert_string_equal(fetched(t, id, 0, NULL, NULL), "error");
 	assert_int_equal(t->out.n, 0);
-	assert_string_equal(fetched(t, id, 500, "oops", NULL), "http_error");
+	assert_string_equal(fetched(t, id, 500, "oops", NULL), "error");
 	assert_int_equal(t->out.n, 0);
 	assert_string_equal(fetched(t, id, 200, "<html>not a calendar</html>", NULL), "not_ical");
 	r = reply_to(t, COORD);
