@@ -179,11 +179,26 @@ static int same_text(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* The item (uid, rid) of items, which the store lists by UID (bytewise,
+ * as strcmp orders) then occurrence: a binary search, as a feed may hold
+ * thousands of events. */
 static struct feed_item *find_item(struct feed_item_list *items, const char *uid, int64_t rid)
 {
-	for (size_t i = 0; i < items->n; i++)
-		if (items->v[i].recurrence_s == rid && !strcmp(items->v[i].uid, uid))
-			return &items->v[i];
+	size_t lo = 0, hi = items->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct feed_item *it = &items->v[mid];
+		int c = strcmp(it->uid, uid);
+		if (!c)
+			c = it->recurrence_s < rid ? -1 : it->recurrence_s > rid;
+		if (!c)
+			return &items->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -266,15 +281,22 @@ static int apply_event(struct run *r, const struct ical_event *e, int64_t issue_
 		/* cancelled by hand while the feed still had it: the feed's
 		 * changes do not bring it back */
 	} else {
-		if (store_feed_session_set(r->st, s.id, nw.title, nw.place, nw.start_s, nw.end_s,
-					   r->now_ms))
+		/* moved by hand: only the title follows the feed */
+		const char *place = it->by_hand ? s.place : nw.place;
+		int64_t start = it->by_hand ? s.start_s : nw.start_s;
+		int64_t end = it->by_hand ? s.end_s : nw.end_s;
+		char *p = xstrdup(place);
+
+		if (store_feed_session_set(r->st, s.id, nw.title, p, start, end, r->now_ms)) {
+			free(p);
 			goto out;
+		}
 		free(s.title);
 		free(s.place);
 		s.title = xstrdup(nw.title);
-		s.place = xstrdup(nw.place);
-		s.start_s = nw.start_s;
-		s.end_s = nw.end_s;
+		s.place = p;
+		s.start_s = start;
+		s.end_s = end;
 		if (it->cancelled)
 			tell(r, &s, "Back on:", NULL, NULL, 1);
 		else if (moved)

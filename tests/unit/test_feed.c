@@ -238,6 +238,14 @@ static void test_moved_by_hand(void **state)
 		EV("a@x", "20181106T080000Z", "20181106T090000Z", "Drafting Res. 130",
 		   "LOCATION:Room D\r\n") B1 TAIL, NULL);
 	assert_int_equal(t->out.n, 0);
+	/* a new title is taken; the time set by hand stays */
+	fetched(t, id, 200, HEAD
+		EV("a@x", "20181106T080000Z", "20181106T090000Z", "Drafting Res. 130 (cont.)",
+		   "LOCATION:Room D\r\n") B1 TAIL, NULL);
+	assert_int_equal(store_session_get(t->st, 1, &s), 0);
+	assert_string_equal(s.title, "Drafting Res. 130 (cont.)");
+	assert_int_equal(s.start_s, 1541509200);
+	store_session_release(&s);
 }
 
 static void test_failures_told_after_three(void **state)
