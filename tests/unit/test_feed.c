@@ -372,6 +372,60 @@ static void test_same_ids_after_rollback(void **state)
 	engine_replies_release(&a);
 }
 
+/* Apply body to feed id in a transaction that is then rolled back; the
+ * replies into out. */
+static int try_apply(struct te *t, int64_t id, const char *body, struct engine_replies *out)
+{
+	struct feed_fetch res = { .status = 200, .body = body, .len = strlen(body) };
+	const char *result;
+	int rc;
+
+	if (store_begin(t->st))
+		return -1;      /* the fault hit BEGIN itself */
+	rc = feed_apply(t->eng, id, &res, out, &result);
+	store_rollback(t->st);
+	return rc;
+}
+
+/* The store failing at any statement of a fetch leaves nothing of it:
+ * the clean retry tells exactly what a fetch without the failure tells. */
+static void test_store_faults(void **state)
+{
+	struct te *t = *state;
+	const char *v2 = HEAD
+		EV("a@x", "20181106T110000Z", "20181106T120000Z", "Drafting Res. 130", "")
+		EV("b@x", "20181106T120000Z", "20181106T130000Z", "Plenary", "STATUS:CANCELLED\r\n")
+		EV("d@x", "20181108T080000Z", "20181108T090000Z", "Wrap-up", "") TAIL;
+	struct engine_replies ref = { 0 };
+	int64_t id = add_feed(t, "!feed add " URL " cyber");
+	int n, failed = 0;
+
+	fetched(t, id, 200, HEAD A1 B1 C1 TAIL, NULL);
+	te_say(t, CYBER, BOB, "!attend 1");
+	store_fault_arm(t->st, 0, STORE_FAULT_IOERR);
+	assert_int_equal(try_apply(t, id, v2, &ref), 0);
+	n = store_fault_seen();
+	store_fault_disarm();
+	assert_int_equal(ref.n, 1);
+	assert_true(n > 10);
+	for (int k = 1; k <= n; k++) {
+		struct engine_replies junk = { 0 }, got = { 0 };
+		store_fault_arm(t->st, k, STORE_FAULT_IOERR);
+		failed += try_apply(t, id, v2, &junk) != 0;
+		if (!store_fault_fired())
+			fail_msg("the fault at statement %d of %d never fired", k, n);
+		store_fault_disarm();
+		engine_replies_release(&junk);
+		assert_int_equal(try_apply(t, id, v2, &got), 0);
+		assert_int_equal(got.n, ref.n);
+		assert_string_equal(got.v[0].due_id, ref.v[0].due_id);
+		assert_string_equal(got.v[0].body, ref.v[0].body);
+		engine_replies_release(&got);
+	}
+	assert_true(failed > n / 2);
+	engine_replies_release(&ref);
+}
+
 static void test_commands(void **state)
 {
 	struct te *t = *state;
@@ -501,6 +555,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_rules_and_skips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_modified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_ids_after_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_feeds, setup, teardown),
 	};
