@@ -11,11 +11,13 @@
 
 #include "cmd.h"
 #include "digest.h"
+#include "feed.h"
 #include "store_feed.h"
 #include "when.h"
 
 #define URL_MAX 2000
-#define FEEDS_MAX 50            /* the same limit as [[feed]] in the file */
+#define FEEDS_MAX 50
+#define ETAG_SHOWN 24           /* bytes of an ETag !feeds shows */            /* the same limit as [[feed]] in the file */
 
 static int url_ok(const char *s)
 {
@@ -85,6 +87,7 @@ out:
 static int cmd_feed_remove(struct cmd_ctx *ctx)
 {
 	struct feed f = { 0 };
+	char url[96];
 	int64_t n;
 	int rc = 0;
 
@@ -110,7 +113,8 @@ static int cmd_feed_remove(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
-	doc_para(ctx->doc, "No longer following feed %lld (%s).", (long long)n, f.url);
+	feed_url_short(f.url, url, sizeof(url));
+	doc_para(ctx->doc, "No longer following feed %lld (%s).", (long long)n, url);
 	if (f.sessions_made)
 		doc_para(ctx->doc, "Its %lld session%s stay%s, as ordinary sessions.",
 			 (long long)f.sessions_made, f.sessions_made == 1 ? "" : "s",
@@ -122,10 +126,11 @@ out:
 
 static void feed_items(struct cmd_ctx *ctx, const struct feed *f)
 {
-	char when[48];
+	char when[48], url[96];
 	int64_t day = tz_day_start(ctx->tz, ctx->now);
 
-	doc_heading(ctx->doc, "Feed %lld: %s", (long long)f->id, f->url);
+	feed_url_short(f->url, url, sizeof(url));
+	doc_heading(ctx->doc, "Feed %lld: %s", (long long)f->id, url);
 	if (f->issue)
 		doc_item(ctx->doc, "for: %s", f->issue);
 	else
@@ -142,7 +147,12 @@ static void feed_items(struct cmd_ctx *ctx, const struct feed *f)
 			 (long long)f->failures);
 	else
 		doc_item(ctx->doc, "last fetch: %s, ok", when);
-	doc_item(ctx->doc, "ETag: %s", f->etag ? f->etag : "none");
+	/* a hash of 40 digits would run off a phone's screen: its start tells
+	 * one answer from another well enough */
+	if (f->etag && strlen(f->etag) > ETAG_SHOWN)
+		doc_item(ctx->doc, "ETag: %.*s\xe2\x80\xa6", ETAG_SHOWN - 1, f->etag);
+	else
+		doc_item(ctx->doc, "ETag: %s", f->etag ? f->etag : "none");
 	doc_item(ctx->doc, "events seen: %lld", (long long)f->events_seen);
 	doc_item(ctx->doc, "sessions made: %lld", (long long)f->sessions_made);
 	doc_item(ctx->doc, "skipped as unmatched: %lld%s", (long long)f->skipped_unmatched,

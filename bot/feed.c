@@ -396,9 +396,11 @@ static void failed(struct run *r, struct engine_replies *out, const char *why)
 	r->f.last_error = xstrdup(why);
 	r->f.failures++;
 	if (r->f.failures >= FEED_FAILS_TOLD && !r->f.down_told) {
-		char *msg = xasprintf("Feed %lld (%s) failed %d times in a row, the last time "
-				      "with: %s.  I keep trying; its sessions stay as they are.",
-				      (long long)r->f.id, r->f.url, FEED_FAILS_TOLD, why);
+		char url[96], *msg;
+		feed_url_short(r->f.url, url, sizeof(url));
+		msg = xasprintf("Feed %lld (%s) failed %d times in a row, the last time with: "
+				"%s.  I keep trying; its sessions stay as they are.",
+				(long long)r->f.id, url, FEED_FAILS_TOLD, why);
 		tell_coord(r, out, msg);
 		free(msg);
 		r->f.down_told = 1;
@@ -418,7 +420,9 @@ static void worked(struct run *r, struct engine_replies *out, const struct feed_
 		r->f.last_modified = xstrdup(res->last_modified);
 	}
 	if (r->f.down_told) {
-		char *msg = xasprintf("Feed %lld (%s) works again.", (long long)r->f.id, r->f.url);
+		char url[96], *msg;
+		feed_url_short(r->f.url, url, sizeof(url));
+		msg = xasprintf("Feed %lld (%s) works again.", (long long)r->f.id, url);
 		tell_coord(r, out, msg);
 		free(msg);
 		r->f.down_told = 0;
@@ -553,6 +557,32 @@ out:
 	notices_release(&r);
 	store_feed_release(&r.f);
 	return rc;
+}
+
+void feed_url_short(const char *url, char *out, size_t len)
+{
+	const char *host = strstr(url, "://"), *path, *last, *q;
+	size_t hl, ll;
+
+	if (strlen(url) <= FEED_URL_SHOWN || !host) {
+		snprintf(out, len, "%s", url);
+		return;
+	}
+	host += 3;
+	path = strchr(host, '/');
+	hl = path ? (size_t)(path - host) : strlen(host);
+	q = path ? strpbrk(path, "?#") : NULL;
+	ll = q ? (size_t)(q - path) : path ? strlen(path) : 0;
+	last = path;
+	for (const char *p = path; p && p < path + ll; p++)
+		if (*p == '/' && p + 1 < path + ll)
+			last = p;
+	ll = last ? (size_t)(path + ll - last) : 0;
+	if (hl > 24)
+		hl = 24;
+	if (ll > 20)
+		ll = 20;
+	snprintf(out, len, "%.*s/\xe2\x80\xa6%.*s", (int)hl, host, (int)ll, last ? last : "");
 }
 
 int feed_sync_config(struct engine *eng)

@@ -42,6 +42,14 @@ struct feed_fetch {
 int feed_apply(struct engine *eng, int64_t feed_id, const struct feed_fetch *res,
 	       struct engine_replies *out, const char **result);
 
+/*
+ * url as a phone shows it on one line: as it is up to FEED_URL_SHOWN
+ * bytes, else "host/…/last-part" (a calendar link of 100 characters would
+ * run off a 360-pixel screen).  Writes into out.
+ */
+#define FEED_URL_SHOWN 44
+void feed_url_short(const char *url, char *out, size_t len);
+
 /* Make the configuration's [[feed]] entries the store's configured feeds. */
 int feed_sync_config(struct engine *eng);
 

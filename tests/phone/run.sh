@@ -32,7 +32,9 @@ browse() {
 
 failed=0
 n=0
-for page in coverage positions digest sessions help; do
+pages="coverage positions digest sessions help feed-notice feeds"
+total=$(echo $pages | wc -w)
+for page in $pages; do
 	html="$out/$page.html"
 	if [ ! -s "$html" ]; then
 		echo "FAIL $page: $html was not written"
@@ -56,5 +58,5 @@ for page in coverage positions digest sessions help; do
 		"file://$(realpath "$html")" >/dev/null
 	[ -s "$out/$page.png" ] || { echo "FAIL $page: no screenshot"; failed=$((failed + 1)); }
 done
-echo "phone-test: $((n - failed)) of 5 answers fit ${width} px; screenshots in $out/"
-[ "$failed" -eq 0 ] && [ "$n" -eq 5 ]
+echo "phone-test: $((n - failed)) of $total answers fit ${width} px; screenshots in $out/"
+[ "$failed" -eq 0 ] && [ "$n" -eq "$total" ]

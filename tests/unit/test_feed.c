@@ -544,6 +544,26 @@ static void test_real_feeds(void **state)
 	assert_true(files >= 20);
 }
 
+static void test_url_short(void **state)
+{
+	static const char *const cases[][2] = {
+		{ URL, URL },
+		{ "https://calendar.google.com/calendar/ical/abc123def456%40group.calendar.google"
+		  ".com/public/basic.ics", "calendar.google.com/\xe2\x80\xa6/basic.ics" },
+		{ "https://outlook.office365.com/owa/calendar/0123456789abcdef/fedcba9876543210/"
+		  "calendar.ics?token=secret", "outlook.office365.com/\xe2\x80\xa6/calendar.ics" },
+		{ "https://a-very-long-host-name.conference.example.org/", "a-very-long-host-name.co/\xe2\x80\xa6/" },
+		{ "https://a-very-long-host-name.conference.example.org", "a-very-long-host-name.co/\xe2\x80\xa6" },
+	};
+	char out[96];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		feed_url_short(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_feeds, setup, teardown),
+		cmocka_unit_test(test_url_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
