@@ -235,3 +235,71 @@ issue = "cybersecurity"
         srv.shutdown()
     assert feed.conditional >= 2
     assert bot.log().count("==== start") == 3
+
+
+def test_feed_limits(homeserver, bot_factory):
+    """Redirects limited, a size cap, a timeout, and HTTP errors: each
+    named in !feeds; and a hanging feed never holds up an answer."""
+    hang = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            try:
+                if self.path.startswith("/loop"):
+                    self.send_response(302)
+                    self.send_header("Location", f"/loop{int(self.path[5:] or 0) + 1}")
+                    self.end_headers()
+                elif self.path == "/big.ics":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/calendar")
+                    self.end_headers()
+                    chunk = b"X-FILLER:" + b"x" * 65527 + b"\r\n"
+                    for _ in range(200):        # 13 MB, no Content-Length
+                        self.wfile.write(chunk)
+                elif self.path == "/hang.ics":
+                    hang.wait(30)
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    feeds = "".join(f'\n[[feed]]\nurl = "{base}/{p}"\n'
+                    for p in ("loop0", "big.ics", "hang.ics", "gone.ics"))
+    bot = bot_factory(homeserver, extra=f"""
+[feeds]
+interval = "3s"
+timeout = "4s"
+{feeds}""").start()
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        room = await room_with_bot(alice, bot)
+        # answers come while the hanging fetch is in flight
+        for _ in range(3):
+            t0 = asyncio.get_running_loop().time()
+            eid = await alice.send(room, "!issues")
+            await alice.wait_reply(room, bot, eid, 10)
+            assert asyncio.get_running_loop().time() - t0 < 8
+        for _ in range(60):
+            eid = await alice.send(room, "!feeds")
+            ans = (await alice.wait_reply(room, bot, eid))["content"]["body"]
+            if ans.count("last error:") == 4:
+                break
+            await asyncio.sleep(2)
+        assert re.search(r"last error: .*[Rr]edirect", ans), ans
+        assert "last error: response larger than the 8388608 byte limit" in ans, ans
+        assert re.search(r"last error: .*[Tt]imeout", ans), ans
+        assert "last error: HTTP 404" in ans, ans
+        await alice.close()
+    try:
+        run(go(), 300)
+    finally:
+        hang.set()
+        srv.shutdown()
