@@ -295,7 +295,7 @@ timeout = "4s"
             await asyncio.sleep(2)
         assert re.search(r"last error: .*[Rr]edirect", ans), ans
         assert "last error: response larger than the 8388608 byte limit" in ans, ans
-        assert re.search(r"last error: .*[Tt]imeout", ans), ans
+        assert re.search(r"last error: .*timed out after 4\d\d\d milliseconds", ans), ans
         assert "last error: HTTP 404" in ans, ans
         await alice.close()
     try:
