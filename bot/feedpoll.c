@@ -78,8 +78,14 @@ static void apply(struct feedpoll *fp, int64_t feed_id, const struct feed_fetch 
 	}
 	metrics_count(METRIC_FEED_FETCH, result);
 	metrics_commit();
-	if (strcmp(result, "ok") && strcmp(result, "not_modified"))
-		log_warn("feeds: feed %lld: %s", (long long)feed_id, result);
+	if (strcmp(result, "ok") && strcmp(result, "not_modified")) {
+		struct feed f = { 0 };
+		/* the reason as !feeds shows it; the URL's query may hold a token */
+		if (store_feed_get(fp->st, feed_id, &f) == 0)
+			log_warn("feeds: feed %lld failed (%lld in a row): %s", (long long)feed_id,
+				 (long long)f.failures, f.last_error ? f.last_error : result);
+		store_feed_release(&f);
+	}
 	if (r.n)
 		fp->kick(fp->ud);
 out:
