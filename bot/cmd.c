@@ -772,5 +772,6 @@ const struct cmd_family cmd_families[] = {
 	{ .title = "Documents", .table = cmd_doc_table, .file = cmd_doc_file },
 	{ .title = "You", .table = cmd_person_table },
 	{ .table = cmd_calendar_table },        /* under "You" too */
+	{ .title = "Feeds", .table = cmd_feed_table },
 };
 const size_t cmd_families_n = ARRAY_LEN(cmd_families);

@@ -42,6 +42,7 @@ extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
 extern const struct cmd_entry cmd_calendar_table[];    /* cmd_calendar.c */
 extern const struct cmd_entry cmd_core_table[];        /* cmd.c: help */
 extern const struct cmd_entry cmd_person_table[];      /* cmd_person.c: my, prefs */
+extern const struct cmd_entry cmd_feed_table[];        /* cmd_feed.c */
 
 /*
  * A family of commands and what it does on its own.  Each hook may be

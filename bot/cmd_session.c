@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_feed.h"
 #include "store_issue.h"
 #include "store_due.h"
 #include "when.h"
@@ -650,6 +651,7 @@ static int cmd_move(struct cmd_ctx *ctx)
 	}
 	tz_format_span(ctx->tz, ctx->now, s.start_s, s.end_s, TZ_SPAN_NEAR, was, sizeof(was));
 	if (store_session_move(ctx->st, s.id, start, end, ctx->now_ms) ||
+	    store_feed_by_hand(ctx->st, s.id) ||        /* feeds: announce, not apply, later */
 	    store_session_clashes(ctx->st, s.id, start, end, &s.attendees, &cl)) {
 		rc = -1;
 		goto out;

@@ -123,6 +123,8 @@ static const struct key_def keys[] = {
 	  F(recovery_key_file), NULL },
 	{ "reminders", "before", TOML_ARRAY, "[\"30m\", \"5m\"]", set_durations, 0, NULL },
 	{ "reminders", "dm", TOML_BOOL, "false", set_bool, F(remind_dm), NULL },
+	{ "feeds", "interval", TOML_STRING, "\"5m\"", set_duration, F(feeds_interval), NULL },
+	{ "feeds", "timeout", TOML_STRING, "\"1m\"", set_duration, F(feeds_timeout), NULL },
 	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
 	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
 	  check_public_url },
@@ -137,6 +139,8 @@ _Static_assert(ARRAY_LEN(keys) <= ARRAY_LEN(((struct loader *)0)->seen),
 	       "struct loader: seen[] is too small for keys[]");
 
 /* [[issue]] match: feed events for the issue (see feedmap.h) */
+#define MAX_FEEDS 50
+#define MAX_FEED_TIMEOUT 600            /* seconds: a fetch longer than this is stuck */
 #define MAX_MATCH_RULES 50
 #define MAX_MATCH_LEN 200
 
@@ -1074,6 +1078,101 @@ static void load_issues(struct loader *ld, const struct toml_node *v)
 	free(set.bad);
 }
 
+/* --- [[feed]] ---------------------------------------------------------- */
+
+/* The keys of one [[feed]] entry. */
+static const char *const feed_keys[] = { "url", "issue" };
+
+static void load_feed(struct loader *ld, const struct toml_node *t)
+{
+	struct cfg_feed f = { 0 };
+	char key[SHOW + 16], why[256];
+	struct config *cfg = ld->cfg;
+	int bad = 0;
+
+	if (toml_type(t) != TOML_TABLE) {
+		error_at(ld, toml_line(t), "feed", "expected a table, not %s %s",
+			 article(toml_type(t)), toml_type_name(toml_type(t)));
+		return;
+	}
+	for (size_t i = 0; i < toml_count(t); i++) {
+		const struct toml_node *v = toml_at(t, i);
+		size_t len;
+		const char *k = toml_key(v, &len), *s;
+
+		if (strlen(k) != len || (strcmp(k, "url") && strcmp(k, "issue"))) {
+			const char *near = closest(k, feed_keys, ARRAY_LEN(feed_keys));
+			char shown[SHOW + 8];
+			show_key(shown, sizeof(shown), v);
+			snprintf(key, sizeof(key), "feed.%s", shown);
+			if (near)
+				error_at(ld, toml_line(v), key, "unknown key '%s' (did you mean "
+					 "'%s'?)", shown, near);
+			else
+				error_at(ld, toml_line(v), key, "unknown key '%s' (a feed has url "
+					 "and issue)", shown);
+			bad = 1;
+			continue;
+		}
+		snprintf(key, sizeof(key), "feed.%s", k);
+		s = string_of(ld, key, v);
+		if (!s) {
+			bad = 1;
+			continue;
+		}
+		if (!strcmp(k, "url")) {
+			if (check_url(s, why, sizeof(why))) {
+				error_at(ld, toml_line(v), key, "%s", why);
+				bad = 1;
+				continue;
+			}
+			for (size_t j = 0; j < cfg->n_feeds; j++)
+				if (!strcmp(cfg->feeds[j].url, s)) {
+					error_at(ld, toml_line(v), key, "'%.*s' is listed twice",
+						 SHOW, s);
+					bad = 1;
+				}
+			free(f.url);
+			f.url = xstrdup(s);
+		} else {
+			if (!*s || has_space(s)) {
+				error_at(ld, toml_line(v), key, "'%.*s' must be one word: the "
+					 "issue's slug or alias", SHOW, s);
+				bad = 1;
+				continue;
+			}
+			free(f.issue);
+			f.issue = xstrdup(s);
+		}
+	}
+	if (!toml_get(t, "url")) {
+		error_at(ld, toml_line(t), "feed.url", "required key missing");
+		bad = 1;
+	}
+	if (!bad && cfg->n_feeds >= MAX_FEEDS) {
+		error_at(ld, toml_line(t), "feed", "at most %d feeds", MAX_FEEDS);
+		bad = 1;
+	}
+	if (bad) {
+		free(f.url);
+		free(f.issue);
+		return;
+	}
+	cfg->feeds = xrealloc(cfg->feeds, (cfg->n_feeds + 1) * sizeof(*cfg->feeds));
+	cfg->feeds[cfg->n_feeds++] = f;
+}
+
+static void load_feeds(struct loader *ld, const struct toml_node *v)
+{
+	if (toml_type(v) != TOML_ARRAY) {
+		error_at(ld, toml_line(v), "feed", "expected an array of tables: write each "
+			 "feed as [[feed]]");
+		return;
+	}
+	for (size_t i = 0; i < toml_count(v); i++)
+		load_feed(ld, toml_at(v, i));
+}
+
 /* --- the document ------------------------------------------------------ */
 
 static int is_section(const char *name)
@@ -1114,7 +1213,7 @@ static void unknown_key(struct loader *ld, const char *section, const struct tom
 /* A top-level entry that is not a known section. */
 static void unknown_section(struct loader *ld, const struct toml_node *v)
 {
-	const char *cand[ARRAY_LEN(keys) + 1], *near, *owner = NULL;
+	const char *cand[ARRAY_LEN(keys) + 2], *near, *owner = NULL;
 	char shown[SHOW + 8];
 	size_t i, n = 0, len;
 	const char *k = toml_key(v, &len);
@@ -1127,6 +1226,7 @@ static void unknown_section(struct loader *ld, const struct toml_node *v)
 			owner = keys[i].section;
 	}
 	cand[n++] = "issue";
+	cand[n++] = "feed";
 	if (toml_type(v) != TOML_TABLE && owner) {
 		error_at(ld, toml_line(v), shown, "unknown key '%s' (it belongs in [%s])", shown,
 			 owner);
@@ -1256,6 +1356,10 @@ static void check_whole(struct loader *ld)
 		error_at(ld, mline, "matrix.password", "required key missing (or password_file, "
 			 "access_token or access_token_file)");
 
+	if (cfg->feeds_timeout > MAX_FEED_TIMEOUT)
+		error_at(ld, ld->seen[key_index("feeds", "timeout")], "feeds.timeout",
+			 "at most %d minutes", MAX_FEED_TIMEOUT / 60);
+
 	if (cfg->homeserver) {         /* one form for joining paths onto it */
 		size_t n = strlen(cfg->homeserver);
 		while (n > 8 && cfg->homeserver[n - 1] == '/')
@@ -1319,6 +1423,8 @@ static int load(const char *name, const char *text, size_t len, const char *base
 
 		if (strlen(k) == klen && !strcmp(k, "issue"))
 			load_issues(&ld, v);
+		else if (strlen(k) == klen && !strcmp(k, "feed"))
+			load_feeds(&ld, v);
 		else if (strlen(k) == klen && is_section(k))
 			load_section(&ld, k, v);
 		else
@@ -1410,6 +1516,11 @@ void config_free(struct config *cfg)
 	free(cfg->remind_before);
 	free(cfg->http_listen);
 	free(cfg->http_public_url);
+	for (i = 0; i < cfg->n_feeds; i++) {
+		free(cfg->feeds[i].url);
+		free(cfg->feeds[i].issue);
+	}
+	free(cfg->feeds);
 	for (i = 0; i < cfg->n_issues; i++)
 		issue_release(&cfg->issues[i]);
 	free(cfg->issues);
@@ -1509,6 +1620,12 @@ void config_describe(const struct config *cfg, struct buf *out)
 		buf_printf(out, "log retention:     %d days\n", cfg->retention_days);
 	else
 		buf_puts(out, "log retention:     forever\n");
+	when_format_duration(cfg->feeds_interval, d, sizeof(d));
+	buf_printf(out, "feeds:             %zu in this file (more with !feed add), fetched "
+		   "every %s\n", cfg->n_feeds, d);
+	for (i = 0; i < cfg->n_feeds; i++)
+		buf_printf(out, "  %s: %s\n", cfg->feeds[i].url, cfg->feeds[i].issue ?
+			   cfg->feeds[i].issue : "by the issues' match rules");
 	buf_printf(out, "issues:            %zu\n", cfg->n_issues);
 	for (i = 0; i < cfg->n_issues; i++) {
 		const struct cfg_issue *is = &cfg->issues[i];

@@ -3,8 +3,9 @@
  * so a newcomer (or a test script) can use every command without a
  * homeserver.  The console user is made a member of every room.  Lines
  * starting with '/' steer the console itself: /room ISSUE, /as USER,
- * /direct (the speaker's direct room), and,
- * with a fixed clock (CAUCUS_NOW), /advance DURATION.
+ * /direct (the speaker's direct room), /feed N FILE (a file as feed N's
+ * answer, as if fetched), and, with a fixed clock (CAUCUS_NOW),
+ * /advance DURATION.
  */
 #include "console.h"
 
@@ -18,6 +19,8 @@
 
 #include "config.h"
 #include "engine.h"
+#include "feed.h"
+#include "ical.h"
 #include "store.h"
 #include "store_direct.h"
 #include "store_room.h"
@@ -255,6 +258,58 @@ static void share_file(struct console *c, char *arg)
 	engine_replies_release(&r);
 }
 
+/* "/feed N FILE": FILE's text applied as feed N's answer (a 200), its
+ * notices printed as the daemon would post them. */
+static void feed_file(struct console *c, char *arg)
+{
+	struct engine_replies r = { 0 };
+	struct feed_fetch res = { .status = 200 };
+	const char *result = "";
+	char *path = strchr(arg, ' '), chunk[8192];
+	struct buf body;
+	int64_t id;
+	FILE *fp;
+	size_t n;
+
+	buf_init(&body, ICAL_MAX_BYTES);
+	if (path)
+		*path++ = '\0';
+	if (!path || str_to_i64(arg, &id) || id <= 0) {
+		printf("(console: /feed N FILE, N as !feeds numbers it)\n");
+		goto out;
+	}
+	fp = fopen(str_trim(path), "rb");
+	if (!fp) {
+		printf("(cannot open '%s': %s)\n", path, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (buf_add(&body, chunk, n)) {
+			printf("(feed: '%s' is larger than %zu bytes; the daemon would refuse it "
+			       "too)\n", path, ICAL_MAX_BYTES);
+			break;
+		}
+	fclose(fp);
+	res.body = body.data;
+	res.len = body.len;
+	if (store_begin(c->st))
+		goto out;
+	if (feed_apply(c->eng, id, &res, &r, &result)) {
+		store_rollback(c->st);
+		fprintf(stderr, "caucus console: the database failed: %s\n", store_errmsg(c->st));
+		goto out;
+	}
+	for (size_t i = 0; i < r.n; i++)
+		engine_ack(c->eng, &r.v[i]);
+	if (store_commit(c->st))
+		goto out;
+	printf("(feed %lld: %s)\n", (long long)id, result);
+	print_replies(c, &r, 1);
+out:
+	engine_replies_release(&r);
+	buf_release(&body);
+}
+
 static void handle_line(struct console *c, char *line)
 {
 	struct engine_replies r = { 0 };
@@ -308,6 +363,8 @@ static void handle_line(struct console *c, char *line)
 			free(local);
 		} else if (!strcmp(line, "/file") && arg && *arg) {
 			share_file(c, arg);
+		} else if (!strcmp(line, "/feed") && arg && *arg) {
+			feed_file(c, arg);
 		} else if (!strcmp(line, "/redact") && arg && !strcmp(arg, "file") && c->file_seq) {
 			snprintf(event_id, sizeof(event_id), "$console%d", c->file_seq);
 			if (engine_redact(c->eng, c->room, event_id))
@@ -316,7 +373,7 @@ static void handle_line(struct console *c, char *line)
 				printf("(redacted %s)\n", event_id);
 		} else {
 			printf("(console: /room ISSUE | /as @user:server | /direct | /file NAME [caption] | "
-			       "/redact file%s)\n", c->fixed ? " | /advance DURATION" : "");
+			       "/redact file | /feed N FILE%s)\n", c->fixed ? " | /advance DURATION" : "");
 		}
 		fflush(stdout);
 		return;

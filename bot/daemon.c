@@ -19,6 +19,7 @@
 #include "direct.h"
 #include "e2ee.h"
 #include "engine.h"
+#include "feedpoll.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -92,6 +93,7 @@ struct daemon {
 	struct e2ee *e2ee;      /* NULL when encryption is off */
 	struct mx_sync_crypto crypto;   /* e2ee as the sync layer's peer */
 	struct observe *obs;    /* health, metrics, watchdog, status */
+	struct feedpoll *feeds; /* fetches the iCalendar feeds, once syncing */
 	char *me;               /* the bot's user ID, from whoami */
 	char *since;            /* the last applied next_batch */
 	int token_from_store;
@@ -647,6 +649,17 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 	return 0;
 }
 
+/* feeds: a fetch's notices go to the outbox like due reminders (feedpoll.c) */
+static int feed_queue(void *ud, struct engine_replies *r)
+{
+	return queue_replies(ud, r, NULL, 1);
+}
+
+static void feed_kick(void *ud)
+{
+	outbox_kick(((struct daemon *)ud)->ob);
+}
+
 static int h_message(void *ud, const struct mx_message *m)
 {
 	struct daemon *d = ud;
@@ -906,6 +919,9 @@ static void apply_batch(struct daemon *d)
 	d->narrow = 0;
 	outbox_kick(d->ob);
 	roomwork_kick(d->rw);
+	if (!d->feeds)          /* feeds: rooms are known now, so notices can go out */
+		d->feeds = feedpoll_new(d->st, d->eng, d->api, d->loop, &d->cfg, feed_queue,
+					feed_kick, d);
 	while (d->new_calls) {
 		struct call *c = d->new_calls;
 		d->new_calls = c->next;
@@ -1326,6 +1342,7 @@ static int poll_fn(void *ud, int fd, int timeout_ms)
 
 static void daemon_release(struct daemon *d)
 {
+	feedpoll_free(d->feeds);
 	roomwork_free(d->rw);
 	observe_free(d->obs);
 	outbox_free(d->ob);

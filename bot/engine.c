@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "doc.h"
+#include "feed.h"
 #include "log.h"
 #include "metrics.h"
 #include "person.h"
@@ -146,6 +147,10 @@ int engine_sync_config(struct engine *eng)
 			store_rollback(eng->st);
 			return -1;
 		}
+	}
+	if (feed_sync_config(eng)) {    /* feeds: the file's [[feed]] entries */
+		store_rollback(eng->st);
+		return -1;
 	}
 	return store_commit(eng->st);
 }

@@ -26,7 +26,8 @@ static const char *const kinds[] = { "message", "member", "redaction", "invite",
 				     "encrypted", NULL };
 static const char *const late[] = { "false", "true", NULL };
 static const char *const reasons[] = { "retry", "refused", NULL };
-static const char *const results[] = { "ok", "error", NULL };
+static const char *const results[] = { "ok", "not_modified", "error", "not_ical", "mass_loss",
+					NULL };
 
 static const struct counter_def defs[METRIC_COUNT] = {
 	[METRIC_EVENTS] = { "caucus_events_total",

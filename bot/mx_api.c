@@ -93,6 +93,41 @@ void mx_api_cancel(struct mx_api *a, struct mx_http_req *req)
 	mx_http_cancel(a->http, req);
 }
 
+/* A fetch's callback, hung on the request like a 'struct call' (the
+ * client frees it when the request is cancelled). */
+struct fetch_call {
+	mx_fetch_cb cb;
+	void *ud;
+};
+
+static void on_fetched(void *ud, const struct mx_http_res *res)
+{
+	struct fetch_call *c = ud;
+	struct mx_fetch_result r = {
+		.http = res->status, .error = res->error, .body = res->body, .len = res->len,
+		.etag = res->etag, .last_modified = res->last_modified,
+	};
+
+	c->cb(c->ud, &r);
+	free(c);
+}
+
+struct mx_http_req *mx_api_fetch(struct mx_api *a, const char *url, const char *etag,
+				 const char *last_modified, long timeout_ms, size_t cap,
+				 long max_redirs, mx_fetch_cb cb, void *ud)
+{
+	struct fetch_call *c = xcalloc(1, sizeof(*c));
+	struct mx_http_req *req;
+
+	c->cb = cb;
+	c->ud = ud;
+	req = mx_http_fetch(a->http, url, etag, last_modified, timeout_ms, cap, max_redirs,
+			    on_fetched, c);
+	if (!req)
+		free(c);
+	return req;
+}
+
 static void on_response(void *ud, const struct mx_http_res *res)
 {
 	struct call *c = ud;

@@ -27,6 +27,7 @@ struct mx_http_req {
 	mx_http_cb cb;
 	void *ud;
 	char *what;             /* "GET /path" without the query, for logs */
+	int fetch;              /* mx_http_fetch(): report the validators */
 	struct mx_http_req *prev, *next;
 };
 
@@ -194,6 +195,85 @@ fail:
 	return NULL;
 }
 
+/* A response header of the last answer (after redirects), copied, or NULL. */
+static char *header_of(CURL *e, const char *name)
+{
+	struct curl_header *hd = NULL;
+
+	if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || !hd->value)
+		return NULL;
+	return strlen(hd->value) > 1000 ? NULL : xstrdup(hd->value);
+}
+
+struct mx_http_req *mx_http_fetch(struct mx_http *h, const char *url, const char *etag,
+				  const char *last_modified, long timeout_ms, size_t cap,
+				  long max_redirs, mx_http_cb cb, void *ud)
+{
+	struct mx_http_req *r = xcalloc(1, sizeof(*r));
+	const char *q = strchr(url, '?');
+	CURL *e;
+
+	r->h = h;
+	r->cb = cb;
+	r->ud = ud;
+	r->fetch = 1;
+	/* the query may hold a private token: logs show the URL without it */
+	r->what = xasprintf("GET %.*s", q ? (int)(q - url) : (int)strlen(url), url);
+	buf_init(&r->resp, cap ? cap : DEFAULT_CAP);
+	r->easy = e = curl_easy_init();
+	if (!e) {
+		log_error("http: cannot create a curl handle for %s", r->what);
+		goto fail;
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 15000 ? timeout_ms : 15000L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, max_redirs > 0 ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, max_redirs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "caucus");
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->resp.cap);
+	r->headers = curl_slist_append(r->headers, "Accept: text/calendar, */*;q=0.5");
+	if (etag && *etag && !strpbrk(etag, "\r\n")) {
+		char *hd = xasprintf("If-None-Match: %s", etag);
+		r->headers = curl_slist_append(r->headers, hd);
+		free(hd);
+	}
+	if (last_modified && *last_modified && !strpbrk(last_modified, "\r\n")) {
+		char *hd = xasprintf("If-Modified-Since: %s", last_modified);
+		r->headers = curl_slist_append(r->headers, hd);
+		free(hd);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		log_error("http: cannot start %s", r->what);
+		goto fail;
+	}
+	r->next = h->reqs;
+	if (h->reqs)
+		h->reqs->prev = r;
+	h->reqs = r;
+	h->running++;
+	log_debug("http: %s started", r->what);
+	return r;
+fail:
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	headers_free(r->headers);
+	buf_release(&r->resp);
+	free(r->what);
+	free(r);
+	return NULL;
+}
+
 void mx_http_cancel(struct mx_http *h, struct mx_http_req *req)
 {
 	void *ud;
@@ -215,6 +295,7 @@ static void finish(struct mx_http_req *r, CURLcode code)
 	mx_http_cb cb = r->cb;
 	void *ud = r->ud;
 	char err[CURL_ERROR_SIZE + 64];
+	char *etag = NULL, *modified = NULL;
 	long status = 0;
 
 	memset(&res, 0, sizeof(res));
@@ -232,12 +313,20 @@ static void finish(struct mx_http_req *r, CURLcode code)
 	res.status = status;
 	res.body = body.data;
 	res.len = body.len;
+	if (r->fetch && status) {
+		etag = header_of(r->easy, "ETag");
+		modified = header_of(r->easy, "Last-Modified");
+		res.etag = etag;
+		res.last_modified = modified;
+	}
 	log_debug("http: %s -> %ld%s%s", r->what, status, res.error ? " " : "",
 		  res.error ? res.error : "");
 	buf_init(&r->resp, 0);          /* the body moves to the callback */
 	req_free(r);
 	cb(ud, &res);
 	buf_release(&body);
+	free(etag);
+	free(modified);
 }
 
 int mx_http_poll(struct mx_http *h, int extra_fd, int timeout_ms)

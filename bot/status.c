@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "store_feed.h"
 #include "store_status.h"
 #include "util.h"
 
@@ -43,6 +44,31 @@ static void put_line(const char *indent, const char *s)
 	for (; *s; s++)
 		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 	putchar('\n');
+}
+
+/* Each feed: its number and URL, then how its last fetch went. */
+static void put_feeds(struct store *st, int64_t now)
+{
+	struct feed_list all = { 0 };
+	char age[48], *line;
+
+	if (store_feed_list(st, &all)) {
+		printf("feeds:          cannot read them: %s\n", store_errmsg(st));
+		return;
+	}
+	printf("feeds:%s\n", all.n ? "" : "          none");
+	for (size_t i = 0; i < all.n; i++) {
+		const struct feed *f = &all.v[i];
+		put_age(age, sizeof(age), now - f->last_fetch_ms);
+		line = xasprintf("%lld %s: %s%s%s; %lld sessions", (long long)f->id, f->url,
+				 !f->last_fetch_ms ? "not fetched yet" : f->last_error ?
+				 "failing: " : "ok, fetched ", !f->last_fetch_ms ? "" :
+				 f->last_error ? f->last_error : age, "",
+				 (long long)f->sessions_made);
+		put_line("  ", line);
+		free(line);
+	}
+	store_feed_list_release(&all);
 }
 
 int status_main(const char *config_path)
@@ -93,7 +119,7 @@ int status_main(const char *config_path)
 	printf("next reminders and digests:%s\n", s.upcoming.n ? "" : " none");
 	for (size_t i = 0; i < s.upcoming.n; i++)
 		put_line("  ", s.upcoming.v[i]);
-	printf("feeds:          none\n");
+	put_feeds(st, now);
 	if (!cfg->encryption) {
 		printf("encryption:     off\n");
 	} else {

@@ -326,6 +326,44 @@ static const char *const migrations[] = {
 	"  user_id TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL);"
 	"CREATE INDEX calendar_tokens_user ON calendar_tokens(user_id);",
+
+	/* 12: iCalendar feeds (SPEC §3 Feeds) and which session each of their
+	 * events became: (feed, UID, RECURRENCE-ID) -> session.  The item
+	 * keeps what the feed last said, so a change is seen even when the
+	 * session was moved by hand (and then announced, not applied). */
+	"CREATE TABLE feeds("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  issue TEXT,"                          /* the issue it names, or NULL: match rules */
+	"  from_config INTEGER NOT NULL DEFAULT 0,"
+	"  added_by TEXT NOT NULL,"
+	"  added_ms INTEGER NOT NULL,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  last_fetch_ms INTEGER NOT NULL DEFAULT 0,"
+	"  last_ok_ms INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"                     /* NULL: the last fetch went well */
+	"  failures INTEGER NOT NULL DEFAULT 0," /* in a row */
+	"  down_told INTEGER NOT NULL DEFAULT 0,"
+	"  fetches INTEGER NOT NULL DEFAULT 0,"  /* numbers each fetch's notices */
+	"  events_seen INTEGER NOT NULL DEFAULT 0,"
+	"  sessions_made INTEGER NOT NULL DEFAULT 0,"
+	"  skipped_unmatched INTEGER NOT NULL DEFAULT 0,"
+	"  skipped_other INTEGER NOT NULL DEFAULT 0,"
+	"  skip_note TEXT);"                     /* why the others were skipped */
+	"CREATE TABLE feed_items("
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  uid TEXT NOT NULL,"
+	"  recurrence_s INTEGER NOT NULL,"       /* 0: not one occurrence of a recurring event */
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  start_s INTEGER NOT NULL,"            /* what the feed last said */
+	"  end_s INTEGER NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  place TEXT,"
+	"  cancelled INTEGER NOT NULL DEFAULT 0,"        /* cancelled in or gone from the feed */
+	"  by_hand INTEGER NOT NULL DEFAULT 0,"          /* moved with !move since */
+	"  PRIMARY KEY(feed_id, uid, recurrence_s));"
+	"CREATE INDEX feed_items_session ON feed_items(session_id);",
 };
 
 /* The statement cache: a short list, most recently used first. */

@@ -20,6 +20,12 @@ struct cfg_issue {
 	struct strv match;      /* feed match rules, as written (case-insensitive) */
 };
 
+/* A [[feed]] entry: an iCalendar feed followed from the start. */
+struct cfg_feed {
+	char *url;              /* http:// or https:// */
+	char *issue;            /* the issue its events belong to, or NULL: match rules */
+};
+
 struct config {
 	char *path;             /* the file it came from */
 	/* [matrix] */
@@ -44,6 +50,9 @@ struct config {
 	int64_t *remind_before; /* seconds, sorted largest first; default 30m, 5m */
 	size_t n_remind_before;
 	int remind_dm;          /* members' default for !prefs dm */
+	/* [feeds] */
+	int64_t feeds_interval; /* seconds between fetches of a feed, default 300 */
+	int64_t feeds_timeout;  /* seconds a fetch may take, default 60 */
 	/* [http] */
 	char *http_listen;      /* "host:port", or "" (the default): no listener */
 	char *http_public_url;  /* base of the links the bot gives, or "" */
@@ -54,6 +63,9 @@ struct config {
 	int digest_minute;      /* minutes after local midnight, default 23:00 */
 	/* [log] */
 	int retention_days;     /* default 90; 0 keeps forever */
+	/* [[feed]] */
+	struct cfg_feed *feeds;
+	size_t n_feeds;
 	/* [[issue]] */
 	struct cfg_issue *issues;
 	size_t n_issues;

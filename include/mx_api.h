@@ -56,6 +56,24 @@ void mx_api_set_token(struct mx_api *a, const char *token);
 int mx_api_poll(struct mx_api *a, int extra_fd, int timeout_ms);
 void mx_api_cancel(struct mx_api *a, struct mx_http_req *req);  /* NULL: no-op */
 
+/*
+ * Not a Matrix call: GET a calendar feed on the same connection pool and
+ * event loop (see mx_http_fetch: no token is sent, redirects are limited,
+ * validators go out as If-None-Match / If-Modified-Since).  All pointers
+ * of the result are valid during the callback only.
+ */
+struct mx_fetch_result {
+	long http;              /* 0: no answer (error says why) */
+	const char *error;
+	const char *body;
+	size_t len;
+	const char *etag, *last_modified;       /* or NULL */
+};
+typedef void (*mx_fetch_cb)(void *ud, const struct mx_fetch_result *r);
+struct mx_http_req *mx_api_fetch(struct mx_api *a, const char *url, const char *etag,
+				 const char *last_modified, long timeout_ms, size_t cap,
+				 long max_redirs, mx_fetch_cb cb, void *ud);
+
 /* POST /login with a password; device_id may be NULL (a new device).
  * Result: access_token, device_id, user_id. */
 struct mx_http_req *mx_api_login(struct mx_api *a, const char *user_id, const char *password,

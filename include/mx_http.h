@@ -22,6 +22,8 @@ struct mx_http_res {
 	size_t len;
 	const char *error;      /* transport failure (text), or NULL */
 	int toobig;             /* the body passed the request's cap */
+	const char *etag;       /* the final answer's ETag, or NULL (fetches only) */
+	const char *last_modified;      /* its Last-Modified, or NULL (fetches only) */
 };
 
 typedef void (*mx_http_cb)(void *ud, const struct mx_http_res *res);
@@ -49,6 +51,17 @@ void mx_http_set_token(struct mx_http *h, const char *token);
 struct mx_http_req *mx_http_start(struct mx_http *h, const char *method, const char *path,
 				  const char *json_body, long timeout_ms, size_t cap,
 				  mx_http_cb cb, void *ud);
+/*
+ * GET an absolute http(s) URL that is not the homeserver's (a calendar
+ * feed): no access token is sent, at most max_redirs redirects are
+ * followed (to http or https only), and etag / last_modified (may be NULL)
+ * go out as If-None-Match / If-Modified-Since; a 304 comes back as such.
+ * timeout_ms and cap as for mx_http_start().  Same contract.
+ */
+struct mx_http_req *mx_http_fetch(struct mx_http *h, const char *url, const char *etag,
+				  const char *last_modified, long timeout_ms, size_t cap,
+				  long max_redirs, mx_http_cb cb, void *ud);
+
 /* Abandon a request: its callback will not run.  NULL is a no-op. */
 void mx_http_cancel(struct mx_http *h, struct mx_http_req *req);
 

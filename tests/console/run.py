@@ -43,7 +43,8 @@ def run_case(path, tmp):
     # a marker after each line splits the output per step
     script = "".join(f"{s[0]}\n/mark\n" for s in steps)
     proc = subprocess.run([caucus, "console", "-c", config, "--db", db] + args,
-                          input=script.encode(), capture_output=True, env=env, timeout=60)
+                          input=script.encode(), capture_output=True, env=env, timeout=60,
+                          cwd=root)     # files a case names are relative to the top
     out = proc.stdout.decode("utf-8", "replace")
     chunks = out.split("(console: /room ISSUE")
     errors = []

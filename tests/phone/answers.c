@@ -2,7 +2,7 @@
  * answers.c - writes the answers a phone must show well, one HTML page
  * each, for tests/phone/run.sh to render in a headless browser at 360 px:
  * the coverage of 11 issues, the positions of 12 actors, a full digest,
- * the sessions of a busy day and the help.  The answers come from the
+ * the sessions of a busy day, the help, a feed's change notice and !feeds.  The answers come from the
  * real command engine (testengine.h's set-up); the page shows the
  * formatted_body as a chat client does, in a proportional font.
  *
@@ -14,6 +14,8 @@
 #include "store_direct.h"
 
 #include <stdio.h>
+
+#include "feed.h"
 
 static const char *outdir;
 
@@ -89,6 +91,38 @@ static void say(struct te *t, const char *room, const char *who, const char *fmt
 	va_end(ap);
 	te_say(t, room, who, line);
 	free(line);
+}
+
+/* One answer of feed 1: a drafting group at 'start' in 'place', and four
+ * side events; attended by Bob and Carol once made. */
+static void feed(struct te *t, const char *start, const char *place)
+{
+	struct buf b;
+	struct feed_fetch res = { .status = 200, .etag = "\"33a64df551425fcc55e4d42a148795d9f25f89d4\"" };
+	const char *result;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
+		   "BEGIN:VEVENT\r\nUID:dg@x\r\nDTSTAMP:20181101T000000Z\r\nDTSTART:%s\r\n"
+		   "DURATION:PT1H30M\r\nSUMMARY:Drafting group on Res. 130 (Cybersecurity), "
+		   "second reading\r\nLOCATION:%s\r\nEND:VEVENT\r\n", start, place);
+	for (int i = 0; i < 4; i++)
+		buf_printf(&b, "BEGIN:VEVENT\r\nUID:side%d@x\r\nDTSTAMP:20181101T000000Z\r\n"
+			   "DTSTART:2018110%dT060000Z\r\nDURATION:PT1H\r\nSUMMARY:Side event %d on "
+			   "the digital divide\r\nEND:VEVENT\r\n", i, 6 + i, i);
+	buf_puts(&b, "END:VCALENDAR\r\n");
+	res.body = b.data;
+	res.len = b.len;
+	engine_replies_release(&t->out);
+	assert_int_equal(store_begin(t->st), 0);
+	assert_int_equal(feed_apply(t->eng, 1, &res, &t->out, &result), 0);
+	assert_int_equal(store_commit(t->st), 0);
+	te_check_replies(t);
+	buf_release(&b);
+	if (!strcmp(start, "20181106T100000Z")) {
+		say(t, CYBER, BOB, "!attend 20");
+		say(t, CYBER, CAROL, "!attend 20");
+	}
 }
 
 /* The coordination group of SPEC's example: 11 issues, covered unevenly. */
@@ -178,6 +212,18 @@ static void test_write_answers(void **state)
 
 	say(t, COORD, ALICE, "!help");
 	save(t, "help");
+
+	/* a conference feed behind a long link: new sessions, then a move told
+	 * with its attendees, then the state of the feeds */
+	t->cfg.feeds_interval = 300;
+	say(t, COORD, ALICE, "!feed add https://calendar.google.com/calendar/ical/"
+	    "c_0123456789abcdef0123456789abcdef%%40group.calendar.google.com/public/basic.ics "
+	    "cyber");
+	feed(t, "20181106T100000Z", "Room D");
+	feed(t, "20181106T113000Z", "Room B, Dubai World Trade Centre, Sheikh Rashid Hall");
+	save(t, "feed-notice");
+	say(t, COORD, ALICE, "!feeds");
+	save(t, "feeds");
 	te_free(t);
 }
 

@@ -30,7 +30,7 @@ browse() {
 		"$@" 2>/dev/null
 }
 
-pages="coverage positions digest sessions my prefs help"
+pages="coverage positions digest sessions my prefs help feed-notice feeds"
 total=$(echo $pages | wc -w)
 failed=0
 n=0

@@ -776,6 +776,58 @@ static void test_http_keys(void **state)
 	}
 }
 
+/* [feeds] and [[feed]]: defaults, entries, and each error named. */
+static void test_feed_keys(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "[[feed]]\nissue = \"cyber\"\n", "caucus.toml:5: feed.url: required key missing" },
+		{ "[[feed]]\nurl = \"ftp://x/y.ics\"\n", "caucus.toml:6: feed.url: 'ftp://x/y.ics' is not an http:// or https:// URL" },
+		{ "[[feed]]\nurl = \"https://x/y.ics\"\nisue = \"cyber\"\n", "caucus.toml:7: feed.isue: unknown key 'isue' (did you mean 'issue'?)" },
+		{ "[[feed]]\nurl = \"https://x/y.ics\"\nissue = \"two words\"\n", "caucus.toml:7: feed.issue: 'two words' must be one word: the issue's slug or alias" },
+		{ "[[feed]]\nurl = \"https://x/y.ics\"\n[[feed]]\nurl = \"https://x/y.ics\"\n", "caucus.toml:8: feed.url: 'https://x/y.ics' is listed twice" },
+		{ "[[feed]]\nurl = 3\n", "caucus.toml:6: feed.url: expected a string, not an integer" },
+		{ "[feed]\nurl = \"https://x/y.ics\"\n", "caucus.toml:5: feed: expected an array of tables: write each feed as [[feed]]" },
+		{ "[feeds]\ninterval = \"often\"\n", NULL },
+		{ "[feeds]\ntimeout = \"11m\"\n", "caucus.toml:6: feeds.timeout: at most 10 minutes" },
+		{ "[feeds]\nintervall = \"5m\"\n", "caucus.toml:6: feeds.intervall: unknown key 'intervall' (did you mean 'interval'?)" },
+	};
+	struct config *cfg = load_ok(BASE);
+	struct buf out;
+
+	(void)state;
+	assert_int_equal(cfg->feeds_interval, 300);
+	assert_int_equal(cfg->feeds_timeout, 60);
+	assert_int_equal(cfg->n_feeds, 0);
+	config_free(cfg);
+	cfg = load_ok(BASE "[feeds]\ninterval = \"2s\"\ntimeout = \"10s\"\n"
+		      "[[feed]]\nurl = \"https://conf.example.org/all.ics\"\n"
+		      "[[feed]]\nurl = \"http://127.0.0.1:8000/cyber.ics\"\nissue = \"cyber\"\n");
+	assert_int_equal(cfg->feeds_interval, 2);
+	assert_int_equal(cfg->feeds_timeout, 10);
+	assert_int_equal(cfg->n_feeds, 2);
+	assert_string_equal(cfg->feeds[0].url, "https://conf.example.org/all.ics");
+	assert_null(cfg->feeds[0].issue);
+	assert_string_equal(cfg->feeds[1].issue, "cyber");
+	buf_init(&out, 0);
+	config_describe(cfg, &out);
+	assert_non_null(strstr(out.data, "feeds:             2 in this file"));
+	assert_non_null(strstr(out.data, "https://conf.example.org/all.ics: by the issues' match rules"));
+	buf_release(&out);
+	config_free(cfg);
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *text = xasprintf("%s%s", BASE, bad[i][0]);
+		char *got = load_bad(text);
+		char *want = bad[i][1] ? xasprintf("%s\n", bad[i][1]) : NULL;
+		if (want ? strcmp(got, want) : !strstr(got, "feeds.interval")) {
+			print_error("case %zu:\n got: %s want: %s", i, got, want ? want : "feeds.interval");
+			fail();
+		}
+		free(text);
+		free(want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_http_keys),
+		cmocka_unit_test(test_feed_keys),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
