@@ -43,6 +43,7 @@ struct config {
 	/* [reminders] */
 	int64_t *remind_before; /* seconds, sorted largest first; default 30m, 5m */
 	size_t n_remind_before;
+	int64_t remind_escalate; /* seconds before an unattended session; 0 off; default 15m */
 	/* [http] */
 	char *http_listen;      /* "host:port", or "" (the default): no listener */
 	char *http_public_url;  /* base of the links the bot gives, or "" */
