@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_issue_table[];       /* cmd_issue.c */
 extern const struct cmd_entry cmd_session_table[];     /* cmd_session.c */
 extern const struct cmd_entry cmd_log_table[];         /* cmd_log.c */
 extern const struct cmd_entry cmd_doc_table[];         /* cmd_doc.c */
+extern const struct cmd_entry cmd_people_table[];      /* cmd_people.c: handover */
 extern const struct cmd_entry cmd_core_table[];        /* engine.c: help */
 
 /* An issue as read from the store; issue_release frees the strings. */
@@ -65,6 +66,9 @@ struct cmd_ctx {
 	struct doc *doc;                /* the answer */
 	struct strv *mentions;          /* user IDs the answer mentions */
 	struct engine_replies *out;     /* extra messages to other rooms */
+	char *about;                    /* what the answer is about (see engine_reply), or NULL */
+	const char *reaction;           /* the emoji, when a reaction runs the command */
+	int acted;                      /* !attend: the user attends afterwards */
 	/* private to engine.c */
 	const char *text;               /* the body after pill replacement */
 	size_t *offs;                   /* offset in text of each argv[i] */
@@ -144,8 +148,12 @@ int cmd_can_see_room(struct engine *eng, const char *user_id, const char *room_i
  * issue room that a session moved.  Takes the doc's content; mentions
  * (may be NULL) are copied.
  */
-void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
-	      const struct strv *mentions);
+struct engine_reply *cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
+			      const struct strv *mentions);
+/* The answer (or the reply r, when not NULL) is about fmt ("session:12"):
+ * a reaction to it acts on that (engine_reaction). */
+void cmd_about(struct cmd_ctx *ctx, struct engine_reply *r, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 
 /*
  * Ask the daemon for room work (see enum engine_kind): target and user
@@ -173,6 +181,10 @@ const struct config *engine_config(struct engine *eng);
  */
 int cmd_session_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
 int cmd_digest_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
+/* "18:00" for a time today, else "Tue 6 Nov 18:00" (cmd_people.c). */
+void cmd_until_words(const char *tz, int64_t now, int64_t until, char *out, size_t outlen);
+/* cmd_people.c: escalations of unattended sessions and ended shifts. */
+int cmd_people_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
 /* 1 when 'key' was already handed out (acknowledged or dropped). */
 int cmd_due_done(struct engine *eng, const char *key);
 /* Record 'key' as handled without sending (outcome "dropped"). */

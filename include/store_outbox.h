@@ -27,6 +27,11 @@ struct outbox_row {
 int store_outbox_add(struct store *st, const char *room_id, const char *txn_id,
 		     const char *event_type, const char *content, int64_t now_ms);
 
+/* The message queued under txn_id is about 'about' ("session:12",
+ * "action:3"): once sent, its event ID is kept with it (store_people.h),
+ * for reactions to it.  0 or -1. */
+int store_outbox_about(struct store *st, const char *txn_id, const char *about);
+
 /*
  * The oldest unsent message of each room (what may be sent next while
  * keeping each room's order), into *rows (caller frees with
@@ -39,7 +44,8 @@ void store_outbox_rows_free(struct outbox_row *rows, size_t n);
  * content), every retry the same. */
 int store_outbox_seal(struct store *st, int64_t id, const char *event_type,
 		      const char *content);
-/* The message went out as event_id. */
+/* The message went out as event_id (what it is about is then kept by
+ * that event ID). */
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id);
 /* The message failed; try again at next_try_ms. */
 int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms);
