@@ -1,5 +1,5 @@
 /*
- * test_people.c - reactions as commands (👍/✋ attend, their redaction
+ * test_cmd_people.c - reactions as commands (👍/✋ attend, their redaction
  * skips, ✅ closes an action), escalation of sessions nobody attends,
  * shifts that end by themselves and !handover, through the engine as the
  * console drives it.  The bot's messages get event IDs here the way the
