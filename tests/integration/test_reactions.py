@@ -100,7 +100,7 @@ def test_thumbs_up_attends_and_redaction_skips(homeserver, bot_factory):
         eid = await alice.send(room, "!action @bob:localhost send the text to the chair")
         act = await alice.wait_reply(room, bot, eid)
         await react(bob, room, act["event_id"], CHECK)
-        await bot_reply(alice, room, bot, act["event_id"], "done")
+        await bot_reply(alice, room, bot, act["event_id"], "done, closed by")
         assert "No open actions" in await ask(alice, room, bot, "!actions")
         for u in (alice, bob, mallory):
             await u.close()
