@@ -104,6 +104,7 @@ struct daemon {
 	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being read */
 	int gap_pages;          /* /messages pages read for it */
 	size_t gap_events;      /* events they held */
+	int64_t sync_t0;        /* when its answer came */
 	int bad_syncs;          /* unreadable /sync answers in a row */
 	int narrow;             /* syncing with a one-event timeline (after bad ones) */
 	int apply_failures;     /* failed applies of the same batch in a row */
@@ -921,8 +922,10 @@ static void apply_batch(struct daemon *d)
 		e2ee_kick(d->e2ee);
 	free(d->since);
 	d->since = xstrdup(mx_sync_next_batch(d->batch));
-	if (n)
-		log_info("sync: %zu events applied in %lld ms", n, (long long)(loop_now() - t0));
+	if (n + d->gap_events)
+		log_info("sync: %zu events applied in %lld ms (%zu of them from %d /messages pages)",
+			 n + d->gap_events, (long long)(loop_now() - (d->gap_pages ? d->sync_t0 : t0)),
+			 d->gap_events, d->gap_pages);
 	if (mx_sync_skipped(d->batch))
 		log_warn("sync: %zu unreadable event%s or page%s skipped in this batch (counted "
 			 "in meta sync.gaps)", mx_sync_skipped(d->batch),
@@ -1086,6 +1089,24 @@ static void resume_gaps(struct daemon *d)
 	}
 }
 
+/* GAP_PAGE, or CAUCUS_GAP_PAGE (tests: a small backlog in many pages). */
+static int gap_page_size(void)
+{
+	static int size;
+	const char *v;
+	int64_t n;
+
+	if (size)
+		return size;
+	size = GAP_PAGE;
+	v = getenv("CAUCUS_GAP_PAGE");
+	if (v && !str_to_i64(v, &n) && n >= 1 && n <= GAP_PAGE)
+		size = (int)n;
+	else if (v)
+		log_warn("caucus: CAUCUS_GAP_PAGE is not 1..%d; ignored", GAP_PAGE);
+	return size;
+}
+
 /*
  * Read each limited timeline's gap forward from the last sync's position
  * (or where a crash left it) to the room's prev_batch, page by page, each
@@ -1103,15 +1124,12 @@ static void fill_gaps(struct daemon *d)
 				  d->gap_events, room);
 		} else {
 			d->req = mx_api_messages(d->api, room, from ? from : d->since, to, 1,
-						 GAP_PAGE, SYNC_CAP, on_messages, d);
+						 gap_page_size(), SYNC_CAP, on_messages, d);
 			if (d->req)
 				return;
 		}
 		mx_sync_close_gap(d->batch, room);
 	}
-	if (d->gap_events)
-		log_info("sync: %zu missed events read page by page (%d pages)", d->gap_events,
-			 d->gap_pages);
 	apply_batch(d);
 }
 
@@ -1195,6 +1213,7 @@ static void on_sync(void *ud, const struct mx_result *r)
 	}
 	d->gap_pages = 0;
 	d->gap_events = 0;
+	d->sync_t0 = loop_now();
 	if (d->since) {
 		resume_gaps(d);
 		fill_gaps(d);
