@@ -40,7 +40,7 @@
 #define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
 #define GAP_PAGE 500                    /* events per /messages page, one transaction each */
 #define GAP_MAX_PAGES 20000             /* pages per batch: 10 million missed events */
-#define TRIM_AFTER_EVENTS 1000          /* a batch this big gives its memory back */
+#define TRIM_AFTER_BYTES ((size_t)256 << 10)   /* an answer this big gives its memory back */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 15000
 #define INVITE_TRIES 8
@@ -105,6 +105,7 @@ struct daemon {
 	int gap_pages;          /* /messages pages read for it */
 	size_t gap_events;      /* events they held */
 	int64_t sync_t0;        /* when its answer came */
+	size_t sync_bytes;      /* how big it was, with its pages */
 	int bad_syncs;          /* unreadable /sync answers in a row */
 	int narrow;             /* syncing with a one-event timeline (after bad ones) */
 	int apply_failures;     /* failed applies of the same batch in a row */
@@ -934,8 +935,9 @@ static void apply_batch(struct daemon *d)
 	mx_sync_free(d->batch);
 	d->batch = NULL;
 	/* a big batch's parse tree is freed now: hand the pages back to the
-	 * system rather than keep them until the next backlog */
-	if (n >= TRIM_AFTER_EVENTS)
+	 * system rather than keep them until the next backlog (a first sync
+	 * of 300 rooms' state left 3 MiB of the heap free but held) */
+	if (d->sync_bytes >= TRIM_AFTER_BYTES)
 		malloc_trim(0);
 	d->failures = 0;
 	d->apply_failures = 0;
@@ -1021,6 +1023,7 @@ static int apply_page(struct daemon *d, const char *room, const struct mx_result
 	}
 	metrics_commit();
 	d->gap_events += p.n_events;
+	d->sync_bytes += r->len;
 	if (p.skipped)
 		log_warn("sync: %s: %zu unreadable event%s or page%s of missed events skipped "
 			 "(counted in meta sync.gaps)", room, p.skipped, p.skipped == 1 ? "" : "s",
@@ -1214,6 +1217,7 @@ static void on_sync(void *ud, const struct mx_result *r)
 	d->gap_pages = 0;
 	d->gap_events = 0;
 	d->sync_t0 = loop_now();
+	d->sync_bytes = r->len;
 	if (d->since) {
 		resume_gaps(d);
 		fill_gaps(d);
