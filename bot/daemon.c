@@ -1052,6 +1052,10 @@ static void on_messages(void *ud, const struct mx_result *r)
 		return;
 	}
 	if (r->outcome == MX_UNAUTHORIZED) {
+		/* the pages applied so far are kept with their positions: the
+		 * sync after the new login reads on from there */
+		mx_sync_free(d->batch);
+		d->batch = NULL;
 		token_refused(d, r);
 		return;
 	}
