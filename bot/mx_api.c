@@ -22,10 +22,10 @@
 
 /*
  * The /sync filter (spec "Filtering"): only what the bot reads.  Room
- * state and timeline carry messages, redactions, membership and power
- * levels (plus the encryption events the next step needs); membership is
- * not lazy-loaded, so the bot knows every member of its rooms (access
- * checks, and later sharing keys with them).  Presence, account data,
+ * state and timeline carry messages, reactions, redactions, membership
+ * and power levels (plus the encryption events the next step needs);
+ * membership is not lazy-loaded, so the bot knows every member of its
+ * rooms (access checks, and later sharing keys with them).  Presence, account data,
  * receipts and typing are left out.
  */
 static const char sync_filter[] =
@@ -35,7 +35,7 @@ static const char sync_filter[] =
 	"\"state\":{\"types\":[\"m.room.member\",\"m.room.power_levels\","
 	"\"m.room.encryption\",\"m.room.create\"],\"lazy_load_members\":false},"
 	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.redaction\",\"m.room.member\","
-	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\"],"
+	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\",\"m.reaction\"],"
 	"\"limit\":100,\"lazy_load_members\":false},"
 	"\"ephemeral\":{\"types\":[]},"
 	"\"account_data\":{\"types\":[]}}}";
@@ -414,8 +414,8 @@ struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const
 	if (!filter)
 		filter = mx_http_escape("{\"types\":[\"m.room.message\",\"m.room.redaction\","
 					"\"m.room.member\",\"m.room.power_levels\","
-					"\"m.room.encryption\",\"m.room.encrypted\"],"
-					"\"lazy_load_members\":false}");
+					"\"m.room.encryption\",\"m.room.encrypted\","
+					"\"m.reaction\"],\"lazy_load_members\":false}");
 	path = xasprintf(API "/rooms/%s/messages?dir=b&limit=%d&from=%s&filter=%s%s%s", r, limit,
 			 f, filter, t ? "&to=" : "", t ? t : "");
 	req = start(a, "GET", path, NULL, CALL_TIMEOUT_MS, cap, CALL_RAW, cb, ud);
