@@ -214,10 +214,21 @@ struct engine_reply *cmd_reply_push(struct engine_replies *out, const char *room
 	return r;
 }
 
-void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
-	      const struct strv *mentions)
+struct engine_reply *cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
+			      const struct strv *mentions)
 {
-	cmd_reply_push(ctx->out, room_id, d, mentions);
+	return cmd_reply_push(ctx->out, room_id, d, mentions);
+}
+
+void cmd_about(struct cmd_ctx *ctx, struct engine_reply *r, const char *fmt, ...)
+{
+	char **slot = r ? &r->about : &ctx->about;
+	va_list ap;
+
+	free(*slot);
+	va_start(ap, fmt);
+	*slot = xvasprintf(fmt, ap);
+	va_end(ap);
 }
 
 void cmd_post_direct(struct cmd_ctx *ctx, const char *user_id, struct doc *d,
@@ -773,5 +784,6 @@ const struct cmd_family cmd_families[] = {
 	{ .title = "You", .table = cmd_person_table },
 	{ .table = cmd_calendar_table },        /* under "You" too */
 	{ .title = "Feeds", .table = cmd_feed_table },
+	{ .title = "Shifts", .table = cmd_people_table, .due = cmd_people_due },
 };
 const size_t cmd_families_n = ARRAY_LEN(cmd_families);

@@ -43,6 +43,7 @@ extern const struct cmd_entry cmd_calendar_table[];    /* cmd_calendar.c */
 extern const struct cmd_entry cmd_core_table[];        /* cmd.c: help */
 extern const struct cmd_entry cmd_person_table[];      /* cmd_person.c: my, prefs */
 extern const struct cmd_entry cmd_feed_table[];        /* cmd_feed.c */
+extern const struct cmd_entry cmd_people_table[];      /* cmd_people.c: handover */
 
 /*
  * A family of commands and what it does on its own.  Each hook may be
@@ -96,6 +97,9 @@ struct cmd_ctx {
 	struct doc *doc;                /* the answer */
 	struct strv *mentions;          /* user IDs the answer mentions */
 	struct engine_replies *out;     /* extra messages to other rooms */
+	char *about;                    /* what the answer is about (see engine_reply), or NULL */
+	const char *reaction;           /* the emoji, when a reaction runs the command */
+	int acted;                      /* !attend: the user attends afterwards */
 	/* set by engine.c, read through cmd_text_from() */
 	const char *text;               /* the body after pill replacement */
 	size_t *offs;                   /* offset in text of each argv[i] */
@@ -191,8 +195,12 @@ struct engine_reply *cmd_reply_push(struct engine_replies *out, const char *room
  * issue room that a session moved.  Takes the doc's content; mentions
  * (may be NULL) are copied.
  */
-void cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
-	      const struct strv *mentions);
+struct engine_reply *cmd_post(struct cmd_ctx *ctx, const char *room_id, struct doc *d,
+			      const struct strv *mentions);
+/* The answer (or the reply r, when not NULL) is about fmt ("session:12"):
+ * a reaction to it acts on that (engine_reaction). */
+void cmd_about(struct cmd_ctx *ctx, struct engine_reply *r, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 
 /*
  * Queue a message (not the answer) to user_id's direct room: the daemon
@@ -232,6 +240,11 @@ int cmd_doc_file(struct engine *eng, const struct engine_msg *msg, int64_t issue
 struct store *engine_store(struct engine *eng);
 const struct config *engine_config(struct engine *eng);
 
+/* "18:00" for a time today, else "Tue 6 Nov 18:00" (cmd_people.c). */
+void cmd_until_words(const char *tz, int64_t now, int64_t until, char *out, size_t outlen);
+/* cmd_people.c: escalations of unattended sessions and ended shifts
+ * (the people family's due hook). */
+int cmd_people_due(struct engine *eng, int64_t now_ms, struct engine_replies *out);
 /* For the due hooks (schedule.c): 1 when 'key' was already handed out
  * (acknowledged or dropped). */
 int cmd_due_done(struct engine *eng, const char *key);

@@ -13,6 +13,7 @@
 #include "cmd_session.h"
 #include "store_direct.h"
 #include "store_issue.h"
+#include "store_people.h"
 #include "store_session.h"
 #include "when.h"
 
@@ -80,6 +81,27 @@ static void user_list(struct cmd_ctx *ctx, const struct strv *users)
 			doc_text(ctx->doc, ", ");
 		cmd_doc_user(ctx, users->v[i]);
 	}
+}
+
+/* Covering users as pills, each shift with its end: "Bob (until 18:00)".
+ * -1 when the store failed. */
+static int cover_user_list(struct cmd_ctx *ctx, int64_t issue_id, const struct strv *users)
+{
+	for (size_t i = 0; i < users->n; i++) {
+		int64_t until = store_cover_until(ctx->st, issue_id, users->v[i]);
+		char when[48];
+
+		if (until < 0)
+			return -1;
+		if (i)
+			doc_text(ctx->doc, ", ");
+		cmd_doc_user(ctx, users->v[i]);
+		if (until > 0) {
+			cmd_until_words(ctx->tz, ctx->now, until, when, sizeof(when));
+			doc_text(ctx->doc, " (until %s)", when);
+		}
+	}
+	return 0;
 }
 
 /* Name the user at the start of a sentence: "You" for the sender. */
@@ -513,23 +535,53 @@ static int cmd_cover(struct cmd_ctx *ctx)
 	const char *role;
 	int self, rc = 0;
 
+	char when[48] = "";
+	int64_t until = 0, was_until;
+
+	/* "... until <when>": a shift, which ends by itself (SPEC §2) */
+	for (size_t k = 0; k < ctx->argc; k++) {
+		size_t i = k + 1;
+		int64_t end;
+
+		if (!str_ieq(ctx->argv[k], "until"))
+			continue;
+		if (i >= ctx->argc)
+			return cmd_usage(ctx, "until when? Give a time, e.g. until 18:00.");
+		if (cmd_when_arg(ctx, &i, &until, &end))
+			return 0;
+		if (i < ctx->argc)
+			return cmd_usage(ctx, "I did not understand '%s' after the time.",
+					 ctx->argv[i]);
+		if (until <= ctx->now)
+			return cmd_usage(ctx, "that time is already past; a shift ends later.");
+		ctx->argc = k;
+		break;
+	}
 	if (cover_args(ctx, 1, &is, &user, &role))
 		return 0;
 	if (!role)
 		role = "lead";
-	if (store_cover_set(ctx->st, is.id, user, role, ctx->now_ms, &old)) {
+	was_until = store_cover_until(ctx->st, is.id, user);
+	if (was_until < 0 || store_cover_set(ctx->st, is.id, user, role, ctx->now_ms, &old) ||
+	    store_cover_set_until(ctx->st, is.id, user, until)) {
 		rc = -1;
 		goto out;
 	}
+	if (until)
+		cmd_until_words(ctx->tz, ctx->now, until, when, sizeof(when));
 	doc_begin(ctx->doc, DOC_PARA);
 	self = subject(ctx, user);
-	if (old && !strcmp(old, role))
-		doc_text(ctx->doc, " already cover%s %s as %s.", self ? "" : "s", is.name, role);
-	else if (old)
-		doc_text(ctx->doc, " now cover%s %s as %s (was %s).", self ? "" : "s", is.name,
+	if (old && !strcmp(old, role) && was_until == until)
+		doc_text(ctx->doc, " already cover%s %s as %s", self ? "" : "s", is.name, role);
+	else if (old && strcmp(old, role))
+		doc_text(ctx->doc, " now cover%s %s as %s (was %s)", self ? "" : "s", is.name,
 			 role, old);
 	else
-		doc_text(ctx->doc, " now cover%s %s as %s.", self ? "" : "s", is.name, role);
+		doc_text(ctx->doc, " now cover%s %s as %s", self ? "" : "s", is.name, role);
+	if (until)
+		doc_text(ctx->doc, " until %s.", when);
+	else
+		doc_text(ctx->doc, ".");
 	doc_end(ctx->doc);
 out:
 	cmd_issue_release(&is);
@@ -598,13 +650,15 @@ static int cmd_who_covers(struct cmd_ctx *ctx)
 	} else {
 		if (leads.n) {
 			doc_text(ctx->doc, "%s: lead%s ", is.name, plural(leads.n));
-			user_list(ctx, &leads);
+			if (cover_user_list(ctx, is.id, &leads))
+				rc = -1;
 		} else {
 			doc_text(ctx->doc, "%s has no lead", is.name);
 		}
 		if (backups.n) {
 			doc_text(ctx->doc, "; backup%s ", plural(backups.n));
-			user_list(ctx, &backups);
+			if (cover_user_list(ctx, is.id, &backups))
+				rc = -1;
 		}
 		doc_text(ctx->doc, ".");
 	}
@@ -686,13 +740,15 @@ static int cmd_coverage(struct cmd_ctx *ctx)
 		doc_text(ctx->doc, " — ");
 		if (r->leads.n) {
 			doc_text(ctx->doc, "lead%s ", plural(r->leads.n));
-			user_list(ctx, &r->leads);
+			if (cover_user_list(ctx, r->id, &r->leads))
+				rc = -1;
 		} else {
 			doc_strong(ctx->doc, "NO LEAD");
 		}
 		if (r->backups.n) {
 			doc_text(ctx->doc, "; backup%s ", plural(r->backups.n));
-			user_list(ctx, &r->backups);
+			if (cover_user_list(ctx, r->id, &r->backups))
+				rc = -1;
 		}
 		doc_end(ctx->doc);
 	}
@@ -761,9 +817,10 @@ const struct cmd_entry cmd_issue_table[] = {
 	  .example = "join cyber",
 	  .fn = cmd_join },
 	{ .name = "cover",
-	  .args = "<issue> [user] [backup]",
-	  .summary = "you (or the user) cover the issue, as lead or as backup",
-	  .example = "cover cyber @bob:example.org backup",
+	  .args = "<issue> [user] [backup] [until <when>]",
+	  .summary = "you (or the user) cover the issue, as lead or as backup; until: a shift "
+	    "that ends by itself",
+	  .example = "cover cyber @bob:example.org backup until 18:00",
 	  .fn = cmd_cover },
 	{ .name = "uncover",
 	  .args = "<issue> [user]",

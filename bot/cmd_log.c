@@ -139,7 +139,9 @@ static int cmd_action(struct cmd_ctx *ctx)
 	cmd_mention(ctx, user);
 	doc_text(ctx->doc, ": %s", text);
 	doc_end(ctx->doc);
-	doc_para(ctx->doc, "Close it with %sdone %lld.", ctx->prefix, (long long)id);
+	doc_para(ctx->doc, "Close it with %sdone %lld, or react \u2705.", ctx->prefix,
+		 (long long)id);
+	cmd_about(ctx, NULL, "action:%lld", (long long)id);
 	rc = 0;
 out:
 	free(who);

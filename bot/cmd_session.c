@@ -252,7 +252,12 @@ static int tell_issue_room(struct cmd_ctx *ctx, const struct session *s,
 		doc_para(&d, "Nobody attends yet: %sattend %lld to go.", ctx->prefix,
 			 (long long)s->id);
 	}
-	cmd_post(ctx, s->issue_room, &d, &mentions);
+	{
+		struct engine_reply *r = cmd_post(ctx, s->issue_room, &d, &mentions);
+
+		if (!s->cancelled_ms)   /* reactions: 👍 on it attends (engine_reaction) */
+			cmd_about(ctx, r, "session:%lld", (long long)s->id);
+	}
 	strv_release(&mentions);
 	doc_release(&d);
 	return 1;
@@ -361,6 +366,7 @@ static int cmd_session(struct cmd_ctx *ctx)
 	write_clashes(ctx, &cl, &leads);
 	doc_para(ctx->doc, "Nobody attends yet: %sattend %lld to go.", ctx->prefix,
 		 (long long)id);
+	cmd_about(ctx, NULL, "session:%lld", (long long)id);
 	if (!is.room_id || strcmp(is.room_id, ctx->msg->room_id))
 		tell_issue_room(ctx, &s, "New session", NULL);
 out:
@@ -524,13 +530,42 @@ static int cmd_uncovered(struct cmd_ctx *ctx)
 
 /* ---- !attend, !skip ---- */
 
+/* 1 when the answer speaks to user as "you": the sender of a typed
+ * command (a reaction's answer is read by the whole room). */
+static int is_you(struct cmd_ctx *ctx, const char *user)
+{
+	return !ctx->reaction && !strcmp(user, ctx->msg->sender);
+}
+
 /* Name the user in the open block: "You" for the sender, else a pill. */
 static void subject(struct cmd_ctx *ctx, const char *user)
 {
-	if (!strcmp(user, ctx->msg->sender))
+	if (is_you(ctx, user))
 		doc_text(ctx->doc, "You");
 	else
 		cmd_doc_user(ctx, user);
+}
+
+/* After a reaction's !attend or !skip: who attends session id now. */
+static int reaction_attendees(struct cmd_ctx *ctx, int64_t id)
+{
+	struct session s = { 0 };
+
+	if (!ctx->reaction)
+		return 0;
+	if (store_session_get(ctx->st, id, &s) < 0)
+		return -1;
+	doc_begin(ctx->doc, DOC_PARA);
+	if (s.attendees.n) {
+		doc_text(ctx->doc, "Attending #%lld: ", (long long)id);
+		user_list(ctx, &s.attendees, 0);
+		doc_text(ctx->doc, ".");
+	} else {
+		doc_text(ctx->doc, "Nobody attends #%lld now.", (long long)id);
+	}
+	doc_end(ctx->doc);
+	store_session_release(&s);
+	return 0;
 }
 
 static int cmd_attend(struct cmd_ctx *ctx)
@@ -561,14 +596,17 @@ static int cmd_attend(struct cmd_ctx *ctx)
 		rc = -1;
 		goto out;
 	}
+	ctx->acted = 1;
 	doc_begin(ctx->doc, DOC_PARA);
 	subject(ctx, user);
 	doc_text(ctx->doc, added == 1 ? " already attend%s " : " will attend%s ",
-		 added == 1 && strcmp(user, ctx->msg->sender) ? "s" : "");
+		 added == 1 && !is_you(ctx, user) ? "s" : "");
 	session_line(ctx, &s);
 	doc_text(ctx->doc, ".");
 	doc_end(ctx->doc);
 	write_clashes(ctx, &cl, NULL);
+	if (reaction_attendees(ctx, s.id))
+		rc = -1;
 out:
 	store_session_release(&s);
 	strv_release(&one);
@@ -590,7 +628,7 @@ static int cmd_skip(struct cmd_ctx *ctx)
 	}
 	if (user_from(ctx, 1, &user))
 		goto out;
-	self = !strcmp(user, ctx->msg->sender);
+	self = is_you(ctx, user);
 	removed = store_session_skip(ctx->st, s.id, user);
 	if (removed < 0) {
 		rc = -1;
@@ -605,8 +643,12 @@ static int cmd_skip(struct cmd_ctx *ctx)
 		doc_text(ctx->doc, " no longer attend%s #%lld %s.", self ? "" : "s",
 			 (long long)s.id, s.title);
 	doc_end(ctx->doc);
-	if (removed == 0 && s.attendees.n == 1 && !s.cancelled_ms && s.end_s > ctx->now)
+	if (ctx->reaction) {
+		if (reaction_attendees(ctx, s.id))
+			rc = -1;
+	} else if (removed == 0 && s.attendees.n == 1 && !s.cancelled_ms && s.end_s > ctx->now) {
 		doc_para(ctx->doc, "Nobody attends #%lld now.", (long long)s.id);
+	}
 out:
 	store_session_release(&s);
 	free(user);

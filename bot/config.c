@@ -83,6 +83,8 @@ static int set_list(struct loader *ld, const struct key_def *k, const struct tom
 static int set_bool(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_days(struct loader *ld, const struct key_def *k, const struct toml_node *v);
 static int set_duration(struct loader *ld, const struct key_def *k, const struct toml_node *v);
+static int set_duration_or_off(struct loader *ld, const struct key_def *k,
+			       const struct toml_node *v);
 static int set_durations(struct loader *ld, const struct key_def *k,
 			 const struct toml_node *v);
 static int set_hhmm(struct loader *ld, const struct key_def *k, const struct toml_node *v);
@@ -125,6 +127,8 @@ static const struct key_def keys[] = {
 	{ "reminders", "dm", TOML_BOOL, "false", set_bool, F(remind_dm), NULL },
 	{ "feeds", "interval", TOML_STRING, "\"5m\"", set_duration, F(feeds_interval), NULL },
 	{ "feeds", "timeout", TOML_STRING, "\"1m\"", set_duration, F(feeds_timeout), NULL },
+	{ "reminders", "escalate", TOML_STRING, "\"15m\"", set_duration_or_off,
+	  F(remind_escalate), NULL },
 	{ "http", "listen", TOML_STRING, "\"\"", set_string, F(http_listen), check_listen },
 	{ "http", "public_url", TOML_STRING, "\"\"", set_string, F(http_public_url),
 	  check_public_url },
@@ -688,6 +692,23 @@ static int set_duration(struct loader *ld, const struct key_def *k, const struct
 		return -1;
 	*field = secs;
 	return 0;
+}
+
+/* A duration, or "" for off (0): reminders.escalate. */
+static int set_duration_or_off(struct loader *ld, const struct key_def *k,
+			       const struct toml_node *v)
+{
+	int64_t *field = (int64_t *)(void *)((char *)ld->cfg + k->off);
+	const char *s = NULL;
+	size_t len = 0;
+
+	if (toml_type(v) == TOML_STRING)
+		toml_string(v, &s, &len);
+	if (s && len == 0) {
+		*field = 0;
+		return 0;
+	}
+	return set_duration(ld, k, v);
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -1607,6 +1628,13 @@ void config_describe(const struct config *cfg, struct buf *out)
 	}
 	if (cfg->n_remind_before)
 		buf_puts(out, " before each session");
+	buf_puts(out, "\nescalation:        ");
+	if (cfg->remind_escalate > 0) {
+		when_format_duration(cfg->remind_escalate, d, sizeof(d));
+		buf_printf(out, "%s before a session nobody attends", d);
+	} else {
+		buf_puts(out, "off");
+	}
 	if (*cfg->http_listen)
 		buf_printf(out, "\nhttp:              %s (/healthz%s)", cfg->http_listen,
 			   cfg->http_metrics ? ", /metrics" : "");

@@ -641,6 +641,9 @@ static int queue_replies(struct daemon *d, struct engine_replies *r, const char 
 		else if (x->to_user)    /* a member's direct room, made first if need be */
 			rc = direct_queue(d->st, d->me ? d->me : d->cfg->user_id, x->to_user, txn,
 					  content, x->hold_until_ms, now);
+		/* what it is about is kept by its event ID once sent (reactions) */
+		if (!rc && x->about)
+			rc = store_outbox_about(d->st, txn, x->about);
 		free(content);
 		free(txn);
 		if (rc || (due && engine_ack(d->eng, x)))
@@ -702,20 +705,50 @@ out:
 	return rc;
 }
 
+/* An m.annotation: 👍/✋/✅ on the bot's own messages are commands. */
+static int h_reaction(void *ud, const char *room_id, const char *event_id, const char *sender,
+		      const char *relates_to, const char *key)
+{
+	struct daemon *d = ud;
+	struct engine_replies r = { 0 };
+	int seen, rc = -1;
+
+	if (!strcmp(sender, d->me) || d->initial)
+		return 0;
+	metrics_count(METRIC_EVENTS, "reaction");
+	seen = store_handled_has(d->st, event_id);
+	if (seen)
+		return seen < 0 ? -1 : 0;
+	if (engine_reaction(d->eng, room_id, sender, relates_to, key, event_id, &r) ||
+	    queue_replies(d, &r, event_id, 0))
+		goto out;
+	rc = store_handled_add(d->st, event_id, loop_wall_ms());
+out:
+	engine_replies_release(&r);
+	return rc;
+}
+
 static int h_redaction(void *ud, const char *room_id, const char *event_id, const char *sender,
 		       const char *redacts)
 {
 	struct daemon *d = ud;
-	int seen = store_handled_has(d->st, event_id);
+	struct engine_replies r = { 0 };
+	int seen = store_handled_has(d->st, event_id), rc = -1;
 
 	(void)sender;       /* the server checked the redacter's power */
 	metrics_count(METRIC_EVENTS, "redaction");
 	if (seen)
 		return seen < 0 ? -1 : 0;
+	/* a reaction that made an attendance is undone (!skip) */
 	if (engine_redact(d->eng, room_id, redacts) ||
-	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)))
-		return -1;
-	return store_handled_add(d->st, event_id, loop_wall_ms());
+	    (d->e2ee && e2ee_redacted(d->e2ee, room_id, redacts)) ||
+	    engine_unreaction(d->eng, room_id, redacts, &r) ||
+	    queue_replies(d, &r, event_id, 0))
+		goto out;
+	rc = store_handled_add(d->st, event_id, loop_wall_ms());
+out:
+	engine_replies_release(&r);
+	return rc;
 }
 
 static int h_invite(void *ud, const char *room_id, const char *inviter, int is_direct)
@@ -812,6 +845,7 @@ static const struct mx_sync_handler handler = {
 	.member = h_member,
 	.power_levels = h_power_levels,
 	.message = h_message,
+	.reaction = h_reaction,
 	.redaction = h_redaction,
 	.invite = h_invite,
 	.left = h_left,

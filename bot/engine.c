@@ -9,6 +9,7 @@
  */
 #include "engine.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "store_doc.h"
 #include "store_due.h"
 #include "store_log.h"
+#include "store_people.h"
 #include "store_room.h"
 #include "tokenize.h"
 
@@ -162,6 +164,8 @@ int64_t engine_issue_id(struct engine *eng, const char *name)
 
 /* ---- replies ---- */
 
+#define REACT_MEMORY_DAYS 30    /* how long the bot knows what its messages were about */
+
 static void reply_free(struct engine_reply *x)
 {
 	free(x->target);
@@ -175,6 +179,7 @@ static void reply_free(struct engine_reply *x)
 	free(x->thread_root);
 	free(x->due_id);
 	strv_release(&x->due_keys);
+	free(x->about);
 }
 
 void engine_replies_release(struct engine_replies *r)
@@ -258,7 +263,8 @@ static int log_message(struct engine *eng, const struct engine_msg *msg, int64_t
 }
 
 static int run_command(struct engine *eng, const struct engine_msg *msg, const char *line,
-		       int64_t room_issue, int64_t now_ms, struct engine_replies *out)
+		       int64_t room_issue, int64_t now_ms, struct engine_replies *out,
+		       const char *reaction, int *acted)
 {
 	struct strv labels = { 0 }, users = { 0 }, argv = { 0 }, mentions = { 0 };
 	struct doc doc;
@@ -286,6 +292,7 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 	ctx.doc = &doc;
 	ctx.mentions = &mentions;
 	ctx.out = out;
+	ctx.reaction = reaction;
 
 	if (msg->formatted_body)
 		pills_parse(msg->formatted_body, &labels, &users);
@@ -326,6 +333,9 @@ static int run_command(struct engine *eng, const struct engine_msg *msg, const c
 		strv_release(&mentions);
 		while (out->n > first)
 			reply_free(&out->v[--out->n]);
+		free(ctx.about);
+		ctx.about = NULL;
+		ctx.acted = 0;
 		doc_para(&doc, "something went wrong storing that; nothing was changed. Please "
 			 "try again.");
 		log_error("engine: command '%s' failed in the store", e->name);
@@ -342,12 +352,17 @@ answer:
 		struct engine_reply *r = cmd_reply_push(out, msg->room_id, &doc, &mentions), tmp;
 		r->reply_to = xstrdup(msg->event_id);
 		r->thread_root = xstrdup(msg->thread_root);
+		r->about = ctx.about;
+		ctx.about = NULL;
 		tmp = out->v[out->n - 1];
 		memmove(out->v + first + 1, out->v + first,
 			(out->n - 1 - first) * sizeof(*out->v));
 		out->v[first] = tmp;
 	}
 out:
+	if (acted)
+		*acted = ctx.acted;
+	free(ctx.about);
 	doc_release(&doc);
 	strv_release(&labels);
 	strv_release(&users);
@@ -394,7 +409,7 @@ int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engin
 		if (room_issue > 0 && keep_file(eng, msg, room_issue, ts, out))
 			goto fail;
 	} else if (!strncmp(msg->body, prefix, plen) && msg->body[plen] && msg->body[plen] != ' ') {
-		if (run_command(eng, msg, msg->body + plen, room_issue, now_ms, out))
+		if (run_command(eng, msg, msg->body + plen, room_issue, now_ms, out, NULL, NULL))
 			goto fail;
 	} else if (room_issue > 0) {
 		if (log_message(eng, msg, room_issue, ts))
@@ -548,6 +563,10 @@ int engine_purge(struct engine *eng)
 {
 	int64_t days = eng->cfg->retention_days;
 
+	/* the bot's messages older than REACT_MEMORY_DAYS: a reaction to
+	 * them is then an ordinary emoji (a conference lasts three weeks) */
+	if (store_people_purge(eng->st, engine_now_ms(eng) - REACT_MEMORY_DAYS * 86400 * 1000LL))
+		return -1;
 	if (days <= 0)
 		return 0;
 	return store_log_purge(eng->st, engine_now_ms(eng) - days * 86400 * 1000);
@@ -589,4 +608,225 @@ int64_t engine_next_due_in(struct engine *eng)
 			in = n > 0 ? n : 0;
 	}
 	return in;
+}
+
+/* ---- reactions as commands (SPEC §2) ---- */
+
+#define REACT_KEY_MAX 32        /* bytes of an annotation key worth reading */
+
+enum react_kind { REACT_NONE, REACT_GO, REACT_DONE };
+
+/*
+ * What an annotation key asks: 👍 (U+1F44D) or ✋ (U+270B) to go, ✅
+ * (U+2705) done.  The variation selector U+FE0F and skin tones
+ * (U+1F3FB..U+1F3FF) that clients add are ignored.
+ */
+static enum react_kind react_kind(const char *key)
+{
+	char k[REACT_KEY_MAX];
+	size_t n = 0, len = strlen(key);
+
+	if (len >= sizeof(k))
+		return REACT_NONE;
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = (const unsigned char *)key + i;
+		if (len - i >= 3 && p[0] == 0xef && p[1] == 0xb8 && p[2] == 0x8f) {
+			i += 3;         /* U+FE0F */
+			continue;
+		}
+		if (len - i >= 4 && p[0] == 0xf0 && p[1] == 0x9f && p[2] == 0x8f &&
+		    p[3] >= 0xbb && p[3] <= 0xbf) {
+			i += 4;         /* a skin tone */
+			continue;
+		}
+		k[n++] = key[i++];
+	}
+	k[n] = '\0';
+	if (!strcmp(k, "\xf0\x9f\x91\x8d") || !strcmp(k, "\xe2\x9c\x8b"))
+		return REACT_GO;
+	if (!strcmp(k, "\xe2\x9c\x85"))
+		return REACT_DONE;
+	return REACT_NONE;
+}
+
+/* The numbers of the "<what>:N" words of about, appended to ids. */
+static void about_ids(const char *about, const char *what, int64_t *ids, size_t max,
+		      size_t *n)
+{
+	size_t wl = strlen(what);
+
+	*n = 0;
+	for (const char *p = about; p && *p;) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int64_t id;
+		char num[24];
+
+		if (len > wl + 1 && len - wl - 1 < sizeof(num) && !strncmp(p, what, wl) &&
+		    p[wl] == ':') {
+			memcpy(num, p + wl + 1, len - wl - 1);
+			num[len - wl - 1] = '\0';
+			if (!str_to_i64(num, &id) && id > 0 && *n < max)
+				ids[(*n)++] = id;
+		}
+		p = end ? end + 1 : p + len;
+	}
+}
+
+/* A one-paragraph answer in room_id replying to reply_to. */
+static void react_say(struct engine_replies *out, const char *room_id, const char *reply_to,
+		      const char *fmt, ...) PRINTF_LIKE(4, 5);
+
+static void react_say(struct engine_replies *out, const char *room_id, const char *reply_to,
+		      const char *fmt, ...)
+{
+	struct engine_reply *r;
+	struct doc d;
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	doc_init(&d);
+	doc_para(&d, "%s", text);
+	r = cmd_reply_push(out, room_id, &d, NULL);
+	r->reply_to = xstrdup(reply_to);
+	doc_release(&d);
+	free(text);
+}
+
+/* Run the command 'line' as sender in room_id because of a reaction
+ * (emoji), answering as a reply to target.  *acted as run_command. */
+static int react_run(struct engine *eng, const char *room_id, const char *sender,
+		     const char *target, const char *line, const char *emoji,
+		     struct engine_replies *out, int *acted)
+{
+	struct engine_msg msg = {
+		.room_id = room_id, .sender = sender, .event_id = target, .body = line,
+	};
+	int64_t room_issue = store_lookup_room_issue(eng->st, room_id);
+
+	if (room_issue < 0)
+		return -1;
+	return run_command(eng, &msg, line, room_issue, engine_now_ms(eng), out, emoji, acted);
+}
+
+/* What the reaction acts on, as a space-separated about string, into
+ * *about (NULL when nothing): the bot's message, else an !action. */
+static int react_target(struct engine *eng, const char *room_id, const char *target,
+			char **about)
+{
+	int64_t action;
+	int rc = store_bot_event_about(eng->st, room_id, target, about);
+
+	if (rc <= 0)
+		return rc;
+	rc = store_action_by_event(eng->st, room_id, target, &action);
+	if (rc == 0)
+		*about = xasprintf("action:%lld", (long long)action);
+	return rc < 0 ? -1 : 0;
+}
+
+int engine_reaction(struct engine *eng, const char *room_id, const char *sender,
+		    const char *target_event, const char *key,
+		    const char *reaction_event_id, struct engine_replies *out)
+{
+	enum react_kind kind = key ? react_kind(key) : REACT_NONE;
+	const char *prefix = eng->cfg->command_prefix;
+	int64_t sessions[8], actions[8];
+	size_t ns = 0, na = 0, before = out->n;
+	char *about = NULL, line[48];
+	int acted = 0, rc = -1;
+
+	if (kind == REACT_NONE || !room_id || !sender || !target_event || !reaction_event_id)
+		return 0;
+	if (eng->cfg->user_id && !strcmp(sender, eng->cfg->user_id))
+		return 0;
+	if (!config_user_allowed(eng->cfg, sender))
+		return 0;       /* SPEC §4: never answered */
+	if (store_begin(eng->st))
+		return -1;
+	if (react_target(eng, room_id, target_event, &about))
+		goto fail;
+	about_ids(about, "session", sessions, ARRAY_LEN(sessions), &ns);
+	about_ids(about, "action", actions, ARRAY_LEN(actions), &na);
+	if (kind == REACT_GO && ns == 1) {
+		snprintf(line, sizeof(line), "attend %lld", (long long)sessions[0]);
+		if (react_run(eng, room_id, sender, target_event, line, key, out, &acted) ||
+		    (acted && store_reaction_add(eng->st, reaction_event_id, room_id, sender,
+						 target_event, sessions[0], engine_now_ms(eng))))
+			goto fail;
+	} else if (kind == REACT_DONE && na == 1) {
+		snprintf(line, sizeof(line), "done %lld", (long long)actions[0]);
+		if (react_run(eng, room_id, sender, target_event, line, key, out, NULL))
+			goto fail;
+	} else if (kind == REACT_GO && ns > 1) {
+		react_say(out, room_id, target_event, "That message is about %zu sessions; to go "
+			  "to one, send %sattend <n> with its number.", ns, prefix);
+	} else if (kind == REACT_GO && na) {
+		react_say(out, room_id, target_event, "%s goes to sessions; to close action #%lld, "
+			  "react \u2705 or send %sdone %lld.", key, (long long)actions[0], prefix,
+			  (long long)actions[0]);
+	} else if (kind == REACT_DONE && ns) {
+		react_say(out, room_id, target_event, "\u2705 closes action items; to go to #%lld, "
+			  "react \U0001F44D or \u270B, or send %sattend %lld.", (long long)sessions[0],
+			  prefix, (long long)sessions[0]);
+	} else if (kind == REACT_DONE && na > 1) {
+		react_say(out, room_id, target_event, "That message is about %zu action items; "
+			  "close one with %sdone <n>.", na, prefix);
+	}
+	/* else: a message the bot does not know, an ordinary emoji */
+	if (store_commit(eng->st))
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(eng->st);
+	while (out->n > before)
+		reply_free(&out->v[--out->n]);
+out:
+	free(about);
+	return rc;
+}
+
+int engine_unreaction(struct engine *eng, const char *room_id,
+		      const char *reaction_event_id, struct engine_replies *out)
+{
+	char *sender = NULL, *target = NULL, line[48];
+	int64_t session, others;
+	size_t before = out->n;
+	int rc;
+
+	if (!room_id || !reaction_event_id)
+		return 0;
+	if (store_begin(eng->st))
+		return -1;
+	rc = store_reaction_take(eng->st, room_id, reaction_event_id, &sender, &target, &session,
+				 &others);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0 && others) {
+		char *name = cmd_display_name(eng, room_id, sender);
+
+		react_say(out, room_id, target, "%s still attends #%lld (another reaction of theirs "
+			  "stays).", name, (long long)session);
+		free(name);
+	} else if (rc == 0) {
+		snprintf(line, sizeof(line), "skip %lld", (long long)session);
+		if (react_run(eng, room_id, sender, target, line, "-", out, NULL))
+			goto fail;
+	}
+	if (store_commit(eng->st))
+		goto fail;
+	free(sender);
+	free(target);
+	return 0;
+fail:
+	store_rollback(eng->st);
+	while (out->n > before)
+		reply_free(&out->v[--out->n]);
+	free(sender);
+	free(target);
+	return -1;
 }

@@ -22,7 +22,7 @@ struct counter_def {
 	const char *const *always;      /* series shown even at zero, NULL-ended */
 };
 
-static const char *const kinds[] = { "message", "member", "redaction", "invite",
+static const char *const kinds[] = { "message", "member", "redaction", "invite", "reaction",
 				     "encrypted", NULL };
 static const char *const late[] = { "false", "true", NULL };
 static const char *const reasons[] = { "retry", "refused", NULL };

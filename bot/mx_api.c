@@ -23,15 +23,15 @@
 
 /*
  * The /sync filter (spec "Filtering"): only what the bot reads.  Room
- * state and timeline carry messages, redactions, membership and power
- * levels (plus the encryption events the next step needs); membership is
- * not lazy-loaded, so the bot knows every member of its rooms (access
- * checks, and later sharing keys with them).  Presence, account data,
- * receipts and typing are left out.  /messages pages (gaps) are read with
- * the same timeline types.
+ * state and timeline carry messages, reactions, redactions, membership
+ * and power levels (plus the encryption events the next step needs);
+ * membership is not lazy-loaded, so the bot knows every member of its
+ * rooms (access checks, and later sharing keys with them).  Presence,
+ * account data, receipts and typing are left out.  /messages pages (gaps)
+ * are read with the same timeline types.
  */
 #define TIMELINE_TYPES "[\"m.room.message\",\"m.room.redaction\",\"m.room.member\"," \
-	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\"]"
+	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\",\"m.reaction\"]"
 
 static const char sync_filter[] =
 	"{\"presence\":{\"types\":[]},"

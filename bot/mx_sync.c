@@ -454,6 +454,17 @@ static int read_event(struct apply *a, const char *room_id, const cJSON *ev, int
 	}
 	if (!strcmp(type, "m.room.message"))
 		return on_message(a, room_id, ev);
+	if (!strcmp(type, "m.reaction") && a->h->reaction) {
+		const cJSON *rel = jget(content, "m.relates_to");
+		const char *rt = jstr(rel, "rel_type");
+
+		if (rt && !strcmp(rt, "m.annotation") && jstr(rel, "event_id") && jstr(rel, "key") &&
+		    jstr(ev, "event_id") && jstr(ev, "sender"))
+			return a->h->reaction(a->h->ud, room_id, jstr(ev, "event_id"),
+					      jstr(ev, "sender"), jstr(rel, "event_id"),
+					      jstr(rel, "key"));
+		return 0;
+	}
 	if (!strcmp(type, "m.room.redaction") && a->h->redaction) {
 		/* room v11 moved 'redacts' into content */
 		const char *redacts = jstr(ev, "redacts");

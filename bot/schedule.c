@@ -205,10 +205,12 @@ static int session_reminders(struct engine *eng, int64_t now, struct engine_repl
 		const char *room = l.v[v[a].sess].issue_room;
 		struct strv keys = { 0 }, mentions = { 0 };
 		struct doc d;
+		struct buf about;
 		int64_t first = 0;
 		char *id;
 
 		doc_init(&d);
+		buf_init(&about, 0);
 		for (size_t b = a; b < n; b++) {
 			if (!v[b].key || v[b].due / 60 != v[a].due / 60 ||
 			    strcmp(l.v[v[b].sess].issue_room, room))
@@ -217,16 +219,20 @@ static int session_reminders(struct engine *eng, int64_t now, struct engine_repl
 				first = l.v[v[b].sess].start_s;
 			write_reminder(eng, cfg->timezone, now, &l.v[v[b].sess], v[b].due, &d,
 				       &mentions);
+			buf_printf(&about, "%ssession:%lld", about.len ? " " : "",
+				   (long long)l.v[v[b].sess].id);
 			strv_push_owned(&keys, v[b].key);
 			v[b].key = NULL;
 		}
 		id = group_id(&keys);
 		cmd_due_add(out, room, &d, &mentions, id, &keys);
 		out->v[out->n - 1].starts_s = first;   /* quiet hours let it through (person.c) */
+		out->v[out->n - 1].about = buf_detach(&about);    /* reactions: 👍 attends */
 		free(id);
 		strv_release(&keys);
 		strv_release(&mentions);
 		doc_release(&d);
+		buf_release(&about);
 		while (a < n && !v[a].key)
 			a++;
 	}

@@ -364,6 +364,27 @@ static const char *const migrations[] = {
 	"  by_hand INTEGER NOT NULL DEFAULT 0,"          /* moved with !move since */
 	"  PRIMARY KEY(feed_id, uid, recurrence_s));"
 	"CREATE INDEX feed_items_session ON feed_items(session_id);",
+	/* 13: reactions as commands, shifts.  What a message the bot sends is
+	 * about ("session:12", "action:3") rides with it in the outbox and is
+	 * kept by its event ID once the server gave one; a reaction that made
+	 * an attendance is kept to undo it when the reaction is redacted; a
+	 * cover may end by itself (until_s). */
+	"ALTER TABLE outbox ADD COLUMN about TEXT;"
+	"CREATE TABLE bot_events("
+	"  event_id TEXT PRIMARY KEY,"
+	"  room_id TEXT NOT NULL,"
+	"  about TEXT NOT NULL,"                 /* space-separated \"session:N\" / \"action:N\" */
+	"  sent_ms INTEGER NOT NULL);"
+	"CREATE INDEX bot_events_sent ON bot_events(sent_ms);"
+	"CREATE TABLE reactions("
+	"  event_id TEXT PRIMARY KEY,"           /* the m.reaction */
+	"  room_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"                /* the bot's message reacted to */
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX reactions_who ON reactions(session_id, sender);"
+	"ALTER TABLE coverage ADD COLUMN until_s INTEGER;",
 };
 
 /* The statement cache: a short list, most recently used first. */

@@ -35,6 +35,18 @@ int store_outbox_add_held(struct store *st, const char *room_id, const char *txn
 	return store_exec_stmt(st, s);
 }
 
+int store_outbox_about(struct store *st, const char *txn_id, const char *about)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET about = ? WHERE txn_id = ? AND "
+					 "sent_event_id IS NULL");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, about);
+	store_bind_text(s, 2, txn_id);
+	return store_exec_stmt(st, s);
+}
+
 int64_t store_outbox_next_release(struct store *st, int64_t now_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT min(hold_until_ms) FROM outbox WHERE "
@@ -102,9 +114,23 @@ int store_outbox_sent(struct store *st, int64_t id, const char *event_id)
 {
 	/* once sent, the row only keeps its txn_id (so queueing it again is a
 	 * no-op): no message body stays on disk for a redaction to miss */
-	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET sent_event_id = ?, content = '' "
-					 "WHERE id = ?");
+	sqlite3_stmt *s;
 
+	/* a message about a session or an action item: keep what it is about
+	 * under its event ID, so that a reaction to it can act (see about) */
+	if (event_id && *event_id) {
+		s = store_stmt(st, "INSERT INTO bot_events(event_id, room_id, about, sent_ms) "
+				   "SELECT ?, room_id, about, created_ms FROM outbox "
+				   "WHERE id = ? AND about IS NOT NULL "
+				   "ON CONFLICT(event_id) DO NOTHING");
+		if (!s)
+			return -1;
+		store_bind_text(s, 1, event_id);
+		store_bind_i64(s, 2, id);
+		if (store_exec_stmt(st, s))
+			return -1;
+	}
+	s = store_stmt(st, "UPDATE outbox SET sent_event_id = ?, content = '' WHERE id = ?");
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, event_id ? event_id : "");

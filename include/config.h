@@ -53,6 +53,7 @@ struct config {
 	/* [feeds] */
 	int64_t feeds_interval; /* seconds between fetches of a feed, default 300 */
 	int64_t feeds_timeout;  /* seconds a fetch may take, default 60 */
+	int64_t remind_escalate; /* seconds before an unattended session; 0 off; default 15m */
 	/* [http] */
 	char *http_listen;      /* "host:port", or "" (the default): no listener */
 	char *http_public_url;  /* base of the links the bot gives, or "" */

@@ -83,6 +83,10 @@ struct engine_reply {
 					 * within them; else 0 */
 	char *due_id;                   /* stable ID of a reminder/digest, else NULL */
 	struct strv due_keys;           /* what engine_ack() marks as handed out */
+	/* what the message is about, for reactions to it: "session:12",
+	 * "action:3", several separated by spaces; NULL when nothing.  The
+	 * daemon keeps it with the event ID the server gives the message. */
+	char *about;
 };
 
 struct engine_replies {
@@ -130,6 +134,28 @@ int engine_edit_reply(struct engine *eng, const char *room_id, const char *event
 /* A redaction of event_id in room_id: its log entry there is deleted (an
  * entry of another room is not touched). */
 int engine_redact(struct engine *eng, const char *room_id, const char *event_id);
+
+/*
+ * Reactions as commands (SPEC §2).  An annotation 'key' by sender on
+ * target_event of room_id: 👍 or ✋ on the bot's message about one
+ * session is !attend, ✅ on the bot's message about an action item (or
+ * on the !action message itself) is !done; the answer replies to
+ * target_event.  The reaction that made an attendance is kept (under
+ * reaction_event_id) so that engine_unreaction() can undo it.  A
+ * reaction to a message the bot does not know (someone else's, or one
+ * older than its memory) or with another emoji is an ordinary emoji:
+ * nothing happens and nothing is said.  Users not allowed are ignored.
+ * Returns 0, or -1 when the store failed (nothing was kept).
+ */
+int engine_reaction(struct engine *eng, const char *room_id, const char *sender,
+		    const char *target_event, const char *key,
+		    const char *reaction_event_id, struct engine_replies *out);
+
+/* The reaction reaction_event_id of room_id was redacted: when it made an
+ * attendance, that is undone (!skip) and said, unless the same person
+ * still has another 👍/✋ on the session.  Anything else: nothing.  0 or -1. */
+int engine_unreaction(struct engine *eng, const char *room_id,
+		      const char *reaction_event_id, struct engine_replies *out);
 
 /*
  * Append every reminder and digest due now and not yet acknowledged.  The

@@ -85,6 +85,11 @@ struct mx_sync_handler {
 	/* m.room.power_levels; content is the event's content as JSON text */
 	int (*power_levels)(void *ud, const char *room_id, const char *content);
 	int (*message)(void *ud, const struct mx_message *m);
+	/* m.reaction with rel_type m.annotation (spec "Reactions"): 'key' by
+	 * sender on 'relates_to' (in an encrypted room the relation is read
+	 * from the clear part of the event, as e2ee_recv.c keeps it) */
+	int (*reaction)(void *ud, const char *room_id, const char *event_id,
+			const char *sender, const char *relates_to, const char *key);
 	/* m.room.redaction of 'redacts' */
 	int (*redaction)(void *ud, const char *room_id, const char *event_id,
 			 const char *sender, const char *redacts);

@@ -35,6 +35,10 @@ int store_outbox_add_held(struct store *st, const char *room_id, const char *txn
 			  int64_t hold_until_ms);
 /* The earliest end of a hold after now_ms, or 0 when nothing is held. */
 int64_t store_outbox_next_release(struct store *st, int64_t now_ms);
+/* The message queued under txn_id is about 'about' ("session:12",
+ * "action:3"): once sent, its event ID is kept with it (store_people.h),
+ * for reactions to it.  0 or -1. */
+int store_outbox_about(struct store *st, const char *txn_id, const char *about);
 
 /*
  * The oldest unsent message of each room not held at now_ms (what may be sent next while
@@ -61,7 +65,8 @@ int store_outbox_readdress_unsealed(struct store *st, const char *room_id, const
  * content), every retry the same. */
 int store_outbox_seal(struct store *st, int64_t id, const char *event_type,
 		      const char *content);
-/* The message went out as event_id. */
+/* The message went out as event_id (what it is about is then kept by
+ * that event ID). */
 int store_outbox_sent(struct store *st, int64_t id, const char *event_id);
 /* The message failed; try again at next_try_ms. */
 int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms);

@@ -108,7 +108,7 @@ static void test_action_mentions_assignee(void **state)
 
 	r = te_say(t, CYBER, ALICE, "!action Bob draft our statement for Com 5");
 	assert_contains(r, "Action #1 for Bob: draft our statement for Com 5");
-	assert_contains(r, "Close it with !done 1.");
+	assert_contains(r, "Close it with !done 1, or react");
 	assert_int_equal(t->out.v[0].mentions.n, 1);
 	assert_string_equal(t->out.v[0].mentions.v[0], BOB);
 	assert_contains(html0(t), "<a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>");

@@ -76,6 +76,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->n_remind_before, 2);
 	assert_int_equal(cfg->remind_before[0], 1800);
 	assert_int_equal(cfg->remind_before[1], 300);
+	assert_int_equal(cfg->remind_escalate, 900);
 	assert_int_equal(cfg->default_length, 3600);
 	assert_int_equal(cfg->digest_minute, 23 * 60);
 	assert_int_equal(cfg->retention_days, 90);
@@ -105,6 +106,7 @@ static void test_every_key(void **state)
 		"pickle_key_file = \"keys/pickle\"\n"
 		"[reminders]\n"
 		"before = [\"5m\", \"1h30m\", \"45s\"]\n"
+		"escalate = \"20m\"\n"
 		"[sessions]\n"
 		"default_length = \"90m\"\n"
 		"[digest]\n"
@@ -138,6 +140,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg->remind_before[0], 5400);
 	assert_int_equal(cfg->remind_before[1], 300);
 	assert_int_equal(cfg->remind_before[2], 45);
+	assert_int_equal(cfg->remind_escalate, 1200);
 	assert_int_equal(cfg->default_length, 5400);
 	assert_int_equal(cfg->digest_minute, 7 * 60 + 5);
 	assert_int_equal(cfg->retention_days, 0);
@@ -155,10 +158,11 @@ static void test_every_key(void **state)
 
 static void test_no_reminders(void **state)
 {
-	struct config *cfg = load_ok(BASE "[reminders]\nbefore = []\n");
+	struct config *cfg = load_ok(BASE "[reminders]\nbefore = []\nescalate = \"\"\n");
 
 	(void)state;
 	assert_int_equal(cfg->n_remind_before, 0);
+	assert_int_equal(cfg->remind_escalate, 0);   /* "" turns escalation off */
 	config_free(cfg);
 }
 
@@ -191,6 +195,8 @@ static void test_errors(void **state)
 		{ "[sessions]\ndefault_length = \"1 hour\"\n", "caucus.toml:6: sessions.default_length: '1 hour' is not a duration (like 90m, 2h, 1h30m, 45s; at most 366 days)" },
 		{ "[reminders]\nbefore = [\"30m\", \"5x\"]\n", "caucus.toml:6: reminders.before: '5x' is not a duration (like 90m, 2h, 1h30m, 45s; at most 366 days)" },
 		{ "[reminders]\nbefore = [\"30m\", \"0h30m\"]\n", "caucus.toml:6: reminders.before: 30m is listed twice" },
+		{ "[reminders]\nescalate = \"soon\"\n", "caucus.toml:6: reminders.escalate: 'soon' is not a duration (like 90m, 2h, 1h30m, 45s; at most 366 days)" },
+		{ "[reminders]\nescalate = 15\n", "caucus.toml:6: reminders.escalate: expected a string, not an integer" },
 		{ "[bot]\ntimezone = \"Asia/Atlantis\"\n", "caucus.toml:6: bot.timezone: unknown time zone 'Asia/Atlantis' (an IANA name like Asia/Dubai)" },
 		{ "[bot]\ntimezone = \"../etc/passwd\"\n", "caucus.toml:6: bot.timezone: unknown time zone '../etc/passwd' (an IANA name like Asia/Dubai)" },
 		{ "[digest]\ntime = \"7:00\"\n", "caucus.toml:6: digest.time: '7:00' is not a time of day (HH:MM, 00:00 to 23:59)" },

@@ -28,6 +28,8 @@ static const char *const no_log[] = {
 	"feed add", "feed remove", "feeds",     /* feed state only, admins only */
 	/* these write the log; their answer echoes only the text just given */
 	"note", "decision", "action",
+	/* writes a note; its answer echoes only the note just given */
+	"handover",
 };
 
 /* Every command that reads the log, as the viewer runs it, and where. */

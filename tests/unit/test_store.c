@@ -13,6 +13,7 @@
 #include "store_int.h"
 #include "store_log.h"
 #include "store_outbox.h"
+#include "store_people.h"
 #include "store_room.h"
 
 static char dbpath[64];
@@ -288,6 +289,37 @@ static void test_redacted_text_gone(void **state)
 	assert_true(file_holds(dbpath, "ordinary filler"));
 }
 
+/* What a message is about rides with it in the outbox and is kept by the
+ * event ID the server gave it; a message about nothing leaves nothing. */
+static void test_sent_message_about(void **state)
+{
+	char err[256], *about = NULL;
+	struct store *st = store_open(dbpath, err, sizeof(err));
+	struct outbox_row *rows = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_outbox_add(st, "!r:x", "t1", "m.room.message", "{}", 5), 0);
+	assert_int_equal(store_outbox_about(st, "t1", "session:7"), 0);
+	assert_int_equal(store_outbox_add(st, "!s:x", "t2", "m.room.message", "{}", 5), 0);
+	assert_int_equal(store_outbox_heads(st, INT64_MAX, &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_bot_event_about(st, "!r:x", "$one", &about), 1);
+	assert_int_equal(store_outbox_sent(st, rows[0].id, "$one"), 0);
+	assert_int_equal(store_outbox_sent(st, rows[1].id, "$two"), 0);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_bot_event_about(st, "!r:x", "$one", &about), 0);
+	assert_string_equal(about, "session:7");
+	free(about);
+	assert_int_equal(store_bot_event_about(st, "!other:x", "$one", &about), 1);
+	assert_int_equal(store_bot_event_about(st, "!s:x", "$two", &about), 1);
+	assert_null(about);
+	assert_int_equal(store_people_purge(st, 6), 0);
+	assert_int_equal(store_bot_event_about(st, "!r:x", "$one", &about), 1);
+	store_close(st);
+}
+
 /* Inside a transaction (a sync batch) the index is merged once, at its
  * COMMIT: two redactions leave neither word in the file afterwards, and
  * a rolled-back redaction leaves the entry searchable. */
@@ -369,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_members_and_due),
 		cmocka_unit_test_setup_teardown(test_database_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redacted_text_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sent_message_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redactions_in_a_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
