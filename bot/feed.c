@@ -19,18 +19,22 @@
 #include "feedmap.h"
 #include "ical.h"
 #include "log.h"
+#include "person.h"
 #include "store_feed.h"
 #include "when.h"
 #include "store_session.h"
 
 #define NOTE_REASONS 4          /* distinct skip reasons kept in the note */
 
-/* What one fetch tells one room: one message, whatever the number. */
+/* What one fetch tells one room, or one attendee's direct room: one
+ * message, whatever the number of changes. */
 struct notice {
-	char *room_id;
+	char *room_id;          /* the issue room, or NULL: to_user's direct room */
+	char *to_user;
 	struct doc d;
 	struct strv mentions;
 	size_t n;               /* changes told; the first DOC_LIST_SHOWN are written */
+	int64_t first_start;    /* earliest start told (quiet hours let it through) */
 };
 
 struct run {
@@ -45,19 +49,27 @@ struct run {
 	int64_t unmatched, all_day, past, cancelled;
 };
 
-static struct notice *notice_for(struct run *r, const char *room_id)
+/* The notice of room_id, or (room_id NULL) of to_user's direct room. */
+static struct notice *notice_for(struct run *r, const char *room_id, const char *to_user)
 {
 	struct notice *n;
 
 	for (size_t i = 0; i < r->nn; i++)
-		if (!strcmp(r->nv[i].room_id, room_id))
+		if (room_id ? r->nv[i].room_id && !strcmp(r->nv[i].room_id, room_id)
+			    : r->nv[i].to_user && !strcmp(r->nv[i].to_user, to_user))
 			return &r->nv[i];
 	r->nv = xrealloc(r->nv, (r->nn + 1) * sizeof(*r->nv));
 	n = &r->nv[r->nn++];
 	memset(n, 0, sizeof(*n));
-	n->room_id = xstrdup(room_id);
+	n->room_id = room_id ? xstrdup(room_id) : NULL;
+	n->to_user = room_id ? NULL : xstrdup(to_user);
 	doc_init(&n->d);
-	doc_heading(&n->d, "Schedule changes from feed %lld:", (long long)r->f.id);
+	if (room_id) {
+		doc_heading(&n->d, "Schedule changes from feed %lld:", (long long)r->f.id);
+	} else {
+		doc_heading(&n->d, "Your sessions changed (feed %lld):", (long long)r->f.id);
+		strv_push(&n->mentions, to_user);
+	}
 	return n;
 }
 
@@ -73,24 +85,14 @@ static void when_place(struct run *r, int64_t start, int64_t end, const char *pl
 		snprintf(out, len, "%s", w);
 }
 
-/*
- * One change of session s into its room's notice: "what: #n title, when"
- * plus, with was, "(was ...)"; with mention, the attendees are named and
- * mentioned.  A session whose issue has no room (yet) is not announced.
- */
-static void tell(struct run *r, const struct session *s, const char *what, const char *was,
-		 const char *why, int mention)
+/* One change of session s as an item of notice n (see tell). */
+static void tell_item(struct run *r, struct notice *n, const struct session *s,
+		      const char *what, const char *was, const char *why, int mention)
 {
-	struct notice *n;
 	char now[200];
 
-	if (!s->issue_room || s->issue_room[0] == '#')
-		return;
-	n = notice_for(r, s->issue_room);
-	if (mention)
-		for (size_t i = 0; i < s->attendees.n; i++)
-			if (!strv_has(&n->mentions, s->attendees.v[i]))
-				strv_push(&n->mentions, s->attendees.v[i]);
+	if (!n->first_start || s->start_s < n->first_start)
+		n->first_start = s->start_s;
 	if (++n->n > DOC_LIST_SHOWN)
 		return;
 	when_place(r, s->start_s, s->end_s, s->place, now, sizeof(now));
@@ -101,7 +103,7 @@ static void tell(struct run *r, const struct session *s, const char *what, const
 		doc_text(&n->d, " (was %s)", was);
 	if (why)
 		doc_text(&n->d, " %s", why);
-	if (mention && s->attendees.n) {
+	if (mention && n->room_id && s->attendees.n) {
 		doc_text(&n->d, ": ");
 		for (size_t i = 0; i < s->attendees.n; i++) {
 			char *name = cmd_display_name(r->eng, s->issue_room, s->attendees.v[i]);
@@ -114,24 +116,58 @@ static void tell(struct run *r, const struct session *s, const char *what, const
 	doc_end(&n->d);
 }
 
-/* Every room's notice into out, as due replies numbered by this fetch. */
+/*
+ * One change of session s into its room's notice: "what: #n title, when"
+ * plus, with was, "(was ...)"; with mention (a move or a cancellation),
+ * the attendees are named and mentioned, and each attendee whose
+ * reminders come to the direct room (!prefs dm on) gets it there too
+ * (SPEC §3).  A session whose issue has no room (yet) is not announced.
+ */
+static void tell(struct run *r, const struct session *s, const char *what, const char *was,
+		 const char *why, int mention)
+{
+	struct notice *n;
+
+	if (!s->issue_room || s->issue_room[0] == '#')
+		return;
+	n = notice_for(r, s->issue_room, NULL);
+	if (mention)
+		for (size_t i = 0; i < s->attendees.n; i++)
+			if (!strv_has(&n->mentions, s->attendees.v[i]))
+				strv_push(&n->mentions, s->attendees.v[i]);
+	tell_item(r, n, s, what, was, why, mention);
+	for (size_t i = 0; mention && i < s->attendees.n; i++)
+		if (person_dm(r->eng, s->attendees.v[i]) == 1)
+			tell_item(r, notice_for(r, NULL, s->attendees.v[i]), s, what, was, why, 1);
+}
+
+/* Every notice into out, as due replies numbered by this fetch; then
+ * quiet hours hold what would only wake members who sleep (person.c). */
 static void flush(struct run *r, struct engine_replies *out)
 {
+	size_t first = out->n;
+
 	for (size_t i = 0; i < r->nn; i++) {
 		struct notice *n = &r->nv[i];
+		struct engine_reply *x;
 		char *id = xasprintf("feed.%lld.%lld.%zu", (long long)r->f.id,
 				     (long long)r->f.fetches, i);
 		if (n->n > DOC_LIST_SHOWN)
 			doc_more(&n->d, n->n - DOC_LIST_SHOWN, "sessions");
 		cmd_due_add(out, n->room_id, &n->d, &n->mentions, id, NULL);
+		x = &out->v[out->n - 1];
+		x->to_user = n->to_user ? xstrdup(n->to_user) : NULL;
+		x->starts_s = n->first_start;
 		free(id);
 	}
+	person_quiet_apply(r->eng, r->now, NULL, out, first);
 }
 
 static void notices_release(struct run *r)
 {
 	for (size_t i = 0; i < r->nn; i++) {
 		free(r->nv[i].room_id);
+		free(r->nv[i].to_user);
 		doc_release(&r->nv[i].d);
 		strv_release(&r->nv[i].mentions);
 	}

@@ -114,8 +114,8 @@ int status_main(const char *config_path)
 		put_age(age, sizeof(age), now - s.outbox_oldest_ms);
 		printf(", the oldest queued %s", age);
 	}
-	printf("\nheld:           %lld by rate limits or retries; quiet hours: none\n",
-	       (long long)s.outbox_held);
+	printf("\nheld:           %lld by rate limits or retries; %lld for quiet hours\n",
+	       (long long)s.outbox_held, (long long)s.outbox_quiet);
 	printf("next reminders and digests:%s\n", s.upcoming.n ? "" : " none");
 	for (size_t i = 0; i < s.upcoming.n; i++)
 		put_line("  ", s.upcoming.v[i]);

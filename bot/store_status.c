@@ -236,7 +236,8 @@ int store_status_read(struct store *st, int64_t now_ms, const char *tz,
 	out->device_id = store_meta_get(st, "device_id");
 	out->xsign = store_meta_get(st, "e2ee.xsign");
 	s = store_stmt(st, "SELECT count(*), coalesce(min(created_ms), 0), "
-			   "coalesce(sum(attempts > 0 AND next_try_ms > ?), 0) "
+			   "coalesce(sum(attempts > 0 AND next_try_ms > ?1), 0), "
+			   "coalesce(sum(hold_until_ms > ?1), 0) "
 			   "FROM outbox WHERE sent_event_id IS NULL");
 	if (!s)
 		goto out;
@@ -248,6 +249,7 @@ int store_status_read(struct store *st, int64_t now_ms, const char *tz,
 	out->outbox_depth = sqlite3_column_int64(s, 0);
 	out->outbox_oldest_ms = sqlite3_column_int64(s, 1);
 	out->outbox_held = sqlite3_column_int64(s, 2);
+	out->outbox_quiet = sqlite3_column_int64(s, 3);
 	sqlite3_reset(s);
 	read_warnings(st, &out->warnings);
 	if (read_upcoming(st, now_ms / 1000, tz, remind_before, n_remind_before, digest_minute,

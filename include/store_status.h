@@ -36,6 +36,7 @@ struct store_status {
 	int64_t outbox_depth;   /* not yet sent */
 	int64_t outbox_oldest_ms;       /* created_ms of the oldest of them, 0: none */
 	int64_t outbox_held;    /* of them, waiting for a retry (rate limit, outage) */
+	int64_t outbox_quiet;   /* of them, held for a member's quiet hours */
 	char *device_id;        /* or NULL */
 	int64_t otk_count;      /* one-time keys on the server, -1: unknown */
 	char *xsign;            /* "signed", "foreign", or NULL (not yet) */

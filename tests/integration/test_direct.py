@@ -5,13 +5,14 @@ import asyncio
 import collections
 import datetime
 import random
+import subprocess
 import time
 import urllib.parse
 import zoneinfo
 
 from nio.events.invite_events import InviteMemberEvent
 
-from conftest import User, api, encrypted_room_with_bot, room_with_bot, run
+from conftest import CAUCUS, User, api, encrypted_room_with_bot, room_with_bot, run
 
 PLAIN = '[encryption]\nenabled = false\n'
 
@@ -177,6 +178,10 @@ def test_quiet_hours_hold_and_release(homeserver, bot_factory):
             await bob.sync(1000)
             assert not held(), "sent during the quiet hours"
         assert datetime.datetime.now(tz) < stop
+        # caucus status counts them as held for quiet hours
+        st = subprocess.run([CAUCUS, "status", "-c", str(bot.config)], cwd=bot.dir,
+                            capture_output=True, text=True, timeout=30)
+        assert "2 for quiet hours" in st.stdout, st.stdout + st.stderr
         got = await bob.wait_for(lambda: len(held()) >= 2 and held(), 240,
                                  "the held reminders after the quiet hours")
         for e in got:

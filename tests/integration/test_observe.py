@@ -193,7 +193,7 @@ room = "#no-such-room-here:localhost"
     print(text)
     assert re.search(r"^last sync: +\d+ s ago$", text, re.M), text
     assert re.search(r"^outbox: +0 waiting$", text, re.M), text
-    assert "quiet hours: none" in text
+    assert "0 for quiet hours" in text
     assert re.search(r"reminder: call the delegation", text), text
     assert "daily digest" in text
     assert re.search(r"^feeds: +none$", text, re.M), text
