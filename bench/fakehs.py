@@ -3,8 +3,9 @@
 It serves a backlog made by gen.py as a real server would: a first /sync
 with the rooms' state and no history, then one incremental /sync holding
 the backlog with each room's timeline cut to the filter's
-`timeline.limit` (limited, with a prev_batch), then /messages pages back
-through the rest.  It counts the sends (by transaction ID, so a retry is
+`timeline.limit` (limited, with a prev_batch), then /messages pages
+through the rest (forward from the first sync's token to prev_batch, or
+backwards).  It counts the sends (by transaction ID, so a retry is
 not counted twice) and records when each phase happened, for run.py.
 Loopback only; it never talks to anything else.
 """
@@ -95,20 +96,42 @@ class FakeHomeserver:
             self.t_backlog = time.monotonic()
         return resp
 
+    def position(self, token):
+        """A token as an index into a room's events: "s1" (the first sync:
+        before the backlog) is 0, "b<i>" is i; None when it is neither."""
+        if token == "s1":
+            return 0
+        if token.startswith("b") and token[1:].isdigit():
+            return int(token[1:])
+        return None
+
     async def messages(self, request):
         rid = unquote(request.match_info["room"])
         room = self.backlog.get(rid)
-        frm = request.query.get("from", "")
-        if room is None or not frm.startswith("b"):
+        q = request.query
+        frm = self.position(q.get("from", ""))
+        if room is None or frm is None:
             return web.json_response({"errcode": "M_UNKNOWN", "error": "bad token"},
                                      status=400)
         evs = room["timeline"]["events"]
-        end = int(frm[1:])
-        start = max(0, end - int(request.query.get("limit", "10")))
+        limit = int(q.get("limit", "10"))
         self.pages += 1
-        out = {"start": frm, "chunk": list(reversed(evs[start:end]))}
-        if start > 0:
-            out["end"] = f"b{start}"
+        out = {"start": q["from"]}
+        if q.get("dir") == "f":
+            # oldest first, up to 'to' (the sync's prev_batch); no "end"
+            # once there, which the spec allows (Synapse gives one, and an
+            # empty page after it)
+            to = self.position(q.get("to", "")) if "to" in q else len(evs)
+            to = len(evs) if to is None else min(to, len(evs))
+            stop = min(to, frm + limit)
+            out["chunk"] = evs[frm:stop]
+            if stop < to:
+                out["end"] = f"b{stop}"
+        else:
+            start = max(0, frm - limit)
+            out["chunk"] = list(reversed(evs[start:frm]))
+            if start > 0:
+                out["end"] = f"b{start}"
         return web.json_response(out)
 
     async def send(self, request):

@@ -8,7 +8,9 @@ For each size it makes one backlog (gen.py), then RUNS times:
            moment the backlog is released to the bot's next /sync (the
            backlog committed); "answers" is the time from there to the
            last of the commands' answers; RSS from /proc: idle before the
-           backlog, peak, and after it was applied.
+           backlog, peak, and after it was applied (and of idle and after,
+           the anonymous part: the heap and stacks without the shared
+           libraries' pages).
   nio      nio_bot.py on the whole backlog file.
   raw      raw_insert: the same number of rows into caucus's own schema,
            FTS5 by trigger and by its own statement.
@@ -49,6 +51,16 @@ def proc_kib(pid, field):
     return 0
 
 
+def anon_kib(pid):
+    """The process's own memory (heap, stacks, anonymous maps), without the
+    shared libraries' pages that VmRSS also counts."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1])
+    return 0
+
+
 def wait(cond, timeout, what):
     deadline = time.monotonic() + timeout
     while not cond():
@@ -72,6 +84,7 @@ def run_caucus(backlog, rooms, tmp):
         wait(lambda: hs.waiting_backlog, 60, "the bot to ask for more")
         time.sleep(0.5)
         idle = proc_kib(proc.pid, "VmRSS")
+        idle_anon = anon_kib(proc.pid)
         t0 = time.monotonic()
         hs.release.set()
         wait(lambda: hs.t_caught_up is not None, 600, "the backlog to be applied")
@@ -79,6 +92,7 @@ def run_caucus(backlog, rooms, tmp):
         peak = proc_kib(proc.pid, "VmHWM")
         time.sleep(0.5)
         after = proc_kib(proc.pid, "VmRSS")
+        after_anon = anon_kib(proc.pid)
         t_caught = hs.t_caught_up
         last = max(hs.sends.values()) if hs.sends else t_caught
         sent = len(hs.sends)
@@ -95,7 +109,8 @@ def run_caucus(backlog, rooms, tmp):
     con.close()
     return {"events": hs.events, "commands": hs.commands, "sent": sent, "logged": logged,
             "seconds": t_caught - t0, "answers_s": max(0.0, last - t_caught),
-            "peak_kib": peak, "idle_kib": idle, "after_kib": after, "pages": hs.pages,
+            "peak_kib": peak, "idle_kib": idle, "after_kib": after,
+            "idle_anon_kib": idle_anon, "after_anon_kib": after_anon, "pages": hs.pages,
             "unexpected": hs.paths}
 
 
@@ -187,6 +202,8 @@ def main():
                 "caucus_peak": med([x["peak_kib"] for x in cs]) / 1024,
                 "caucus_idle": med([x["idle_kib"] for x in cs]) / 1024,
                 "caucus_after": med([x["after_kib"] for x in cs]) / 1024,
+                "idle_anon": med([x["idle_anon_kib"] for x in cs]) / 1024,
+                "after_anon": med([x["after_anon_kib"] for x in cs]) / 1024,
                 "answers": med([x["answers_s"] for x in cs]),
                 "nio": med([x["events"] / x["seconds"] for x in ns]),
                 "nio_peak": med([x["peak_kib"] for x in ns]) / 1024,
@@ -194,14 +211,18 @@ def main():
                 "direct": med([r["direct"]["rows"] / r["direct"]["seconds"] for r in rs]),
                 "complete": complete,
             })
-    print(f"ingest, medians of {a.runs} runs (events/s; RSS in MiB)")
-    hdr = ("backlog", "caucus", "peak", "idle", "after", "answers", "nio bot", "nio peak",
+    print(f"ingest, medians of {a.runs} runs (events/s; RSS in MiB; (own): the anonymous "
+          "part, without shared library pages)")
+    hdr = ("backlog", "caucus", "peak", "idle (own)", "after (own)", "answers", "nio bot",
+           "nio peak",
            "raw trigger", "raw direct", "x nio", "/ direct", "complete")
     print(" | ".join(hdr))
     for r in rows:
         print(" | ".join([
             r["size"], f"{r['caucus']:,.0f}", f"{r['caucus_peak']:.1f}",
-            f"{r['caucus_idle']:.1f}", f"{r['caucus_after']:.1f}", f"{r['answers']:.2f} s", f"{r['nio']:,.0f}",
+            f"{r['caucus_idle']:.1f} ({r['idle_anon']:.1f})",
+            f"{r['caucus_after']:.1f} ({r['after_anon']:.1f})", f"{r['answers']:.2f} s",
+            f"{r['nio']:,.0f}",
             f"{r['nio_peak']:.1f}", f"{r['trigger']:,.0f}", f"{r['direct']:,.0f}",
             f"{r['caucus'] / r['nio']:.1f}", f"{r['caucus'] / r['direct']:.2f}",
             "yes" if r["complete"] else "NO"]))

@@ -27,8 +27,10 @@
  * and power levels (plus the encryption events the next step needs);
  * membership is not lazy-loaded, so the bot knows every member of its
  * rooms (access checks, and later sharing keys with them).  Presence,
- * account data, receipts and typing are left out.  /messages pages (gaps)
- * are read with the same timeline types.
+ * account data, receipts and typing are left out.  timeline.limit bounds
+ * what one answer holds (rooms x 10 events): a room with more is limited,
+ * and what it missed is read forward page by page from /messages (same
+ * timeline types), each page applied alone.
  */
 #define TIMELINE_TYPES "[\"m.room.message\",\"m.room.redaction\",\"m.room.member\"," \
 	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\",\"m.reaction\"]"
@@ -40,7 +42,7 @@ static const char sync_filter[] =
 	"\"state\":{\"types\":[\"m.room.member\",\"m.room.power_levels\","
 	"\"m.room.encryption\",\"m.room.create\"],\"lazy_load_members\":false},"
 	"\"timeline\":{\"types\":" TIMELINE_TYPES ","
-	"\"limit\":100,\"lazy_load_members\":false},"
+	"\"limit\":10,\"lazy_load_members\":false},"
 	"\"ephemeral\":{\"types\":[]},"
 	"\"account_data\":{\"types\":[]}}}";
 
@@ -442,9 +444,9 @@ struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size
 	if (!filter) {
 		/* the same filter, one timeline event per room: the rest comes
 		 * page by page from /messages */
-		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":100");
+		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":10");
 		if (lim)
-			memcpy(lim, "\"limit\":  1", strlen("\"limit\":100"));
+			memcpy(lim, "\"limit\": 1", strlen("\"limit\":10"));
 		filter = mx_http_escape(f);
 		free(f);
 	}
@@ -452,8 +454,8 @@ struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size
 }
 
 struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,
-				    const char *to, int limit, size_t cap, mx_api_cb cb,
-				    void *ud)
+				    const char *to, int forward, int limit, size_t cap,
+				    mx_api_cb cb, void *ud)
 {
 	static char *filter;
 	char *r = mx_http_escape(room_id), *f = mx_http_escape(from);
@@ -463,8 +465,8 @@ struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const
 	if (!filter)
 		filter = mx_http_escape("{\"types\":" TIMELINE_TYPES ","
 					"\"lazy_load_members\":false}");
-	path = xasprintf(API "/rooms/%s/messages?dir=b&limit=%d&from=%s&filter=%s%s%s", r, limit,
-			 f, filter, t ? "&to=" : "", t ? t : "");
+	path = xasprintf(API "/rooms/%s/messages?dir=%c&limit=%d&from=%s&filter=%s%s%s", r,
+			 forward ? 'f' : 'b', limit, f, filter, t ? "&to=" : "", t ? t : "");
 	req = start(a, "GET", path, NULL, CALL_TIMEOUT_MS, cap, CALL_RAW, cb, ud);
 	free(r);
 	free(f);

@@ -1,9 +1,11 @@
 /*
  * mx_sync.c - a /sync answer (spec v1.12 "Syncing"), read once into a
- * cJSON tree and walked in event order: for each room, the events of a
- * filled gap, the state before the timeline, then the timeline; then rooms
- * left and invites.  The end-to-end layer (struct mx_sync_crypto) reads
- * the rest of the answer first and hands back the events whose key came.
+ * cJSON tree and walked in event order: for each room, the state before
+ * the timeline, then the timeline; then rooms left and invites.  The gap
+ * of a limited timeline is read before, page by page (each page walked
+ * as it comes, the tree holding only the batch's own timelines).  The
+ * end-to-end layer (struct mx_sync_crypto) reads the rest of the answer
+ * first and hands back the events whose key came.
  * Every timeline event passes read_event(); an m.room.encrypted one is
  * decrypted by that layer first, and what its plaintext says is read only
  * as a message (mx_plaintext_type_ok), never as a redaction, state or
@@ -23,11 +25,13 @@
 #include "loop.h"
 #include "util.h"
 
+/* A limited timeline's missed stretch, read forward page by page. */
 struct gap {
 	char *room_id;
-	char *from;             /* token to page back from */
-	cJSON *events;          /* array, oldest first */
+	char *from;             /* where to read on from; NULL: the last sync's token */
+	char *to;               /* the room's prev_batch in this sync */
 	int open;
+	int before_join;        /* the bot's own join is still ahead: history */
 	struct gap *next;
 };
 
@@ -36,8 +40,7 @@ struct mx_sync_batch {
 	char *own;
 	const char *next_batch;
 	struct gap *gaps;
-	size_t skipped;         /* events (and /messages pages) that could not be read */
-	size_t gap_events;      /* events read from /messages pages so far */
+	size_t skipped;         /* events, and gaps given up, that could not be read */
 };
 
 /*
@@ -96,9 +99,11 @@ static void note_gaps(struct mx_sync_batch *b, const cJSON *rooms)
 			continue;       /* what came before the bot joined is not missed */
 		g = xcalloc(1, sizeof(*g));
 		g->room_id = xstrdup(room->string);
-		g->from = xstrdup(prev);
-		g->events = cJSON_CreateArray();
+		g->to = xstrdup(prev);
 		g->open = 1;
+		/* the join itself in the state: it lies in the gap, and what
+		 * the gap holds before it is history, not the bot's to answer */
+		g->before_join = has_own_join(b, jpath(room, "state", "events"));
 		g->next = b->gaps;
 		b->gaps = g;
 	}
@@ -138,7 +143,7 @@ void mx_sync_free(struct mx_sync_batch *b)
 		next = g->next;
 		free(g->room_id);
 		free(g->from);
-		cJSON_Delete(g->events);
+		free(g->to);
 		free(g);
 	}
 	cJSON_Delete(b->root);
@@ -151,25 +156,32 @@ const char *mx_sync_next_batch(const struct mx_sync_batch *b)
 	return b->next_batch;
 }
 
-size_t mx_sync_gap_events(const struct mx_sync_batch *b)
-{
-	return b->gap_events;
-}
-
 size_t mx_sync_skipped(const struct mx_sync_batch *b)
 {
 	return b->skipped;
 }
 
-int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from)
+int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from,
+		     const char **to)
 {
 	for (struct gap *g = b->gaps; g; g = g->next) {
 		if (g->open) {
 			*room_id = g->room_id;
 			*from = g->from;
+			*to = g->to;
 			return 0;
 		}
 	}
+	return 1;
+}
+
+int mx_sync_gap_room(const struct mx_sync_batch *b, size_t i, const char **room_id)
+{
+	for (struct gap *g = b->gaps; g; g = g->next)
+		if (i-- == 0) {
+			*room_id = g->room_id;
+			return 0;
+		}
 	return 1;
 }
 
@@ -179,59 +191,53 @@ void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id)
 
 	if (g && g->open) {
 		g->open = 0;
-		b->skipped++;   /* what was older is a counted gap, not a silent one */
-		log_warn("sync: %s: %d missed events recovered, older ones skipped", room_id,
-			 cJSON_GetArraySize(g->events));
+		b->skipped++;   /* what was left is a counted gap, not a silent one */
+		log_warn("sync: %s: the rest of the missed events skipped (a counted gap)",
+			 room_id);
 	}
 }
 
-int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
-			 size_t len)
+/* A position as mx_sync_gap_apply() writes it: 'j' (the bot's join is
+ * behind) or 'h' (still history) and the token to read on from. */
+int mx_sync_gap_resume(struct mx_sync_batch *b, const char *room_id, const char *pos)
 {
 	struct gap *g = find_gap(b, room_id);
-	cJSON *page = NULL, *chunk, *ev;
-	const char *end;
-	int rc = -1, n;
 
-	if (!g)
+	if (!g || !pos || (pos[0] != 'j' && pos[0] != 'h') || !pos[1])
 		return -1;
-	page = parse_answer(body, len, &b->skipped);
-	chunk = cJSON_GetObjectItemCaseSensitive(page, "chunk");
-	if (!cJSON_IsArray(chunk)) {
-		/* skip just this page when it says where the next one starts */
-		char *next = len ? json_top_string(body, len, "end") : NULL;
-		if (next && strcmp(next, g->from)) {
-			log_warn("sync: %s: a /messages page cannot be read; skipped (a gap), "
-				 "reading on from the next one", room_id);
-			b->skipped++;
-			free(g->from);
-			g->from = next;
-			rc = 0;
-			goto out;
-		}
-		free(next);
-		log_warn("sync: %s: a /messages page is not readable", room_id);
-		mx_sync_close_gap(b, room_id);
-		goto out;
-	}
-	/* newest first on the page: prepending each keeps 'events' oldest first */
-	n = cJSON_GetArraySize(chunk);
-	b->gap_events += (size_t)n;
-	while ((ev = cJSON_DetachItemFromArray(chunk, 0)))
-		cJSON_InsertItemInArray(g->events, 0, ev);
-	end = jstr(page, "end");
-	if (!end || n == 0)
-		g->open = 0;    /* reached the last sync's position */
-	if (end && g->open) {
-		free(g->from);
-		g->from = xstrdup(end);
-	}
-	rc = 0;
-out:
-	cJSON_Delete(page);
-	return rc;
+	free(g->from);
+	g->from = xstrdup(pos + 1);
+	g->before_join = pos[0] == 'h';
+	return 0;
 }
 
+static char *gap_position(int before_join, const char *token)
+{
+	return xasprintf("%c%s", before_join ? 'h' : 'j', token);
+}
+
+void mx_gap_page_release(struct mx_gap_page *p)
+{
+	free(p->position);
+	free(p->next_from);
+	memset(p, 0, sizeof(*p));
+}
+
+void mx_sync_gap_advance(struct mx_sync_batch *b, const char *room_id, struct mx_gap_page *p)
+{
+	struct gap *g = find_gap(b, room_id);
+
+	if (!g)
+		return;
+	free(g->from);
+	g->from = p->next_from;
+	p->next_from = NULL;
+	g->before_join = p->before_join;
+	if (p->done)
+		g->open = 0;
+}
+
+/* ---- message details ---- */
 /* ---- message details ---- */
 
 char *mx_strip_reply_fallback(const char *body)
@@ -535,6 +541,64 @@ static int on_events(struct apply *a, const char *room_id, const cJSON *events, 
 	return 0;
 }
 
+int mx_sync_gap_apply(struct mx_sync_batch *b, const char *room_id, const char *body,
+		      size_t len, const struct mx_sync_handler *h, struct mx_gap_page *out)
+{
+	struct gap *g = find_gap(b, room_id);
+	struct apply a = { .b = b, .h = h, .now_ms = loop_wall_ms() };
+	cJSON *page = NULL;
+	const cJSON *chunk;
+	const char *end, *from;
+	size_t skipped = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!g || !g->open)
+		return -1;
+	from = g->from ? g->from : "";
+	a.before_join = g->before_join;
+	page = parse_answer(body, len, &skipped);
+	chunk = jget(page, "chunk");
+	out->skipped = skipped;
+	if (!cJSON_IsArray(chunk)) {
+		/* skip just this page when it says where the next one starts */
+		char *next = len ? json_top_string(body, len, "end") : NULL;
+		out->skipped++;
+		if (next && *next && strcmp(next, from)) {
+			log_warn("sync: %s: a /messages page cannot be read; skipped (a gap), "
+				 "reading on from the next one", room_id);
+			out->next_from = next;
+		} else {
+			free(next);
+			log_warn("sync: %s: a /messages page is not readable; the rest of the "
+				 "missed events skipped (a counted gap)", room_id);
+			out->next_from = xstrdup(g->to);
+			out->done = 1;
+		}
+		out->before_join = g->before_join;
+		out->position = gap_position(out->before_join, out->next_from);
+		rc = 0;
+		goto out;
+	}
+	/* oldest first (dir=f): applied as they come */
+	out->n_events = (size_t)cJSON_GetArraySize(chunk);
+	if (on_events(&a, room_id, chunk, 1))
+		goto out;
+	end = jstr(page, "end");
+	/* no end, nothing more, or the same token again: the gap is read (a
+	 * server that names the same page again must not loop) */
+	out->done = !end || !*end || out->n_events == 0 || !strcmp(end, from);
+	out->next_from = xstrdup(out->done ? g->to : end);
+	out->before_join = a.before_join;
+	out->position = gap_position(out->before_join, out->next_from);
+	rc = 0;
+out:
+	if (rc)
+		mx_gap_page_release(out);
+	cJSON_Delete(page);
+	return rc;
+}
+
 /* The bot's own latest m.room.member event among 'events', or NULL. */
 static const cJSON *own_member(const struct mx_sync_batch *b, const cJSON *events,
 			       const cJSON *found)
@@ -555,15 +619,11 @@ static int apply_rooms(struct apply *a, const cJSON *rooms, int left)
 
 	cJSON_ArrayForEach(room, rooms) {
 		const char *id = room->string;
-		struct gap *g;
 
 		if (!id)
 			continue;
-		g = find_gap(a->b, id);
-		a->before_join = (g && has_own_join(a->b, g->events)) ||
-				 has_own_join(a->b, jpath(room, "timeline", "events"));
-		if (g && on_events(a, id, g->events, 1))
-			return -1;
+		/* a gap was read and applied page by page before */
+		a->before_join = has_own_join(a->b, jpath(room, "timeline", "events"));
 		if (on_events(a, id, jpath(room, "state", "events"), 0) ||
 		    on_events(a, id, jpath(room, "timeline", "events"), 1))
 			return -1;

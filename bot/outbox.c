@@ -1,7 +1,8 @@
 /*
  * outbox.c - the sender behind the store's outbox.  After each commit and
  * each finished send it reads the oldest unsent message of every room and
- * starts those whose room has nothing in flight and whose wait is over.
+ * starts those whose room has nothing in flight and whose wait is over,
+ * MAX_IN_FLIGHT at most at a time.
  * The txn ID was fixed when the row was written, so a message sent twice
  * (a crash between the server's answer and our update) is one event.
  * Waits are kept in the row (wall clock), so they survive a restart; the
@@ -26,6 +27,7 @@
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define STORE_CALM_MS 5000              /* after the store failed to record a send */
+#define MAX_IN_FLIGHT 32                /* sends at once, however many rooms wait */
 
 struct flight {
 	struct outbox *ob;
@@ -280,6 +282,11 @@ void outbox_kick(struct outbox *ob)
 		struct outbox_row *row = &rows[i];
 		struct flight *f;
 
+		/* each send holds a connection and its buffers: a backlog's
+		 * answers in 300 rooms go 32 at a time (each finished one
+		 * kicks the next) */
+		if (ob->n_flights >= MAX_IN_FLIGHT)
+			break;
 		if (room_busy(ob, row->room_id))
 			continue;
 		if (row->next_try_ms > now) {

@@ -651,9 +651,12 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
 	/* secure_delete: what is deleted (a redacted message, its index terms)
-	 * is overwritten, not left in free pages of the file */
+	 * is overwritten, not left in free pages of the file; a 1 MiB page
+	 * cache (not sqlite's 2 MiB): the OS caches the file anyway, and a
+	 * 90,000-event backlog went no slower */
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
-	    exec(st, "PRAGMA synchronous = NORMAL") || exec(st, "PRAGMA secure_delete = ON")) {
+	    exec(st, "PRAGMA synchronous = NORMAL") || exec(st, "PRAGMA secure_delete = ON") ||
+	    exec(st, "PRAGMA cache_size = -1024")) {
 		snprintf(err, errlen, "cannot set up '%s': %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}

@@ -1,9 +1,12 @@
 /*
  * store_sync.c - queries behind the daemon's sync bookkeeping: the handled
- * table (schema step 2) and the few room changes that come from the
- * server rather than from a command.
+ * table (schema step 2), the backlog positions (meta rows "backlog.<room>",
+ * no schema step) and the few room changes that come from the server
+ * rather than from a command.
  */
 #include "store_sync.h"
+
+#include <stdlib.h>
 
 #include "store_int.h"
 
@@ -93,5 +96,35 @@ int store_sync_room_left(struct store *st, const char *room_id)
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, room_id);
+	return store_exec_stmt(st, s);
+}
+
+#define BACKLOG_KEY "backlog."
+
+char *store_backlog_get(struct store *st, const char *room_id)
+{
+	char *key = xasprintf(BACKLOG_KEY "%s", room_id), *v = store_meta_get(st, key);
+
+	free(key);
+	return v;
+}
+
+int store_backlog_set(struct store *st, const char *room_id, const char *position)
+{
+	char *key = xasprintf(BACKLOG_KEY "%s", room_id);
+	int rc = store_meta_set(st, key, position);
+
+	free(key);
+	return rc;
+}
+
+int store_backlog_clear(struct store *st)
+{
+	/* a range, so the primary key's index finds them ('/' follows '.') */
+	sqlite3_stmt *s = store_stmt(st, "DELETE FROM meta WHERE key >= '" BACKLOG_KEY "' "
+					 "AND key < 'backlog/'");
+
+	if (!s)
+		return -1;
 	return store_exec_stmt(st, s);
 }

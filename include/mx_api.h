@@ -142,12 +142,13 @@ struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size
 				       mx_api_cb cb, void *ud);
 
 /*
- * GET /rooms/{room_id}/messages backwards from 'from' down to 'to' (a
- * sync token, may be NULL), up to 'limit' events.  Result: body.
+ * GET /rooms/{room_id}/messages from 'from' to 'to' (a sync token, may be
+ * NULL), forward (dir=f, oldest first) or backwards, up to 'limit'
+ * events.  Result: body.
  */
 struct mx_http_req *mx_api_messages(struct mx_api *a, const char *room_id, const char *from,
-				    const char *to, int limit, size_t cap, mx_api_cb cb,
-				    void *ud);
+				    const char *to, int forward, int limit, size_t cap,
+				    mx_api_cb cb, void *ud);
 
 /*
  * PUT /rooms/{room_id}/send/{type}/{txn_id} with content (JSON text),

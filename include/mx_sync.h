@@ -6,9 +6,10 @@
  * already stripped, edits and threads already read).  Knows nothing of
  * commands or the store.
  *
- * A batch is parsed once, may have the gaps of its limited timelines filled
- * from /messages pages, and is then applied in one go by the caller,
- * inside one transaction.  The end-to-end layer is a peer the walk calls
+ * A batch is parsed once; the gaps of its limited timelines are read from
+ * /messages page by page, each page applied in a transaction of its own;
+ * the batch itself is then applied in one go by the caller, inside one
+ * transaction.  The end-to-end layer is a peer the walk calls
  * (struct mx_sync_crypto): the raw tree goes there, never to the caller.
  */
 #ifndef CAUCUS_MX_SYNC_H
@@ -125,8 +126,9 @@ void mx_sync_free(struct mx_sync_batch *b);     /* NULL is a no-op */
 /* The batch's next_batch token (owned by the batch). */
 const char *mx_sync_next_batch(const struct mx_sync_batch *b);
 
-/* How many events, whole /messages pages or older parts of a timeline
- * of the batch could not be read and were skipped (logged): gaps to count. */
+/* How many events of the batch, and gaps given up, could not be read and
+ * were skipped (logged): gaps to count.  Pages skipped are counted by
+ * mx_sync_gap_apply() instead. */
 size_t mx_sync_skipped(const struct mx_sync_batch *b);
 
 /* The batch's count of the bot's signed_curve25519 one-time keys on the
@@ -138,33 +140,56 @@ int64_t mx_sync_otk_count(const struct mx_sync_batch *b);
  * scanner (caller frees), or NULL: to step past an unreadable batch. */
 char *mx_sync_scan_next_batch(const char *body, size_t len);
 
-/* How many events the batch's /messages pages have brought so far. */
-size_t mx_sync_gap_events(const struct mx_sync_batch *b);
 
 /*
  * A limited timeline (events between the last sync and this one were left
- * out): the first room still missing some, with the token to page back
- * from.  0 when one is returned (strings owned by the batch), 1 when none.
+ * out) is read forward (/messages dir=f) from the last sync's position to
+ * the room's prev_batch, page by page, each page applied in its own
+ * transaction with its position, before the batch itself.
+ *
+ * mx_sync_next_gap: the first room still missing some: where to read on
+ * from (NULL: from the last sync's token) and up to where.  0 when one is
+ * returned (strings owned by the batch), 1 when none.
  */
-int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from);
+int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from,
+		     const char **to);
+/* The i-th room with a gap (0-based): 0, or 1 past the last. */
+int mx_sync_gap_room(const struct mx_sync_batch *b, size_t i, const char **room_id);
+/* Read room_id's gap on from a position a page's transaction stored (a
+ * crash in mid-backlog).  -1 when it is not one (then read from the start). */
+int mx_sync_gap_resume(struct mx_sync_batch *b, const char *room_id, const char *pos);
+
+/* What applying one page did; release with mx_gap_page_release(). */
+struct mx_gap_page {
+	char *position;         /* to store in the page's transaction */
+	char *next_from;        /* where the next page starts */
+	int done;               /* the gap is read (or the rest given up) */
+	int before_join;
+	size_t n_events;        /* events on the page */
+	size_t skipped;         /* unreadable events or pages, to count */
+};
 
 /*
- * Add one /messages page (dir=b, newest first) to room_id's gap.  When the
- * page says there is nothing further, the gap is closed.  A page that
- * cannot be read but names where the next one starts is skipped (logged,
- * counted) and the gap stays open.  -1 when the page is not a /messages
- * answer (the gap is then closed too: what could not be read is skipped,
- * with a log line).
+ * Apply one /messages page (dir=f, oldest first) of room_id's gap to h,
+ * inside the caller's transaction.  The gap does not move until
+ * mx_sync_gap_advance() (after the commit), so a page whose transaction
+ * failed is read again.  A page that cannot be read is skipped when it
+ * names where the next one starts, else the rest of the gap is (out says
+ * so; logged).  -1 when a handler failed (out released), else 0.
  */
-int mx_sync_add_gap_page(struct mx_sync_batch *b, const char *room_id, const char *body,
-			 size_t len);
-/* Give up filling room_id's gap (logged). */
+int mx_sync_gap_apply(struct mx_sync_batch *b, const char *room_id, const char *body,
+		      size_t len, const struct mx_sync_handler *h, struct mx_gap_page *out);
+/* The page's transaction is committed: move room_id's gap past it (takes
+ * p's next_from). */
+void mx_sync_gap_advance(struct mx_sync_batch *b, const char *room_id, struct mx_gap_page *p);
+void mx_gap_page_release(struct mx_gap_page *p);
+/* Give up reading room_id's gap (logged, counted in mx_sync_skipped). */
 void mx_sync_close_gap(struct mx_sync_batch *b, const char *room_id);
 
 /*
  * Hand every event of the batch to h: first the whole answer to h->crypto
  * and the events whose key came (in the order they came); then per joined
- * or left room, the gap's events (oldest first), the state, then the
+ * or left room (its gap already read, page by page), the state, then the
  * timeline; then each removal (left) and each invite.  Returns 0, or -1
  * when a handler did.  The number of the batch's own timeline events seen
  * goes to *n_events (may be NULL).

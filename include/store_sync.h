@@ -1,8 +1,9 @@
 /*
  * store_sync.h - what the daemon keeps of what it read from the server:
- * the events already handled (never handled twice), and the room changes
- * the command engine has no call for (power levels of every member, a
- * room the bot was removed from).
+ * the events already handled (never handled twice), how far each room's
+ * missed events have been read (a backlog read page by page), and the
+ * room changes the command engine has no call for (power levels of every
+ * member, a room the bot was removed from).
  */
 #ifndef CAUCUS_STORE_SYNC_H
 #define CAUCUS_STORE_SYNC_H
@@ -25,5 +26,14 @@ int store_sync_member_power(struct store *st, const char *room_id, const char *u
 			    int power);
 /* The bot is out of room_id: the issue linked to it is unlinked. */
 int store_sync_room_left(struct store *st, const char *room_id);
+
+/*
+ * How far a room's missed stretch (a limited timeline's gap) has been read
+ * and applied since the stored sync token: set with each page, cleared
+ * with the token's next value.  get returns a copy (caller frees) or NULL.
+ */
+char *store_backlog_get(struct store *st, const char *room_id);
+int store_backlog_set(struct store *st, const char *room_id, const char *position);
+int store_backlog_clear(struct store *st);
 
 #endif

@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.message = h_message, .redaction = h_redaction, .left = h_left,
 		.event_begin = (size & 1) ? h_begin : NULL, .event_end = (size & 1) ? h_end : NULL,
 	};
-	const char *body = (const char *)data, *room, *from;
+	const char *body = (const char *)data, *room, *from, *to;
 	char err[160], *top;
 	struct mx_sync_batch *b;
 	size_t n = 0, pages = 0;
@@ -173,12 +173,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!b)
 		return 0;
 	/* each limited timeline gets the input as its /messages page, twice at
-	 * most (a page naming itself as the next one must not loop) */
-	while (mx_sync_next_gap(b, &room, &from) == 0 && pages++ < 4) {
+	 * most (a page naming itself as the next one must not loop); each
+	 * page in its own transaction, as the daemon does */
+	while (mx_sync_next_gap(b, &room, &from, &to) == 0 && pages++ < 4) {
+		struct mx_gap_page p;
 		char *r = strdup(room);
-		if (mx_sync_add_gap_page(b, r, body, size) && mx_sync_next_gap(b, &room, &from) == 0 &&
-		    !strcmp(room, r))
+		if (store_begin(st))
+			abort();
+		if (mx_sync_gap_apply(b, r, body, size, &h, &p) == 0)
+			mx_sync_gap_advance(b, r, &p);
+		else
 			mx_sync_close_gap(b, r);
+		mx_gap_page_release(&p);
+		if (store_rollback(st))
+			abort();
 		if (pages % 2 == 0)
 			mx_sync_close_gap(b, r);
 		free(r);

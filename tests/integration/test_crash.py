@@ -1,5 +1,5 @@
-"""SIGKILL at random points during a burst of commands, then restart:
-every command answered exactly once."""
+"""SIGKILL at random points during a burst of commands, during a backlog
+read page by page, then restart: every command answered exactly once."""
 import asyncio
 import collections
 import random
@@ -80,7 +80,63 @@ def test_backlog_after_downtime(homeserver, bot_factory):
         assert order == sent
         await alice.close()
     run(go(), 180)
-    bot.wait_log(r"sync: 2\d\d events applied")
+    bot.wait_log(r"sync: 2\d\d events applied .*from \d+ /messages pages")
+
+
+def test_sigkill_in_paged_backlog(homeserver, bot_factory, monkeypatch):
+    """A backlog bigger than the sync's timeline (10 events a room) is read
+    forward from /messages, each page applied with the room's position.
+    SIGKILL right after a page was applied, three times: the restarted bot
+    reads on from the stored position, and every command is answered once,
+    in order, each note kept once."""
+    monkeypatch.setenv("CAUCUS_GAP_PAGE", "4")      # many pages from a small backlog
+    bot = bot_factory(homeserver).start()
+    n = 60
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        room = await room_with_bot(alice, bot)
+        eid = await alice.send(room, "!issue link cybersecurity")
+        await alice.wait_reply(room, bot, eid)
+        assert bot.stop() == 0
+        sent = [await alice.send(room, f"!note paged {k}") for k in range(n)]
+        key = f"backlog.{room}"
+        seen, kills = set(), 0
+        bot.start()
+        deadline = time.monotonic() + 90
+        while kills < 3 and time.monotonic() < deadline:
+            pos = bot.meta(key)
+            if pos is not None and pos not in seen:
+                # a page and its position are committed; the next is on its way
+                seen.add(pos)
+                bot.kill()
+                kills += 1
+                bot.start()
+            await asyncio.sleep(0.005)
+        assert kills == 3, f"only {kills} pages seen applied:\n{bot.log()[-3000:]}"
+
+        def all_answered():
+            return all(alice.replies_to(room, bot.user_id, e) for e in sent)
+        await alice.wait_for(all_answered, 120, "answers to the paged backlog")
+        await asyncio.sleep(3)
+        history = await alice.history(room)
+        order = [ev["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+                 for ev in history
+                 if ev.get("sender") == bot.user_id and ev.get("type") == "m.room.message"
+                 and ev["content"].get("m.relates_to", {}).get("m.in_reply_to")]
+        order = [e for e in order if e in set(sent)]
+        assert order == sent, "answered twice, not at all or out of order"
+        kept = collections.Counter(re.fullmatch(r"paged (\d+)", e["body"]).group(1)
+                                   for e in bot.export("cybersecurity")["entries"]
+                                   if e["kind"] == "note"
+                                   and re.fullmatch(r"paged \d+", e["body"]))
+        assert kept == collections.Counter(str(k) for k in range(n)), kept
+        # the positions went with the token of the batch that followed
+        assert bot.meta(key) is None
+        await alice.close()
+    run(go(), 240)
+    assert bot.log().count("==== start") == 5
+    assert "/messages pages" in bot.log()
 
 
 def test_sigkill_around_due_reminders(homeserver, bot_factory):

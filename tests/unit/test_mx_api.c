@@ -389,13 +389,21 @@ static void test_sync_and_messages_queries(void **state)
 	got_release(&g);
 
 	answer(200, "{\"chunk\":[]}");
-	assert_non_null(mx_api_messages(a, "!r:x", "t_from", "t_to", 50, 0, on_result, &g));
+	assert_non_null(mx_api_messages(a, "!r:x", "t_from", "t_to", 0, 50, 0, on_result, &g));
 	wait_for(a, &g, 1);
 	assert_true(!strncmp(seen_url, "/_matrix/client/v3/rooms/!r:x/messages?", 39));
 	assert_non_null(strstr(seen_url, "dir=b"));
 	assert_non_null(strstr(seen_url, "limit=50"));
 	assert_non_null(strstr(seen_url, "from=t_from"));
 	assert_non_null(strstr(seen_url, "to=t_to"));
+	got_release(&g);
+
+	/* a gap is read forward, oldest first */
+	answer(200, "{\"chunk\":[]}");
+	assert_non_null(mx_api_messages(a, "!r:x", "t_from", "t_to", 1, 50, 0, on_result, &g));
+	wait_for(a, &g, 1);
+	assert_non_null(strstr(seen_url, "dir=f"));
+	assert_null(strstr(seen_url, "dir=b"));
 	got_release(&g);
 	mx_api_free(a);
 }

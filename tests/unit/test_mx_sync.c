@@ -201,48 +201,146 @@ static const char gap_sync[] =
 	"{\"type\":\"m.room.message\",\"event_id\":\"$e5\",\"sender\":\"@a:x\","
 	"\"content\":{\"msgtype\":\"m.text\",\"body\":\"five\"}}]}}}}}";
 
+/* Apply one page of !r:x's gap; advance when apply succeeded and 'commit'. */
+static int page(struct mx_sync_batch *b, const struct mx_sync_handler *h, const char *body,
+		int commit, char **pos)
+{
+	struct mx_gap_page p;
+	int rc = mx_sync_gap_apply(b, "!r:x", body, strlen(body), h, &p);
+
+	if (rc == 0 && pos) {
+		free(*pos);
+		*pos = xstrdup(p.position);
+	}
+	if (rc == 0 && commit)
+		mx_sync_gap_advance(b, "!r:x", &p);
+	mx_gap_page_release(&p);
+	return rc;
+}
+
+#define GMSG(id, text) "{\"type\":\"m.room.message\",\"event_id\":\"$" id "\"," \
+	"\"sender\":\"@a:x\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"" text "\"}}"
+
+/* dir=f pages, oldest first, each applied as it comes and the gap moved
+ * only once its transaction is done; the batch's own timeline after. */
 static void test_gap_filled_in_order(void **state)
 {
 	struct rec r = { 0 };
 	struct mx_sync_handler h = { .ud = &r, .message = h_message };
-	char err[128];
+	char err[128], *pos = NULL;
 	struct mx_sync_batch *b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err,
 						sizeof(err));
-	const char *room, *from;
-	/* /messages dir=b: newest first */
-	const char page1[] = "{\"end\":\"p3\",\"chunk\":["
-		"{\"type\":\"m.room.message\",\"event_id\":\"$e4\",\"sender\":\"@a:x\","
-		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"four\"}},"
-		"{\"type\":\"m.room.message\",\"event_id\":\"$e3\",\"sender\":\"@a:x\","
-		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"three\"}}]}";
-	const char page2[] = "{\"end\":\"p1\",\"chunk\":["
-		"{\"type\":\"m.room.message\",\"event_id\":\"$e2\",\"sender\":\"@a:x\","
-		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"two\"}}]}";
-	const char page3[] = "{\"chunk\":[]}";
+	const char *room, *from, *to;
+	const char page1[] = "{\"end\":\"t3\",\"chunk\":[" GMSG("e2", "two") "," GMSG("e3", "three")
+			     "]}";
+	const char page2[] = "{\"end\":\"t4\",\"chunk\":[" GMSG("e4", "four") "]}";
+	const char page3[] = "{\"end\":\"t4\",\"chunk\":[]}";
 
 	(void)state;
 	buf_init(&r.log, 0);
 	assert_non_null(b);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
 	assert_string_equal(room, "!r:x");
-	assert_string_equal(from, "p5");
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page1, strlen(page1)), 0);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 0);
-	assert_string_equal(from, "p3");
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page2, strlen(page2)), 0);
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page3, strlen(page3)), 0);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 1);
+	assert_null(from);      /* the last sync's token */
+	assert_string_equal(to, "p5");
+	assert_int_equal(page(b, &h, page1, 1, &pos), 0);
+	assert_string_equal(pos, "jt3");
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_string_equal(from, "t3");
+	/* a page whose transaction failed leaves the gap where it was */
+	assert_int_equal(page(b, &h, page2, 0, &pos), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_string_equal(from, "t3");
+	assert_int_equal(page(b, &h, page2, 1, &pos), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_string_equal(from, "t4");
+	/* an empty page ends it; the position is then the sync's prev_batch */
+	assert_int_equal(page(b, &h, page3, 1, &pos), 0);
+	assert_string_equal(pos, "jp5");
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 1);
 	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
 	assert_non_null(strstr(r.log.data, "'two'"));
 	assert_true(strstr(r.log.data, "'two'") < strstr(r.log.data, "'three'"));
 	assert_true(strstr(r.log.data, "'three'") < strstr(r.log.data, "'four'"));
 	assert_true(strstr(r.log.data, "'four'") < strstr(r.log.data, "'five'"));
+	/* the gap's events are not walked again with the batch */
+	assert_null(strstr(strstr(r.log.data, "'four'") + 1, "'two'"));
+	mx_sync_free(b);
+
+	/* a crash: the stored position is where the next batch reads on from */
+	b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err, sizeof(err));
+	assert_int_equal(mx_sync_gap_room(b, 0, &room), 0);
+	assert_string_equal(room, "!r:x");
+	assert_int_equal(mx_sync_gap_room(b, 1, &room), 1);
+	assert_int_equal(mx_sync_gap_resume(b, "!r:x", "jt3"), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_string_equal(from, "t3");
+	assert_int_equal(mx_sync_gap_resume(b, "!r:x", "x"), -1);
+	/* a page without "end" is the last one */
+	assert_int_equal(page(b, &h, "{\"chunk\":[" GMSG("e4", "four") "]}", 1, &pos), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 1);
+	mx_sync_free(b);
+
 	/* an unreadable page closes the gap rather than looping */
+	b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err, sizeof(err));
+	{
+		struct mx_gap_page p;
+		assert_int_equal(mx_sync_gap_apply(b, "!r:x", "<html>", 6, &h, &p), 0);
+		assert_int_equal(p.done, 1);
+		assert_int_equal(p.skipped, 1);
+		assert_string_equal(p.position, "jp5");
+		mx_sync_gap_advance(b, "!r:x", &p);
+		mx_gap_page_release(&p);
+	}
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 1);
+	/* a handler that fails: -1, and the gap stays */
 	mx_sync_free(b);
 	b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err, sizeof(err));
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", "<html>", 6), -1);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 1);
+	r.fail_at = r.calls + 2;
+	assert_int_equal(page(b, &h, page1, 1, &pos), -1);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_null(from);
+	r.fail_at = 0;
 	mx_sync_free(b);
+	free(pos);
+	buf_release(&r.log);
+}
+
+/* The bot's own join inside a gap: what the gap holds before it is history,
+ * across pages and across a crash (the position says which side it is). */
+static void test_gap_join(void **state)
+{
+	static const char sync[] =
+		"{\"next_batch\":\"s9\",\"rooms\":{\"join\":{\"!r:x\":{"
+		"\"state\":{\"events\":[{\"type\":\"m.room.member\",\"state_key\":\"@bot:x\","
+		"\"sender\":\"@bot:x\",\"content\":{\"membership\":\"join\"}}]},"
+		"\"timeline\":{\"limited\":true,\"prev_batch\":\"p5\",\"events\":["
+		GMSG("e9", "after") "]}}}}}";
+	static const char p1[] = "{\"end\":\"t2\",\"chunk\":[" GMSG("e1", "old one") "]}";
+	static const char p2[] = "{\"end\":\"t4\",\"chunk\":[" GMSG("e2", "old two") ","
+		"{\"type\":\"m.room.member\",\"state_key\":\"@bot:x\",\"sender\":\"@bot:x\","
+		"\"event_id\":\"$j\",\"content\":{\"membership\":\"join\"}}," GMSG("e3", "new") "]}";
+	struct rec r = { 0 };
+	struct mx_sync_handler h = { .ud = &r, .message = h_message };
+	char err[128], *pos = NULL;
+	struct mx_sync_batch *b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_int_equal(page(b, &h, p1, 1, &pos), 0);
+	assert_string_equal(pos, "ht2");
+	mx_sync_free(b);
+	/* resumed after a crash: still history until the join */
+	b = mx_sync_parse(sync, strlen(sync), "@bot:x", err, sizeof(err));
+	assert_int_equal(mx_sync_gap_resume(b, "!r:x", pos), 0);
+	assert_int_equal(page(b, &h, p2, 1, &pos), 0);
+	assert_string_equal(pos, "jt4");
+	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
+	assert_null(strstr(r.log.data, "'old"));
+	assert_non_null(strstr(r.log.data, "'new'"));
+	assert_true(strstr(r.log.data, "'new'") < strstr(r.log.data, "'after'"));
+	mx_sync_free(b);
+	free(pos);
 	buf_release(&r.log);
 }
 
@@ -549,29 +647,32 @@ static void test_unreadable_page_skipped(void **state)
 {
 	struct rec r = { 0 };
 	struct mx_sync_handler h = { .ud = &r, .message = h_message };
-	char err[128];
+	char err[128], *pos = NULL;
 	struct mx_sync_batch *b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err,
 						sizeof(err));
-	const char *room, *from;
+	const char *room, *from, *to;
 	/* cut short: no event of it can be told from the next */
-	static const char bad[] = "{\"start\":\"p5\",\"end\":\"p3\",\"chunk\":[{\"a\":1},{\"b";
-	static const char page2[] = "{\"end\":\"p1\",\"chunk\":["
-		"{\"type\":\"m.room.message\",\"event_id\":\"$e2\",\"sender\":\"@a:x\","
-		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"two\"}}]}";
+	static const char bad[] = "{\"start\":\"s1\",\"end\":\"t3\",\"chunk\":[{\"a\":1},{\"b";
+	static const char page2[] = "{\"chunk\":[" GMSG("e2", "two") "]}";
+	struct mx_gap_page p;
 
 	(void)state;
 	buf_init(&r.log, 0);
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", bad, strlen(bad)), 0);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 0);
-	assert_string_equal(from, "p3");
-	assert_int_equal(mx_sync_skipped(b), 1);
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", page2, strlen(page2)), 0);
-	assert_int_equal(mx_sync_add_gap_page(b, "!r:x", "{\"chunk\":[]}", 12), 0);
-	assert_int_equal(mx_sync_next_gap(b, &room, &from), 1);
+	assert_int_equal(mx_sync_gap_apply(b, "!r:x", bad, strlen(bad), &h, &p), 0);
+	assert_int_equal(p.skipped, 1);
+	assert_int_equal(p.done, 0);
+	mx_sync_gap_advance(b, "!r:x", &p);
+	mx_gap_page_release(&p);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 0);
+	assert_string_equal(from, "t3");
+	assert_int_equal(page(b, &h, page2, 1, &pos), 0);
+	assert_int_equal(mx_sync_next_gap(b, &room, &from, &to), 1);
+	assert_int_equal(mx_sync_skipped(b), 0);
 	assert_int_equal(mx_sync_apply(b, &h, NULL), 0);
 	assert_true(strstr(r.log.data, "'two'") < strstr(r.log.data, "'five'"));
 	assert_non_null(strstr(r.log.data, "'two'"));
 	mx_sync_free(b);
+	free(pos);
 	buf_release(&r.log);
 }
 
@@ -799,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_history_before_join),
 		cmocka_unit_test(test_handler_failure_stops),
 		cmocka_unit_test(test_gap_filled_in_order),
+		cmocka_unit_test(test_gap_join),
 		cmocka_unit_test(test_decrypted_types),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_deep_event_skipped),
