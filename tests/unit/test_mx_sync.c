@@ -520,6 +520,29 @@ static int h_reaction(void *ud, const char *room, const char *event_id, const ch
 /* m.reaction with m.annotation is handed on, in the clear and decrypted
  * (the relation from the clear part, as e2ee_recv.c keeps it); another
  * rel_type or a missing key is not a reaction. */
+/* An encrypted event on a gap page goes through the end-to-end peer like
+ * one of the batch's own timeline: decrypted, then read as a message. */
+static void test_gap_page_decrypted(void **state)
+{
+	struct rec r = { 0 };
+	const struct mx_sync_crypto crypto = { .decrypt = h_decrypt_any };
+	struct mx_sync_handler h = { .ud = &r, .crypto = &crypto, .message = h_message };
+	char err[128];
+	struct mx_sync_batch *b = mx_sync_parse(gap_sync, strlen(gap_sync), "@bot:x", err,
+						sizeof(err));
+	const char page1[] = "{\"end\":\"t3\",\"chunk\":[{\"type\":\"m.room.encrypted\","
+			     "\"event_id\":\"$c\",\"sender\":\"@m:x\",\"content\":{\"n\":3}}]}";
+
+	(void)state;
+	buf_init(&r.log, 0);
+	assert_non_null(b);
+	assert_int_equal(page(b, &h, page1, 1, NULL), 0);
+	assert_non_null(r.log.data);
+	assert_non_null(strstr(r.log.data, "message !r:x $c @m:x - 'hi'"));
+	mx_sync_free(b);
+	buf_release(&r.log);
+}
+
 static void test_reactions(void **state)
 {
 #define REACT(id, rel) "{\"type\":\"m.reaction\",\"event_id\":\"" id "\",\"sender\":\"@b:x\"," \
@@ -910,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_reply_fallback),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_reactions),
+		cmocka_unit_test(test_gap_page_decrypted),
 		cmocka_unit_test(test_mx_reply),
 		cmocka_unit_test(test_power_level),
 		cmocka_unit_test(test_crypto_peer),
