@@ -202,6 +202,7 @@ static void escalation(struct engine *eng, int64_t now, const struct session *s,
 		 (long long)s->id);
 	cmd_due_add(out, room, &d, &mentions, key, NULL);
 	out->v[out->n - 1].about = xasprintf("session:%lld", (long long)s->id);
+	out->v[out->n - 1].starts_s = s->start_s;   /* quiet hours let it through, as reminders */
 	strv_release(&mentions);
 	doc_release(&d);
 }
