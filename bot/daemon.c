@@ -881,23 +881,33 @@ static void apply_failed(struct daemon *d)
 	drop_new_calls(d);
 }
 
+/* The handlers for one transaction of events (a batch or a gap page):
+ * the end-to-end peer first (room keys, then the events that waited for
+ * them), one savepoint per event while a failing batch is isolated.
+ * 'initial': the first sync, whose old commands are not answered. */
+static struct mx_sync_handler apply_handler(struct daemon *d, int initial)
+{
+	struct mx_sync_handler h = handler;
+
+	h.ud = d;
+	h.crypto = d->e2ee ? &d->crypto : NULL;
+	d->initial = initial;
+	d->quarantined = 0;
+	if (d->isolating) {
+		h.event_begin = h_event_begin;
+		h.event_end = h_event_end;
+	}
+	return h;
+}
+
 /* The batch, its answers and its token, in one transaction (the gaps'
  * pages were applied before, each in its own, and their positions go
  * with the token); when it fails, nothing of it is kept, in the store or
  * in memory. */
 static int apply_txn(struct daemon *d, size_t *n)
 {
-	struct mx_sync_handler h = handler;
+	struct mx_sync_handler h = apply_handler(d, d->since == NULL);
 
-	h.ud = d;
-	/* the room keys and the events that waited for them come first */
-	h.crypto = d->e2ee ? &d->crypto : NULL;
-	d->initial = d->since == NULL;
-	d->quarantined = 0;
-	if (d->isolating) {
-		h.event_begin = h_event_begin;
-		h.event_end = h_event_end;
-	}
 	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
@@ -1024,20 +1034,12 @@ static void again_gaps(void *ud)
  */
 static int apply_page(struct daemon *d, const char *room, const struct mx_result *r)
 {
-	struct mx_sync_handler h = handler;
-	struct mx_gap_page p = { 0 };
-
-	h.ud = d;
 	/* encrypted missed events are decrypted like the batch's own; one whose
 	 * key is not here yet waits in the end-to-end layer, and comes back
 	 * through take_ready when the key does (in this batch or a later one) */
-	h.crypto = d->e2ee ? &d->crypto : NULL;
-	d->initial = 0;
-	d->quarantined = 0;
-	if (d->isolating) {
-		h.event_begin = h_event_begin;
-		h.event_end = h_event_end;
-	}
+	struct mx_sync_handler h = apply_handler(d, 0);
+	struct mx_gap_page p = { 0 };
+
 	metrics_begin();
 	if (store_begin(d->st))
 		goto fail;
