@@ -488,6 +488,7 @@ static int console_open(struct console *c, const struct console_opts *o)
 		fprintf(stderr, "%s", errs.data);
 		goto out;
 	}
+	tz_keep(c->cfg->timezone);      /* the conference's zone is ours (when.h) */
 	c->st = store_open(o->db ? o->db : c->cfg->database, err, sizeof(err));
 	if (!c->st) {
 		fprintf(stderr, "caucus console: %s\n", err);

@@ -34,6 +34,7 @@
 #include "store_outbox.h"
 #include "store_sync.h"
 #include "util.h"
+#include "when.h"
 
 #define SYNC_TIMEOUT_MS 30000
 #define SYNC_CAP ((size_t)256 << 20)    /* a day's backlog, not a runaway server */
@@ -1461,6 +1462,7 @@ static void reload(struct daemon *d)
 			 "at the next start");
 	engine_set_config(d->eng, cfg);
 	observe_set_config(d->obs, cfg);
+	tz_keep(cfg->timezone);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	cfg = NULL;
@@ -1551,6 +1553,7 @@ int daemon_main(const char *config_path)
 		fprintf(stderr, "caucus run: %s has errors\n", config_path);
 		goto out;
 	}
+	tz_keep(d.cfg->timezone);       /* the conference's zone is ours (when.h) */
 	umask(077);     /* the database keeps the access token */
 	d.st = store_open(d.cfg->database, err, sizeof(err));
 	if (!d.st) {

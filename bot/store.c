@@ -708,10 +708,13 @@ void store_close(struct store *st)
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 {
-	struct cached_stmt *c, *prev = NULL;
+	struct cached_stmt *c, *prev;
 
-	for (c = st->stmts; c; prev = c, c = c->next) {
-		if (c->sql == sql || !strcmp(c->sql, sql)) {
+	/* by address first (a literal is one string), by text only if that fails */
+	for (int by_text = 0; by_text < 2; by_text++) {
+		for (c = st->stmts, prev = NULL; c; prev = c, c = c->next) {
+			if (c->sql != sql && (!by_text || strcmp(c->sql, sql)))
+				continue;
 			if (prev) {     /* move to front: hot statements stay cheap */
 				prev->next = c->next;
 				c->next = st->stmts;
@@ -787,16 +790,39 @@ int store_begin(struct store *st)
 {
 	char sql[40];
 
+	if (st->depth >= STORE_DEPTH_MAX) {
+		log_error("store: more than %d nested transactions", STORE_DEPTH_MAX);
+		return -1;
+	}
 	if (st->depth == 0) {
 		st->why[0] = '\0';
 		if (exec(st, "BEGIN IMMEDIATE"))
 			return -1;
+		st->fts_from = 0;
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->depth);
 		if (exec(st, sql))
 			return -1;
 	}
+	st->fts_saved[st->depth] = st->fts_from;
 	st->depth++;
+	return 0;
+}
+
+int store_fts_sync(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (!st->fts_from)
+		return 0;
+	s = store_stmt(st, "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log "
+			   "WHERE id >= ? ORDER BY id");
+	if (!s)
+		return -1;
+	store_bind_i64(s, 1, st->fts_from);
+	if (store_exec_stmt(st, s))
+		return -1;
+	st->fts_from = 0;
 	return 0;
 }
 
@@ -818,7 +844,8 @@ int store_commit(struct store *st)
 		 * never committed: the outermost level is closed either way.
 		 * Deleted terms are merged out of the index once per transaction,
 		 * not once per redaction (store_log.c: fts_forget). */
-		if ((st->fts_dirty && store_fts_merge(st)) || exec(st, "COMMIT")) {
+		if (store_fts_sync(st) || (st->fts_dirty && store_fts_merge(st)) ||
+		    exec(st, "COMMIT")) {
 			store_rollback(st);
 			return -1;
 		}
@@ -849,9 +876,11 @@ int store_rollback(struct store *st)
 		rc = exec(st, sql);
 	}
 	st->depth--;
+	st->fts_from = st->fts_saved[st->depth];        /* its rows are gone */
 	if (st->depth == 0) {
 		st->doomed = 0;         /* the reason stays for store_errmsg() */
 		st->fts_dirty = 0;      /* nothing was deleted after all */
+		st->fts_from = 0;
 	}
 	else if (st->doomed)
 		rc = -1;

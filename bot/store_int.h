@@ -9,16 +9,33 @@
 
 #include "store.h"
 
+#define STORE_DEPTH_MAX 16      /* nested store_begin()s */
+
 struct store {
 	sqlite3 *db;
 	int depth;              /* transaction nesting */
 	int fts_dirty;          /* terms deleted: merge the index before COMMIT */
+	/*
+	 * The first log row not yet in log_fts, or 0: inside a transaction
+	 * store_log_add() leaves the index rows to store_fts_sync(), run
+	 * once for the whole batch at COMMIT and before anything reads the
+	 * index or deletes or edits a row (log_ad/log_au touch it).  One
+	 * statement per batch instead of one per message, and a command's
+	 * savepoint no longer makes FTS5 flush a tiny segment.  Each
+	 * savepoint keeps the value it started with, restored when it is
+	 * rolled back (the rows and the index rows with it).
+	 */
+	int64_t fts_from;
+	int64_t fts_saved[STORE_DEPTH_MAX];
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
 	int doomed;             /* the first transient error of this transaction, or 0 */
 	char why[200];          /* its message */
 	struct store *next_open;        /* every open store, see store_step() */
 };
+
+/* Index the log rows store_log_add() left pending (see fts_from); 0 or -1. */
+int store_fts_sync(struct store *st);
 
 /*
  * Prepare 'sql' (a string literal) once per connection and return the

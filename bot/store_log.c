@@ -2,8 +2,9 @@
  * store_log.c - queries behind the per-issue log (see store_log.h): log
  * entries and their full-text index, action items and positions (sessions
  * and coverage have their own queries, in store_session.c and
- * store_issue.c).  The FTS index follows the log table by trigger (schema
- * in store.c), so nothing here touches log_fts except to search it.
+ * store_issue.c).  New rows reach the full-text index in bulk (store_int.h:
+ * fts_from); deletes and edits take rows out of it by trigger (schema in
+ * store.c), after the pending rows are indexed.
  */
 #include "store_log.h"
 
@@ -35,13 +36,10 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 		return -1;
 	if (sqlite3_changes(st->db) > 0) {
 		id = sqlite3_last_insert_rowid(st->db);
-		/* the index row, by its own statement (schema step 8) */
-		s = store_stmt(st, "INSERT INTO log_fts(rowid, body) VALUES (?, ?)");
-		if (!s)
-			return -1;
-		store_bind_i64(s, 1, id);
-		store_bind_text(s, 2, body);
-		if (store_exec_stmt(st, s))
+		/* the index row: with the batch's, at COMMIT (store_int.h) */
+		if (!st->fts_from)
+			st->fts_from = id;
+		if (st->depth == 0 && store_fts_sync(st))
 			return -1;
 	} else if (event_id) {
 		/* the event was kept before (a sync replayed after a restart) */
@@ -61,9 +59,12 @@ int store_log_add(struct store *st, int64_t issue_id, const char *room_id,
 int store_log_edit(struct store *st, const char *room_id, const char *event_id,
 		   const char *sender, const char *body, int64_t ts_ms)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE log SET body = ?, edited_ms = ? "
-					 "WHERE event_id = ? AND sender = ? AND room_id = ?");
+	sqlite3_stmt *s;
 
+	if (store_fts_sync(st))         /* log_au takes the old row out of the index */
+		return -1;
+	s = store_stmt(st, "UPDATE log SET body = ?, edited_ms = ? "
+		       "WHERE event_id = ? AND sender = ? AND room_id = ?");
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, body);
@@ -128,6 +129,8 @@ int store_log_redact(struct store *st, const char *room_id, const char *event_id
 	size_t i;
 	int deleted = 0;
 
+	if (store_fts_sync(st))         /* log_ad takes the rows out of the index */
+		return -1;
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
 		if (!s)
@@ -152,6 +155,8 @@ int store_log_purge(struct store *st, int64_t before_ms)
 	size_t i;
 	int deleted = 0;
 
+	if (store_fts_sync(st))         /* log_ad takes the rows out of the index */
+		return -1;
 	for (i = 0; i < ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *s = store_stmt(st, sql[i]);
 		if (!s)
@@ -348,6 +353,8 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 
 	if (bad_query)
 		*bad_query = 0;
+	if (store_fts_sync(st))         /* this batch's messages are found too */
+		return -1;
 	if (total) {
 		/* counted only so far: a common word in a big log is "more than" */
 		s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 " SEARCH_FROM

@@ -72,16 +72,21 @@ char *store_member_state(struct store *st, const char *room_id, const char *user
 
 char *store_member_name(struct store *st, const char *room_id, const char *user_id)
 {
-	sqlite3_stmt *s = store_stmt(st,
-		"SELECT display_name FROM members WHERE user_id = ?1 AND "
-		"display_name IS NOT NULL AND display_name != '' AND "
-		"(?2 IS NULL OR room_id = ?2) ORDER BY membership = 'join' DESC LIMIT 1");
+	/* two statements: with the room given, the primary key finds the one
+	 * row (one with "?2 IS NULL OR" walked all of the user's rooms) */
+	sqlite3_stmt *s = room_id ?
+		store_stmt(st, "SELECT display_name FROM members WHERE room_id = ?2 AND "
+			   "user_id = ?1 AND display_name IS NOT NULL AND display_name != ''") :
+		store_stmt(st, "SELECT display_name FROM members WHERE user_id = ?1 AND "
+			   "display_name IS NOT NULL AND display_name != '' "
+			   "ORDER BY membership = 'join' DESC LIMIT 1");
 	char *name = NULL;
 
 	if (!s)
 		return NULL;
 	store_bind_text(s, 1, user_id);
-	store_bind_text(s, 2, room_id);
+	if (room_id)
+		store_bind_text(s, 2, room_id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		name = store_col_text(s, 0);
 	sqlite3_reset(s);

@@ -3,7 +3,8 @@
  * (/usr/share/zoneinfo).  libc only converts in "the" local zone, so each
  * call points TZ at the wanted zone, converts, and puts the previous TZ
  * back: the rest of the daemon never sees the zone change (the program is
- * single-threaded).  Wall-clock -> instant is verified by converting back,
+ * single-threaded).  The daemon and the console make the conference zone
+ * their own once (tz_keep), and then nothing switches.  Wall-clock -> instant is verified by converting back,
  * because mktime() silently normalises times in a DST gap and guesses on
  * ambiguous ones.  Knows nothing of the <when> grammar or of commands.
  */
@@ -30,7 +31,7 @@
 static char checked_zone[TZ_NAME_MAX + 1];
 static char *saved_tz;          /* the caller's TZ while a zone is entered */
 static int saved_tz_set;
-static int entered;
+static int entered;              /* 1: TZ switched; 2: it already was the zone */
 
 static int is_zone_char(char c)
 {
@@ -98,27 +99,47 @@ out:
 	return ok;
 }
 
+/*
+ * The TZ value for tz: an absolute path, so the zone used is the file
+ * tz_valid() checked whatever TZDIR says; UTC as a POSIX rule works
+ * without tzdata.  Returns 0, or -1 (bad zone).
+ */
+static int zone_value(const char *tz, char *val, size_t len)
+{
+	int n;
+
+	if (!tz_valid(tz))
+		return -1;
+	if (strcmp(tz, "UTC") == 0)
+		n = snprintf(val, len, "UTC0");
+	else
+		n = snprintf(val, len, ":%s%s", ZONEINFO, tz);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int tz_keep(const char *tz)
+{
+	char val[sizeof(ZONEINFO) + TZ_NAME_MAX + 1];
+
+	if (entered || zone_value(tz, val, sizeof(val)) || setenv("TZ", val, 1))
+		return -1;
+	tzset();
+	return 0;
+}
+
 /* Point libc's local zone at tz.  Returns 0, or -1 (nothing changed). */
 static int zone_enter(const char *tz)
 {
 	char val[sizeof(ZONEINFO) + TZ_NAME_MAX + 1];
 	const char *cur;
-	int n;
 
-	if (entered || !tz_valid(tz))
+	if (entered || zone_value(tz, val, sizeof(val)))
 		return -1;
-	/*
-	 * An absolute path, so the zone used is the file tz_valid() checked
-	 * whatever TZDIR says; UTC as a POSIX rule works without tzdata.
-	 */
-	if (strcmp(tz, "UTC") == 0)
-		n = snprintf(val, sizeof(val), "UTC0");
-	else
-		n = snprintf(val, sizeof(val), ":%s%s", ZONEINFO, tz);
-	if (n < 0 || (size_t)n >= sizeof(val))
-		return -1;
-
 	cur = getenv("TZ");
+	if (cur && !strcmp(cur, val)) {
+		entered = 2;    /* already ours (tz_keep): nothing to switch back */
+		return 0;
+	}
 	saved_tz_set = cur != NULL;
 	saved_tz = cur ? xstrdup(cur) : NULL;
 	if (setenv("TZ", val, 1) != 0) {
@@ -140,6 +161,10 @@ static void zone_leave(void)
 {
 	if (!entered)
 		return;
+	if (entered == 2) {
+		entered = 0;
+		return;
+	}
 	if (saved_tz_set)
 		setenv("TZ", saved_tz, 1);
 	else

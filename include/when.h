@@ -18,7 +18,17 @@ int when_parse_duration(const char *s, int64_t *secs);
 void when_format_duration(int64_t secs, char *out, size_t outlen);
 
 /* The tz_* functions point TZ at the zone for the length of the call and
- * then restore it (and tzset()): call them from one thread only. */
+ * then restore it (and tzset()): call them from one thread only.  A zone
+ * that already is the process's own (tz_keep) costs neither. */
+
+/*
+ * Make tz the process's local zone (TZ and tzset(), once), so that the
+ * tz_* calls for it switch nothing: each switch re-reads a zone file,
+ * twice per call.  For the daemon and the console, whose one zone is the
+ * conference's and which read local time nowhere else (their logs are
+ * UTC).  Returns 0, or -1 for a bad zone (nothing changed).
+ */
+int tz_keep(const char *tz);
 
 /* 1 when 'tz' names a zone of the system tz database (e.g. "Asia/Dubai",
  * "UTC"), 0 otherwise.  Rejects paths ("../", leading '/'). */

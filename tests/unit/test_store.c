@@ -361,6 +361,85 @@ static void test_redactions_in_a_batch(void **state)
 	assert_true(file_holds(dbpath, "aardvarkthree"));
 }
 
+/* The index must hold exactly the log's rows: FTS5's own check, against
+ * the log table it indexes. */
+static int index_matches_log(struct store *st)
+{
+	return store_exec_text(st, "INSERT INTO log_fts(log_fts, rank) VALUES "
+			       "('integrity-check', ?)", "1") == 0;
+}
+
+static size_t found(struct store *st, const char *word)
+{
+	struct log_list l = { 0 };
+	size_t total = 0, n;
+
+	assert_int_equal(store_log_search(st, word, 0, NULL, 10, &l, &total, NULL), 0);
+	n = l.n;
+	store_log_list_release(&l);
+	return n;
+}
+
+static void add(struct store *st, int i, const char *word)
+{
+	char ev[16], body[64];
+	int64_t id;
+
+	snprintf(ev, sizeof(ev), "$f%d", i);
+	snprintf(body, sizeof(body), "%s said in message %d", word, i);
+	assert_int_equal(store_log_add(st, 1, "!r:x", ev, "@a:x", "message", body, 1000 + i,
+				       &id), 0);
+}
+
+/*
+ * Inside a transaction the index rows wait for the batch (store_int.h:
+ * fts_from): a search, an edit and a redaction in the middle of it see
+ * the batch's rows; a savepoint rolled back after a search indexed them
+ * leaves its earlier rows to be indexed again; a rolled-back batch leaves
+ * nothing.  After each, the index holds exactly the log's rows.
+ */
+static void test_index_follows_batch(void **state)
+{
+	char err[256];
+	struct store *st = store_open(dbpath, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_exec_text(st, "INSERT INTO issues(slug, name) VALUES ('x', ?)",
+					 "X"), 0);
+	assert_int_equal(store_begin(st), 0);
+	add(st, 1, "wombat");
+	add(st, 2, "quokka");
+	assert_int_equal(found(st, "wombat"), 1);       /* indexed before the search */
+	add(st, 3, "numbat");
+	assert_int_equal(store_log_edit(st, "!r:x", "$f3", "@a:x", "bilby now", 2000), 0);
+	add(st, 4, "dingo");
+	assert_int_equal(store_log_redact(st, "!r:x", "$f4"), 0);
+	add(st, 5, "echidna");
+	assert_int_equal(store_begin(st), 0);           /* a command's savepoint */
+	add(st, 6, "possum");
+	assert_int_equal(found(st, "possum"), 1);
+	assert_int_equal(store_rollback(st), 0);        /* possum and its index row go */
+	add(st, 7, "wallaby");
+	assert_int_equal(store_commit(st), 0);
+	assert_true(index_matches_log(st));
+	assert_int_equal(found(st, "numbat"), 0);
+	assert_int_equal(found(st, "bilby"), 1);
+	assert_int_equal(found(st, "dingo"), 0);
+	assert_int_equal(found(st, "echidna"), 1);      /* pending again after the rollback */
+	assert_int_equal(found(st, "possum"), 0);
+	assert_int_equal(found(st, "wallaby"), 1);
+
+	assert_int_equal(store_begin(st), 0);
+	add(st, 8, "platypus");
+	assert_int_equal(store_rollback(st), 0);
+	add(st, 9, "kookaburra");                       /* outside a transaction: at once */
+	assert_true(index_matches_log(st));
+	assert_int_equal(found(st, "platypus"), 0);
+	assert_int_equal(found(st, "kookaburra"), 1);
+	store_close(st);
+}
+
 static void test_members_and_due(void **state)
 {
 	char err[256], *u, *n;
@@ -403,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_redacted_text_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sent_message_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redactions_in_a_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_follows_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
