@@ -385,6 +385,12 @@ static const char *const migrations[] = {
 	"  ts_ms INTEGER NOT NULL);"
 	"CREATE INDEX reactions_who ON reactions(session_id, sender);"
 	"ALTER TABLE coverage ADD COLUMN until_s INTEGER;",
+
+	/* 14: a member's display name from any room (store_member_name with
+	 * no room, or when the room has none) reads only the rows with one,
+	 * not each of the member's rooms */
+	"CREATE INDEX members_named ON members(user_id) "
+	"WHERE display_name IS NOT NULL AND display_name != '';",
 };
 
 /* The statement cache: a short list, most recently used first. */

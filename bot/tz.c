@@ -349,7 +349,38 @@ int tz_from_local(const char *tz, int year, int month, int day, int hour,
 	return rc;
 }
 
+/*
+ * The last day tz_day_start() found, [start, end) in its zone: a digest
+ * or a log asks for the day of one entry after another, nearly all in the
+ * same day, and mktime() is most of the cost of each.  Exact: a day is one
+ * interval, and end is the next day's own start.
+ */
+static struct {
+	char zone[TZ_NAME_MAX + 1];
+	int64_t start, end;
+} last_day;
+
+static int64_t day_start(const char *tz, int64_t t);
+
 int64_t tz_day_start(const char *tz, int64_t t)
+{
+	int64_t s, e;
+
+	if (last_day.end && t >= last_day.start && t < last_day.end &&
+	    !strcmp(tz, last_day.zone))
+		return last_day.start;
+	s = day_start(tz, t);
+	/* 36 h on is inside the next day: days last 22 to 26 hours (a date
+	 * a zone skipped, as Samoa did, makes the next day the one after) */
+	if (s < 0 || strlen(tz) > TZ_NAME_MAX || (e = day_start(tz, s + 36 * 3600)) <= t)
+		return s;
+	snprintf(last_day.zone, sizeof(last_day.zone), "%s", tz);
+	last_day.start = s;
+	last_day.end = e;
+	return s;
+}
+
+static int64_t day_start(const char *tz, int64_t t)
 {
 	int64_t res = -1, lo, hi;
 	struct tm tm;

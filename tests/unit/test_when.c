@@ -714,6 +714,68 @@ static void test_tz_restores_env(void **state)
 	assert_null(getenv("TZ"));
 }
 
+/*
+ * tz_day_start() keeps the last day it found: across DST changes and a
+ * skipped date (Samoa went from 29 to 31 December 2011) every answer from
+ * that cache equals the one worked out afresh.
+ */
+static void test_tz_day_start_cached(void **state)
+{
+	const struct {
+		const char *tz;
+		int64_t from;
+	} spans[] = {
+		{ LON, utc(2018, 10, 26, 0, 0) },
+		{ LON, utc(2018, 3, 23, 0, 0) },
+		{ "America/Sao_Paulo", utc(2018, 11, 2, 0, 0) },
+		{ "Pacific/Apia", utc(2011, 12, 28, 0, 0) },
+		{ "Australia/Lord_Howe", utc(2018, 4, 29, 0, 0) },
+	};
+	enum { STEPS = 4 * 24 * 3 };            /* four days, every 20 minutes */
+	int64_t cached[STEPS];
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(spans) / sizeof(spans[0]); z++) {
+		for (int i = 0; i < STEPS; i++)
+			cached[i] = tz_day_start(spans[z].tz, spans[z].from + i * 1200);
+		for (int i = 0; i < STEPS; i++) {
+			int64_t t = spans[z].from + i * 1200, fresh;
+
+			assert_true(tz_day_start("UTC", 0) == 0);       /* forgets the last day */
+			fresh = tz_day_start(spans[z].tz, t);
+			if (fresh != cached[i] || fresh > t || t - fresh >= 26 * 3600)
+				fail_msg("%s %lld: cached %lld, fresh %lld", spans[z].tz,
+					 (long long)t, (long long)cached[i], (long long)fresh);
+		}
+	}
+}
+
+/* tz_keep() makes a zone the process's own: its calls switch nothing, and
+ * another zone's calls put it back. */
+static void test_tz_keep(void **state)
+{
+	struct local_time lt;
+	struct tm tm;
+	time_t t = (time_t)utc(2018, 7, 1, 12, 0);
+	char *kept;
+
+	(void)state;
+	assert_int_equal(tz_keep("Mars/Base"), -1);
+	assert_int_equal(tz_keep(DXB), 0);
+	kept = strdup(getenv("TZ"));
+	assert_non_null(strstr(kept, DXB));
+	assert_int_equal(tz_to_local(DXB, (int64_t)t, &lt), 0);
+	assert_int_equal(lt.hour, 16);
+	assert_int_equal(tz_to_local(LON, (int64_t)t, &lt), 0);
+	assert_int_equal(lt.hour, 13);
+	assert_string_equal(getenv("TZ"), kept);
+	localtime_r(&t, &tm);
+	assert_int_equal(tm.tm_hour, 16);
+	free(kept);
+	assert_int_equal(unsetenv("TZ"), 0);
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +796,8 @@ int main(void)
 		cmocka_unit_test(test_tz_format),
 		cmocka_unit_test(test_tz_format_span),
 		cmocka_unit_test(test_tz_restores_env),
+		cmocka_unit_test(test_tz_day_start_cached),
+		cmocka_unit_test(test_tz_keep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
