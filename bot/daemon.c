@@ -81,6 +81,20 @@ struct call {
 	struct call *next;
 };
 
+/*
+ * A /messages page asked for.  A page that came before an older one was
+ * applied keeps a copy of its answer (body, error, errcode) until then.
+ */
+#define PAGES_AHEAD 2
+struct page {
+	struct daemon *d;
+	char *room;
+	struct mx_http_req *req;        /* NULL once answered */
+	int answered;
+	struct mx_result r;     /* the answer kept, pointing at the copies below */
+	char *body, *error, *errcode;
+};
+
 struct daemon {
 	const char *config_path;
 	struct config *cfg;
@@ -102,6 +116,7 @@ struct daemon {
 	uint64_t retry_timer;
 	int failures;
 	struct mx_sync_batch *batch;    /* a sync answer whose gaps are being read */
+	struct page *pages[PAGES_AHEAD];        /* its /messages pages out, oldest first */
 	int gap_pages;          /* /messages pages read for it */
 	size_t gap_events;      /* events they held */
 	int64_t sync_t0;        /* when its answer came */
@@ -126,6 +141,7 @@ static void start_login(struct daemon *d);
 static void start_whoami(struct daemon *d);
 static void start_sync(struct daemon *d);
 static void fill_gaps(struct daemon *d);
+static void pages_drop(struct daemon *d);
 
 /* The engine's clock. */
 static int64_t wall_ms(void *ud)
@@ -1070,19 +1086,17 @@ fail:
 	return -1;
 }
 
-static void on_messages(void *ud, const struct mx_result *r)
+/*
+ * The answer for the oldest page asked for (pages[0]): applied, or the
+ * reason it was not.  Returns 0 to go on reading, -1 when the reading
+ * stopped (a retry is due, or the token was refused): the caller drops
+ * the pages asked for then (r may be one's copy).
+ */
+static int page_answered(struct daemon *d, const char *room, const struct mx_result *r)
 {
-	struct daemon *d = ud;
-	const char *room, *from, *to;
-
-	d->req = NULL;
-	if (mx_sync_next_gap(d->batch, &room, &from, &to)) {
-		apply_batch(d);
-		return;
-	}
 	if (r->outcome == MX_RETRY) {
 		retry_later(d, again_gaps, "reading missed events", r->error);
-		return;
+		return -1;
 	}
 	if (r->outcome == MX_UNAUTHORIZED) {
 		/* the pages applied so far are kept with their positions: the
@@ -1090,7 +1104,7 @@ static void on_messages(void *ud, const struct mx_result *r)
 		mx_sync_free(d->batch);
 		d->batch = NULL;
 		token_refused(d, r);
-		return;
+		return -1;
 	}
 	d->gap_pages++;
 	if (r->outcome != MX_OK) {
@@ -1105,12 +1119,86 @@ static void on_messages(void *ud, const struct mx_result *r)
 			d->isolating = 1;
 		}
 		retry_later(d, again_gaps, "applying missed events", store_errmsg(d->st));
-		return;
+		return -1;
 	}
 	d->failures = 0;
 	d->apply_failures = 0;
 	d->isolating = 0;
 	outbox_kick(d->ob);     /* the page's answers go out while the next is read */
+	return 0;
+}
+
+/* Frees p and what it kept (NULL is a no-op); a request still out is cancelled. */
+static void page_free(struct daemon *d, struct page *p)
+{
+	if (!p)
+		return;
+	if (p->req)
+		mx_api_cancel(d->api, p->req);
+	free(p->room);
+	free(p->body);
+	free(p->error);
+	free(p->errcode);
+	free(p);
+}
+
+/* The oldest page is done with: the others move up. */
+static void page_shift(struct daemon *d)
+{
+	page_free(d, d->pages[0]);
+	memmove(&d->pages[0], &d->pages[1], (PAGES_AHEAD - 1) * sizeof(d->pages[0]));
+	d->pages[PAGES_AHEAD - 1] = NULL;
+}
+
+static void pages_drop(struct daemon *d)
+{
+	for (int i = 0; i < PAGES_AHEAD; i++) {
+		page_free(d, d->pages[i]);
+		d->pages[i] = NULL;
+	}
+}
+
+/*
+ * Apply the answered pages in the order they were asked for: pages[0]
+ * first; a later one that came first waits, a copy of its answer kept.
+ * Different rooms' pages may be out at once, never two of one room, so
+ * each room's events are applied in order.
+ */
+static void on_messages(void *ud, const struct mx_result *r)
+{
+	struct page *p = ud;
+	struct daemon *d = p->d;
+
+	p->req = NULL;
+	if (p != d->pages[0]) {
+		p->answered = 1;
+		p->r = (struct mx_result){ .outcome = r->outcome, .http = r->http,
+					   .retry_after_ms = r->retry_after_ms, .len = r->len };
+		if (r->body) {
+			p->body = xmalloc(r->len + 1);
+			memcpy(p->body, r->body, r->len);
+			p->body[r->len] = '\0';
+		}
+		p->error = r->error ? xstrdup(r->error) : NULL;
+		p->errcode = r->errcode ? xstrdup(r->errcode) : NULL;
+		p->r.body = p->body;
+		p->r.error = p->error;
+		p->r.errcode = p->errcode;
+		return;
+	}
+	for (;;) {
+		int rc = page_answered(d, p->room, r);
+
+		if (rc) {
+			pages_drop(d);
+			return;
+		}
+		page_shift(d);
+		p = d->pages[0];
+		if (!p || !p->answered)
+			break;
+		r = &p->r;
+	}
 	fill_gaps(d);
 }
 
@@ -1147,30 +1235,56 @@ static int gap_page_size(void)
 	return size;
 }
 
+/* 1 when a page of room is out or waits to be applied. */
+static int page_out(const struct daemon *d, const char *room)
+{
+	for (int i = 0; i < PAGES_AHEAD; i++)
+		if (d->pages[i] && !strcmp(d->pages[i]->room, room))
+			return 1;
+	return 0;
+}
+
 /*
  * Read each limited timeline's gap forward from the last sync's position
  * (or where a crash left it) to the room's prev_batch, page by page, each
  * page applied as it comes (SPEC §3: the bot never skips what it missed;
- * memory holds one page and the batch's own timelines), then the batch.
+ * memory holds PAGES_AHEAD pages and the batch's own timelines), then the
+ * batch.  The next room's page is asked for while one is applied, so the
+ * server prepares it meanwhile.
  */
 static void fill_gaps(struct daemon *d)
 {
 	const char *room, *from, *to;
+	int used = 0;
 
-	while (mx_sync_next_gap(d->batch, &room, &from, &to) == 0) {
-		if (d->gap_pages >= GAP_MAX_PAGES) {
+	while (used < PAGES_AHEAD && d->pages[used])
+		used++;
+	for (size_t i = 0; used < PAGES_AHEAD &&
+	     mx_sync_open_gap(d->batch, i, &room, &from, &to) == 0; i++) {
+		struct page *p;
+
+		if (page_out(d, room))
+			continue;
+		if (d->gap_pages + used >= GAP_MAX_PAGES) {
 			log_error("sync: %d pages of missed events read for one sync (%zu events), "
 				  "the most one sync may take; the rest of %s is skipped", d->gap_pages,
 				  d->gap_events, room);
 		} else {
-			d->req = mx_api_messages(d->api, room, from ? from : d->since, to, 1,
-						 gap_page_size(), SYNC_CAP, on_messages, d);
-			if (d->req)
-				return;
+			p = xcalloc(1, sizeof(*p));
+			*p = (struct page){ .d = d, .room = xstrdup(room) };
+			p->req = mx_api_messages(d->api, room, from ? from : d->since, to, 1,
+						 gap_page_size(), SYNC_CAP, on_messages, p);
+			if (p->req) {
+				d->pages[used++] = p;
+				continue;
+			}
+			page_free(d, p);
 		}
 		mx_sync_close_gap(d->batch, room);
+		i--;    /* it is no longer open: the next one has its place */
 	}
-	apply_batch(d);
+	if (!used)
+		apply_batch(d);
 }
 
 /* Past a batch that cannot be read at all: its next_batch, read by the
@@ -1517,6 +1631,7 @@ static void daemon_release(struct daemon *d)
 	e2ee_free(d->e2ee);
 	if (d->req)
 		mx_api_cancel(d->api, d->req);
+	pages_drop(d);
 	for (struct call *c = d->calls; c; c = c->next) {
 		if (c->req)
 			mx_api_cancel(d->api, c->req);

@@ -161,11 +161,11 @@ size_t mx_sync_skipped(const struct mx_sync_batch *b)
 	return b->skipped;
 }
 
-int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from,
-		     const char **to)
+int mx_sync_open_gap(const struct mx_sync_batch *b, size_t i, const char **room_id,
+		     const char **from, const char **to)
 {
 	for (struct gap *g = b->gaps; g; g = g->next) {
-		if (g->open) {
+		if (g->open && i-- == 0) {
 			*room_id = g->room_id;
 			*from = g->from;
 			*to = g->to;
@@ -173,6 +173,12 @@ int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const 
 		}
 	}
 	return 1;
+}
+
+int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from,
+		     const char **to)
+{
+	return mx_sync_open_gap(b, 0, room_id, from, to);
 }
 
 int mx_sync_gap_room(const struct mx_sync_batch *b, size_t i, const char **room_id)

@@ -350,33 +350,42 @@ int tz_from_local(const char *tz, int year, int month, int day, int hour,
 }
 
 /*
- * The last day tz_day_start() found, [start, end) in its zone: a digest
- * or a log asks for the day of one entry after another, nearly all in the
- * same day, and mktime() is most of the cost of each.  Exact: a day is one
- * interval, and end is the next day's own start.
+ * The last two days tz_day_start() found, [start, end) in their zone: a
+ * log or a digest asks for the day of one entry after another, nearly all
+ * in the same day, and for today's between them; mktime() was most of the
+ * cost of each.  Exact: a day is one interval, and end is the next day's
+ * own start.
  */
-static struct {
+static struct day_memo {
 	char zone[TZ_NAME_MAX + 1];
-	int64_t start, end;
-} last_day;
+	int64_t start, end;             /* end 0: empty */
+} days[2];
+static unsigned days_next;              /* the one to replace next */
 
 static int64_t day_start(const char *tz, int64_t t);
 
 int64_t tz_day_start(const char *tz, int64_t t)
 {
+	struct day_memo *m;
 	int64_t s, e;
 
-	if (last_day.end && t >= last_day.start && t < last_day.end &&
-	    !strcmp(tz, last_day.zone))
-		return last_day.start;
+	for (unsigned i = 0; i < 2; i++) {
+		m = &days[i];
+		if (m->end && t >= m->start && t < m->end && !strcmp(tz, m->zone)) {
+			days_next = !i;
+			return m->start;
+		}
+	}
 	s = day_start(tz, t);
 	/* 36 h on is inside the next day: days last 22 to 26 hours (a date
 	 * a zone skipped, as Samoa did, makes the next day the one after) */
 	if (s < 0 || strlen(tz) > TZ_NAME_MAX || (e = day_start(tz, s + 36 * 3600)) <= t)
 		return s;
-	snprintf(last_day.zone, sizeof(last_day.zone), "%s", tz);
-	last_day.start = s;
-	last_day.end = e;
+	m = &days[days_next];
+	days_next = !days_next;
+	snprintf(m->zone, sizeof(m->zone), "%s", tz);
+	m->start = s;
+	m->end = e;
 	return s;
 }
 

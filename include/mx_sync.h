@@ -153,6 +153,10 @@ char *mx_sync_scan_next_batch(const char *body, size_t len);
  */
 int mx_sync_next_gap(const struct mx_sync_batch *b, const char **room_id, const char **from,
 		     const char **to);
+/* The same for the i-th room still missing some (0-based; 0 is the one
+ * mx_sync_next_gap gives): to read several rooms' pages at once. */
+int mx_sync_open_gap(const struct mx_sync_batch *b, size_t i, const char **room_id,
+		     const char **from, const char **to);
 /* The i-th room with a gap (0-based): 0, or 1 past the last. */
 int mx_sync_gap_room(const struct mx_sync_batch *b, size_t i, const char **room_id);
 /* Read room_id's gap on from a position a page's transaction stored (a

@@ -139,6 +139,54 @@ def test_sigkill_in_paged_backlog(homeserver, bot_factory, monkeypatch):
     assert "/messages pages" in bot.log()
 
 
+def test_paged_backlog_several_rooms(homeserver, bot_factory, monkeypatch):
+    """Several rooms missed events while the bot was down: their pages are
+    read two rooms at a time (one is applied while the next is read), and
+    a SIGKILL between pages, twice, still leaves every command of every
+    room answered once, in its room's order."""
+    monkeypatch.setenv("CAUCUS_GAP_PAGE", "3")
+    bot = bot_factory(homeserver).start()
+    rooms_n, n = 4, 18
+
+    async def go():
+        alice = await User(homeserver, "alice").login()
+        rooms = [await room_with_bot(alice, bot) for _ in range(rooms_n)]
+        assert bot.stop() == 0
+        sent = {r: [] for r in rooms}
+        for k in range(n):
+            for r in rooms:
+                sent[r].append(await alice.send(r, f"!who-covers cyber {k}"))
+        seen, kills = set(), 0
+        bot.start()
+        deadline = time.monotonic() + 90
+        while kills < 2 and time.monotonic() < deadline:
+            pos = tuple(bot.meta(f"backlog.{r}") for r in rooms)
+            if any(pos) and pos not in seen:
+                seen.add(pos)
+                bot.kill()
+                kills += 1
+                bot.start()
+            await asyncio.sleep(0.005)
+        assert kills == 2, f"only {kills} pages seen applied:\n{bot.log()[-3000:]}"
+
+        def all_answered():
+            return all(alice.replies_to(r, bot.user_id, e) for r in rooms for e in sent[r])
+        await alice.wait_for(all_answered, 120, "answers in every room")
+        await asyncio.sleep(3)
+        for r in rooms:
+            history = await alice.history(r)
+            order = [ev["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+                     for ev in history
+                     if ev.get("sender") == bot.user_id and ev.get("type") == "m.room.message"
+                     and ev["content"].get("m.relates_to", {}).get("m.in_reply_to")]
+            order = [e for e in order if e in set(sent[r])]
+            assert order == sent[r], f"{r}: answered twice, not at all or out of order"
+            assert bot.meta(f"backlog.{r}") is None
+        await alice.close()
+    run(go(), 240)
+    assert bot.log().count("==== start") == 4
+
+
 def test_sigkill_around_due_reminders(homeserver, bot_factory):
     """Reminders due while the daemon is killed and restarted again and
     again, at any point of handing them out and sending: each is sent
