@@ -373,6 +373,14 @@ out:
 	return rc;
 }
 
+int engine_is_command(const struct engine *eng, const char *body)
+{
+	const char *prefix = eng->cfg->command_prefix;
+	size_t plen = strlen(prefix);
+
+	return body && !strncmp(body, prefix, plen) && body[plen] && body[plen] != ' ';
+}
+
 int engine_handle(struct engine *eng, const struct engine_msg *msg, struct engine_replies *out)
 {
 	const char *prefix = eng->cfg->command_prefix;

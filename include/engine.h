@@ -117,6 +117,12 @@ int engine_sync_config(struct engine *eng);
  */
 int engine_handle(struct engine *eng, const struct engine_msg *msg,
 		  struct engine_replies *out);
+/*
+ * 1 when engine_handle() would take body as a command.  Handling anything
+ * else twice changes nothing (the log keeps an event once, last_spoke
+ * keeps the latest time), so only commands need to be remembered as done.
+ */
+int engine_is_command(const struct engine *eng, const char *body);
 
 /* An edit (m.replace) of event_id by sender: the log entry takes the new
  * text when sender wrote it; an edit by anyone else changes nothing.
