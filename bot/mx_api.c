@@ -28,9 +28,11 @@
  * membership is not lazy-loaded, so the bot knows every member of its
  * rooms (access checks, and later sharing keys with them).  Presence,
  * account data, receipts and typing are left out.  timeline.limit bounds
- * what one answer holds (rooms x 10 events): a room with more is limited,
- * and what it missed is read forward page by page from /messages (same
- * timeline types), each page applied alone.
+ * what one answer holds (rooms x 5 events, held while the rooms' missed
+ * events are read: 300 rooms at 10 made a quarter of a big backlog's peak
+ * memory): a room with more is limited, and what it missed is read forward
+ * page by page from /messages (same timeline types), each page applied
+ * alone.  A live sync rarely brings a room more than one or two.
  */
 #define TIMELINE_TYPES "[\"m.room.message\",\"m.room.redaction\",\"m.room.member\"," \
 	"\"m.room.power_levels\",\"m.room.encryption\",\"m.room.encrypted\",\"m.reaction\"]"
@@ -42,7 +44,7 @@ static const char sync_filter[] =
 	"\"state\":{\"types\":[\"m.room.member\",\"m.room.power_levels\","
 	"\"m.room.encryption\",\"m.room.create\"],\"lazy_load_members\":false},"
 	"\"timeline\":{\"types\":" TIMELINE_TYPES ","
-	"\"limit\":10,\"lazy_load_members\":false},"
+	"\"limit\":5,\"lazy_load_members\":false},"
 	"\"ephemeral\":{\"types\":[]},"
 	"\"account_data\":{\"types\":[]}}}";
 
@@ -444,9 +446,9 @@ struct mx_http_req *mx_api_sync_narrow(struct mx_api *a, const char *since, size
 	if (!filter) {
 		/* the same filter, one timeline event per room: the rest comes
 		 * page by page from /messages */
-		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":10");
+		char *f = xstrdup(sync_filter), *lim = strstr(f, "\"limit\":5");
 		if (lim)
-			memcpy(lim, "\"limit\": 1", strlen("\"limit\":10"));
+			memcpy(lim, "\"limit\":1", strlen("\"limit\":5"));
 		filter = mx_http_escape(f);
 		free(f);
 	}

@@ -84,7 +84,7 @@ def test_backlog_after_downtime(homeserver, bot_factory):
 
 
 def test_sigkill_in_paged_backlog(homeserver, bot_factory, monkeypatch):
-    """A backlog bigger than the sync's timeline (10 events a room) is read
+    """A backlog bigger than the sync's timeline (5 events a room) is read
     forward from /messages, each page applied with the room's position.
     SIGKILL right after a page was applied, three times: the restarted bot
     reads on from the stored position, and every command is answered once,
