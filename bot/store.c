@@ -662,6 +662,10 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 	}
 	if (migrate(st, version, err, errlen))
 		goto fail;
+	if (store_log_register(st)) {
+		snprintf(err, errlen, "cannot set up '%s': no full-text ranking", path);
+		goto fail;
+	}
 	return st;
 fail:
 	store_close(st);
