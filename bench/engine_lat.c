@@ -25,6 +25,8 @@
  * the filled database is kept in FILE (made by the first run) and later
  * runs with the same LOG_ROWS and DIGEST_ROWS copy it to DB instead of
  * filling it again; the commands then run on the same rows every time.
+ * ENGINE_LAT_ONLY=mix (or search, or digest) runs that part alone, for a
+ * profile of it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -379,7 +381,7 @@ int main(int argc, char **argv)
 	struct store *st = NULL;
 	struct engine *eng = NULL;
 	struct buf errs = { 0 };
-	const char *kept = getenv("ENGINE_LAT_FILLED");
+	const char *kept = getenv("ENGINE_LAT_FILLED"), *only = getenv("ENGINE_LAT_ONLY");
 	char err[256];
 	long log_rows, digest_rows, n = 0;
 	int64_t now = NOW_MS;
@@ -426,6 +428,8 @@ int main(int argc, char **argv)
 	now = NOW_MS;
 	v = xcalloc(2000, sizeof(*v));
 
+	if (only && *only && strcmp(only, "mix"))
+		goto searches;
 	if (store_begin(st))
 		goto out;
 	for (size_t i = 0; i < 2000; i++) {
@@ -449,11 +453,17 @@ int main(int argc, char **argv)
 		report(name, w, k);
 	}
 	report("mix", v, 2000);
-
+searches:
+	if (only && *only && strcmp(only, "search"))
+		goto digest;
 	if (search_figure(eng, ROOM, "search-third", query_third, &n, v) ||
 	    search_figure(eng, ZIPF, "search-zipf", query_zipf, &n, v))
 		goto out;
-
+digest:
+	if (only && *only && strcmp(only, "digest")) {
+		rc = 0;
+		goto out;
+	}
 	for (size_t i = 0; i < 20; i++)
 		if ((v[i] = handle(eng, BUSY, "@member1:bench", "!digest", 3000000000L + n++)) < 0)
 			goto out;

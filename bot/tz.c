@@ -6,6 +6,9 @@
  * single-threaded).  Wall-clock -> instant is verified by converting back,
  * because mktime() silently normalises times in a DST gap and guesses on
  * ambiguous ones.  Knows nothing of the <when> grammar or of commands.
+ * Entering a zone costs libc two reads of zone files (ours, then the
+ * caller's back), so what a zone said is kept (see the caches below): a
+ * list of 90 sessions asked it a thousand times.
  */
 #include "when.h"
 
@@ -217,25 +220,120 @@ int tz_date_add(int *year, int *month, int *day, int days)
 	return 0;
 }
 
+/*
+ * The caches.  An offset is kept for a bucket of OFF_BUCKET_S seconds
+ * (UTC-aligned) only when its first and last second have the same offset,
+ * DST flag and abbreviation: zones never change twice in 3 h (as
+ * from_local_entered() assumes), so the whole bucket has them too.  A day
+ * start is kept per local date: it depends on nothing else.  Only zones
+ * entered successfully are kept, and only instants in TZ_YEAR_MIN..MAX.
+ */
+#define OFF_BUCKET_S 3600
+#define OFF_SLOTS 64
+#define DAY_SLOTS 64
+#define CACHE_T_MAX 253402300799LL      /* 9999-12-31 23:59:59 UTC */
+
+static struct off_slot {
+	char zone[TZ_NAME_MAX + 1];     /* "" while empty */
+	int64_t bucket;                 /* t / OFF_BUCKET_S */
+	int utc_offset, isdst;
+	char abbr[sizeof(((struct local_time *)0)->abbr)];
+} off_cache[OFF_SLOTS];
+
+static struct day_slot {
+	char zone[TZ_NAME_MAX + 1];
+	int year, month, day;
+	int64_t start;
+} day_cache[DAY_SLOTS];
+
+void tz_cache_clear(void)
+{
+	memset(off_cache, 0, sizeof(off_cache));
+	memset(day_cache, 0, sizeof(day_cache));
+}
+
+static int cacheable(const char *tz, int64_t t)
+{
+	return t >= 0 && t <= CACHE_T_MAX && strlen(tz) <= TZ_NAME_MAX;
+}
+
+static struct off_slot *off_slot(int64_t bucket)
+{
+	return &off_cache[(uint64_t)bucket % OFF_SLOTS];
+}
+
+/* tm as a local_time, its abbreviation copied (it points into libc's
+ * zone data, which zone_leave() replaces). */
+static void from_tm(const struct tm *tm, struct local_time *out)
+{
+	out->year = tm->tm_year + 1900;
+	out->month = tm->tm_mon + 1;
+	out->day = tm->tm_mday;
+	out->hour = tm->tm_hour;
+	out->min = tm->tm_min;
+	out->sec = tm->tm_sec;
+	out->wday = tm->tm_wday;
+	out->utc_offset = (int)tm->tm_gmtoff;
+	snprintf(out->abbr, sizeof(out->abbr), "%s", tm->tm_zone ? tm->tm_zone : "");
+}
+
+/* Keeps t's bucket when its ends agree.  Call inside zone_enter(). */
+static void off_keep(const char *tz, int64_t t)
+{
+	int64_t b = t / OFF_BUCKET_S;
+	struct tm first, last;
+	struct off_slot *o = off_slot(b);
+
+	if (local_tm(b * OFF_BUCKET_S, &first) != 0 ||
+	    local_tm(b * OFF_BUCKET_S + OFF_BUCKET_S - 1, &last) != 0 ||
+	    first.tm_gmtoff != last.tm_gmtoff || first.tm_isdst != last.tm_isdst ||
+	    strcmp(first.tm_zone ? first.tm_zone : "", last.tm_zone ? last.tm_zone : ""))
+		return;
+	snprintf(o->zone, sizeof(o->zone), "%s", tz);
+	o->bucket = b;
+	o->utc_offset = (int)first.tm_gmtoff;
+	o->isdst = first.tm_isdst;
+	snprintf(o->abbr, sizeof(o->abbr), "%s", first.tm_zone ? first.tm_zone : "");
+}
+
+/* t's local time from the offset cache; 0, or -1 when not kept. */
+static int off_lookup(const char *tz, int64_t t, struct local_time *out)
+{
+	struct off_slot *o;
+	int64_t local, days, secs;
+
+	if (!cacheable(tz, t))
+		return -1;
+	o = off_slot(t / OFF_BUCKET_S);
+	if (o->bucket != t / OFF_BUCKET_S || strcmp(o->zone, tz) || !o->zone[0])
+		return -1;
+	local = t + o->utc_offset;
+	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	secs = local - days * 86400;
+	civil_from_days(days, &out->year, &out->month, &out->day);
+	out->hour = (int)(secs / 3600);
+	out->min = (int)(secs / 60 % 60);
+	out->sec = (int)(secs % 60);
+	out->wday = (int)(((days % 7) + 11) % 7);     /* 1970-01-01 was a Thursday */
+	out->utc_offset = o->utc_offset;
+	snprintf(out->abbr, sizeof(out->abbr), "%s", o->abbr);
+	return 0;
+}
+
 int tz_to_local(const char *tz, int64_t t, struct local_time *out)
 {
 	struct tm tm;
 	int rc = -1;
 
+	if (tz && off_lookup(tz, t, out) == 0)
+		return 0;
 	if (zone_enter(tz) != 0)
 		return -1;
 	if (local_tm(t, &tm) != 0)
 		goto out;
-	out->year = tm.tm_year + 1900;
-	out->month = tm.tm_mon + 1;
-	out->day = tm.tm_mday;
-	out->hour = tm.tm_hour;
-	out->min = tm.tm_min;
-	out->sec = tm.tm_sec;
-	out->wday = tm.tm_wday;
-	out->utc_offset = (int)tm.tm_gmtoff;
-	/* tm_zone points into libc's zone data: copy before zone_leave() */
-	snprintf(out->abbr, sizeof(out->abbr), "%s", tm.tm_zone ? tm.tm_zone : "");
+	from_tm(&tm, out);
+	if (cacheable(tz, t))
+		off_keep(tz, t);
 	rc = 0;
 out:
 	zone_leave();
@@ -324,14 +422,47 @@ int tz_from_local(const char *tz, int year, int month, int day, int hour,
 	return rc;
 }
 
+static struct day_slot *day_slot(int year, int month, int day)
+{
+	return &day_cache[(unsigned)(year * 372 + month * 31 + day) % DAY_SLOTS];
+}
+
+static int64_t day_start_entered(int64_t t);
+
 int64_t tz_day_start(const char *tz, int64_t t)
+{
+	struct local_time lt;
+	struct day_slot *d;
+	int64_t res;
+
+	if (!tz || !cacheable(tz, t) || tz_to_local(tz, t, &lt) != 0 ||
+	    lt.year < TZ_YEAR_MIN || lt.year > TZ_YEAR_MAX)
+		lt.year = 0;
+	d = day_slot(lt.year, lt.month, lt.day);
+	if (lt.year && d->year == lt.year && d->month == lt.month && d->day == lt.day &&
+	    d->zone[0] && !strcmp(d->zone, tz))
+		return d->start;
+	if (zone_enter(tz) != 0)
+		return -1;
+	res = day_start_entered(t);
+	zone_leave();
+	if (res != -1 && lt.year) {
+		snprintf(d->zone, sizeof(d->zone), "%s", tz);
+		d->year = lt.year;
+		d->month = lt.month;
+		d->day = lt.day;
+		d->start = res;
+	}
+	return res;
+}
+
+/* tz_day_start() inside zone_enter(). */
+static int64_t day_start_entered(int64_t t)
 {
 	int64_t res = -1, lo, hi;
 	struct tm tm;
 	int year, month, day;
 
-	if (zone_enter(tz) != 0)
-		return -1;
 	if (local_tm(t, &tm) != 0)
 		goto out;
 	year = tm.tm_year + 1900;
@@ -361,7 +492,6 @@ int64_t tz_day_start(const char *tz, int64_t t)
 	}
 	res = hi;
 out:
-	zone_leave();
 	return res;
 }
 
