@@ -347,6 +347,8 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
  * one word's count against another's; within the pool of the newest
  * matches the order is nearly the same.  This scores how often each word
  * is in the entry against the entry's length, from that entry alone.
+ * caucus_rank(log_fts, N) scores the first N rows of its query and gives
+ * NULL after them: a walk that goes on only to count pays nothing more.
  */
 #define RANK_K1 1.2
 #define RANK_B 0.75
@@ -357,9 +359,21 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	sqlite3_int64 rows = 0, tokens = 0;
 	int phrases = api->xPhraseCount(fts), len = 0;
 	double avg, score = 0;
+	int *seen = api->xGetAuxdata(fts, 0);
 
-	(void)nval;
-	(void)val;
+	if (!seen) {
+		/* per query; FTS5 frees it with the query */
+		if (!(seen = sqlite3_malloc(sizeof(*seen))) ||
+		    api->xSetAuxdata(fts, seen, sqlite3_free) != SQLITE_OK) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		*seen = 0;
+	}
+	if (nval > 0 && ++*seen > sqlite3_value_int(val[0])) {
+		sqlite3_result_null(ctx);
+		return;
+	}
 	if (api->xRowCount(fts, &rows) != SQLITE_OK ||
 	    api->xColumnTotalSize(fts, 0, &tokens) != SQLITE_OK ||
 	    api->xColumnSize(fts, 0, &len) != SQLITE_OK) {
@@ -403,20 +417,30 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 		     const char *viewer, size_t limit, struct log_list *out,
 		     size_t *total, int *bad_query)
 {
-#define SEARCH_FROM \
-	"FROM log_fts JOIN log l ON l.id = log_fts.rowid JOIN issues i ON i.id = l.issue_id " \
-	"WHERE log_fts MATCH ?1 AND (?2 = 0 OR l.issue_id = ?2) AND " VIEWER_CAN_SEE("?3")
+	/*
+	 * One walk of the matches, newest first (FTS5 reads its lists in
+	 * rowid order and stops at the LIMIT): its first SEARCH_POOL are
+	 * ranked, all of them up to SEARCH_COUNT_MAX + 1 counted; ranking
+	 * every match of a common word would read the whole index.  Then the
+	 * entries shown are read again, from a second walk over just the
+	 * range they span, for their snippets (snippet() costs as much as the
+	 * rest of a row, so only for what is shown).
+	 */
 	sqlite3_stmt *s = store_stmt(st,
-		/* FTS5 walks its matches newest first and stops at the pool;
-		 * ranking every match of a common word would read the whole
-		 * index.  'pooled' is how many the pool holds. */
-		"SELECT id, issue_id, slug, room_id, sender, kind, snip, ts_ms, edited, "
-		"count(*) OVER () FROM ("
+		"WITH walk AS MATERIALIZED (SELECT l.id, l.ts_ms, caucus_rank(log_fts, ?5) AS score "
+		"FROM log_fts JOIN log l ON l.id = log_fts.rowid JOIN issues i ON i.id = l.issue_id "
+		"WHERE log_fts MATCH ?1 AND (?2 = 0 OR l.issue_id = ?2) AND " VIEWER_CAN_SEE("?3")
+		" ORDER BY log_fts.rowid DESC LIMIT ?6), "
+		"top AS MATERIALIZED (SELECT id, ts_ms, score FROM walk WHERE score IS NOT NULL "
+		"ORDER BY score, ts_ms DESC, id DESC LIMIT ?4) "
 		"SELECT l.id, l.issue_id, i.slug, l.room_id, l.sender, l.kind, "
-		"snippet(log_fts, 0, char(2), char(3), '…', 24) AS snip, l.ts_ms, "
-		"COALESCE(l.edited_ms, 0) AS edited, caucus_rank(log_fts) AS score " SEARCH_FROM
-		" ORDER BY log_fts.rowid DESC LIMIT ?5) ORDER BY score, ts_ms DESC, id DESC LIMIT ?4");
-	size_t pooled = 0;
+		"snippet(f.log_fts, 0, char(2), char(3), '…', 24), l.ts_ms, "
+		"COALESCE(l.edited_ms, 0), (SELECT count(*) FROM walk) "
+		"FROM log_fts f CROSS JOIN top p ON p.id = f.rowid JOIN log l ON l.id = f.rowid "
+		"JOIN issues i ON i.id = l.issue_id WHERE f.log_fts MATCH ?1 AND "
+		"f.rowid >= (SELECT min(id) FROM top) AND f.rowid <= (SELECT max(id) FROM top) "
+		"ORDER BY p.score, p.ts_ms DESC, p.id DESC");
+	size_t counted = 0;
 	int rc;
 
 	if (bad_query)
@@ -430,42 +454,23 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 	store_bind_text(s, 3, viewer);
 	store_bind_i64(s, 4, (int64_t)limit);
 	store_bind_i64(s, 5, SEARCH_POOL);
+	store_bind_i64(s, 6, SEARCH_COUNT_MAX + 1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_entry(s, out);
-		pooled = (size_t)sqlite3_column_int64(s, 9);
+		counted = (size_t)sqlite3_column_int64(s, 9);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto refused;
-	/* a pool not full holds every match: no second walk of the index
-	 * (with limit 0 no row said how full it was) */
-	if (!total || (limit > 0 && pooled < SEARCH_POOL)) {
+	if (rc == SQLITE_DONE) {
 		if (total)
-			*total = pooled;
+			*total = counted;
 		return 0;
 	}
-	/* counted only so far: a common word in a big log is "more than" */
-	s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 " SEARCH_FROM
-		       " ORDER BY log_fts.rowid DESC LIMIT ?4)");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, match);
-	store_bind_i64(s, 2, issue_id);
-	store_bind_text(s, 3, viewer);
-	store_bind_i64(s, 4, SEARCH_COUNT_MAX + 1);
-	rc = sqlite3_step(s);
-	*total = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-refused:
 	/* the statement prepared, so an error now is FTS5 refusing the query */
 	if (rc == SQLITE_ERROR && bad_query)
 		*bad_query = 1;
 	else
 		store_fail(st, "searching the log");
 	return -1;
-#undef SEARCH_FROM
 }
 
 /* ---- action items ---- */

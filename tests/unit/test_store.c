@@ -436,6 +436,8 @@ static void test_search_rank_total_viewer(void **state)
 	add_entries(st, "!a:x", "one", 3, "kiwi mango", 200);
 	add_entries(st, "!b:x", "left", 2, "kiwi in a room bob left", 300);
 	add_entries(st, "!c:x", "unknown", 2, "kiwi in a room of no known members", 400);
+	/* the best entry for "plum", but older than the newest SEARCH_POOL */
+	add_entries(st, "!a:x", "oldbest", 1, "plum plum plum", 10);
 	add_entries(st, "!a:x", "pool", SEARCH_POOL + 50, "plum pear", 1000);
 	add_entries(st, "!a:x", "big", SEARCH_COUNT_MAX + 20, "fig", 5000);
 	assert_int_equal(store_commit(st), 0);
@@ -448,9 +450,12 @@ static void test_search_rank_total_viewer(void **state)
 	assert_int_equal(search(st, "\"kiwi\" \"mango\"", NULL, &l, &total), 3);
 	assert_int_equal(total, 3);
 
-	/* a full pool is counted beyond it, up to SEARCH_COUNT_MAX + 1 */
+	/* a full pool is counted beyond it, up to SEARCH_COUNT_MAX + 1; only
+	 * the pool is ranked */
 	assert_int_equal(search(st, "\"plum\"", NULL, &l, &total), 10);
-	assert_int_equal(total, SEARCH_POOL + 50);
+	assert_int_equal(total, SEARCH_POOL + 51);
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.v[i].body, "\002plum\003 pear");
 	assert_int_equal(search(st, "\"fig\"", NULL, &l, &total), 10);
 	assert_int_equal(total, SEARCH_COUNT_MAX + 1);
 	assert_int_equal(search(st, "\"nothing\"", NULL, &l, &total), 0);
