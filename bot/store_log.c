@@ -424,7 +424,9 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 	 * every match of a common word would read the whole index.  Then the
 	 * entries shown are read again, from a second walk over just the
 	 * range they span, for their snippets (snippet() costs as much as the
-	 * rest of a row, so only for what is shown).
+	 * rest of a row, so only for what is shown).  With nothing to show
+	 * the LIMIT is 0, which ends the statement before the second walk
+	 * starts: FTS5 would walk every match again, NULL bounds or not.
 	 */
 	sqlite3_stmt *s = store_stmt(st,
 		"WITH walk AS MATERIALIZED (SELECT l.id, l.ts_ms, caucus_rank(log_fts, ?5) AS score "
@@ -439,7 +441,7 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 		"FROM log_fts f CROSS JOIN top p ON p.id = f.rowid JOIN log l ON l.id = f.rowid "
 		"JOIN issues i ON i.id = l.issue_id WHERE f.log_fts MATCH ?1 AND "
 		"f.rowid >= (SELECT min(id) FROM top) AND f.rowid <= (SELECT max(id) FROM top) "
-		"ORDER BY p.score, p.ts_ms DESC, p.id DESC");
+		"ORDER BY p.score, p.ts_ms DESC, p.id DESC LIMIT (SELECT count(*) FROM top)");
 	size_t counted = 0;
 	int rc;
 
