@@ -347,11 +347,27 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
  * one word's count against another's; within the pool of the newest
  * matches the order is nearly the same.  This scores how often each word
  * is in the entry against the entry's length, from that entry alone.
- * caucus_rank(log_fts, N) scores the first N rows of its query and gives
- * NULL after them: a walk that goes on only to count pays nothing more.
+ * caucus_rank(log_fts, N, body) scores the first N rows of its query and
+ * gives NULL after them: a walk that goes on only to count pays nothing
+ * more.  The entry's length is counted from body, its text, as unicode61
+ * splits it (runs of letters and digits; any non-ASCII byte counts as a
+ * letter): FTS5's own count is a look-up per row, as much as the rest.
  */
 #define RANK_K1 1.2
 #define RANK_B 0.75
+
+static int count_tokens(const unsigned char *p)
+{
+	int n = 0, in = 0;
+
+	for (; p && *p; p++) {
+		int tok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			  (*p >= 'A' && *p <= 'Z') || *p >= 0x80;
+		n += tok && !in;
+		in = tok;
+	}
+	return n;
+}
 
 static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 		    int nval, sqlite3_value **val)
@@ -374,9 +390,11 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 		sqlite3_result_null(ctx);
 		return;
 	}
+	if (nval > 1)
+		len = count_tokens(sqlite3_value_text(val[1]));
 	if (api->xRowCount(fts, &rows) != SQLITE_OK ||
 	    api->xColumnTotalSize(fts, 0, &tokens) != SQLITE_OK ||
-	    api->xColumnSize(fts, 0, &len) != SQLITE_OK) {
+	    (nval < 2 && api->xColumnSize(fts, 0, &len) != SQLITE_OK)) {
 		sqlite3_result_error(ctx, "caucus_rank: cannot read the index", -1);
 		return;
 	}
@@ -429,7 +447,7 @@ int store_log_search(struct store *st, const char *match, int64_t issue_id,
 	 * starts: FTS5 would walk every match again, NULL bounds or not.
 	 */
 	sqlite3_stmt *s = store_stmt(st,
-		"WITH walk AS MATERIALIZED (SELECT l.id, l.ts_ms, caucus_rank(log_fts, ?5) AS score "
+		"WITH walk AS MATERIALIZED (SELECT l.id, l.ts_ms, caucus_rank(log_fts, ?5, l.body) AS score "
 		"FROM log_fts JOIN log l ON l.id = log_fts.rowid JOIN issues i ON i.id = l.issue_id "
 		"WHERE log_fts MATCH ?1 AND (?2 = 0 OR l.issue_id = ?2) AND " VIEWER_CAN_SEE("?3")
 		" ORDER BY log_fts.rowid DESC LIMIT ?6), "
