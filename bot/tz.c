@@ -227,15 +227,19 @@ int tz_date_add(int *year, int *month, int *day, int days)
  * from_local_entered() assumes), so the whole bucket has them too.  A day
  * start is kept per local date: it depends on nothing else.  Only zones
  * entered successfully are kept, and only instants in TZ_YEAR_MIN..MAX.
+ * What is kept is forgotten after CACHE_TTL_S, so an update of the tz
+ * database is seen within the hour, as before it was at the next call.
  */
 #define OFF_BUCKET_S 3600
 #define OFF_SLOTS 64
 #define DAY_SLOTS 64
 #define CACHE_T_MAX 253402300799LL      /* 9999-12-31 23:59:59 UTC */
+#define CACHE_TTL_S 3600
 
 static struct off_slot {
 	char zone[TZ_NAME_MAX + 1];     /* "" while empty */
 	int64_t bucket;                 /* t / OFF_BUCKET_S */
+	int64_t kept_s;                 /* mono_s() when kept */
 	int utc_offset, isdst;
 	char abbr[sizeof(((struct local_time *)0)->abbr)];
 } off_cache[OFF_SLOTS];
@@ -244,7 +248,22 @@ static struct day_slot {
 	char zone[TZ_NAME_MAX + 1];
 	int year, month, day;
 	int64_t start;
+	int64_t kept_s;
 } day_cache[DAY_SLOTS];
+
+/* Seconds of a clock that only goes forward. */
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int fresh(int64_t kept_s)
+{
+	return mono_s() - kept_s < CACHE_TTL_S;
+}
 
 void tz_cache_clear(void)
 {
@@ -291,6 +310,7 @@ static void off_keep(const char *tz, int64_t t)
 		return;
 	snprintf(o->zone, sizeof(o->zone), "%s", tz);
 	o->bucket = b;
+	o->kept_s = mono_s();
 	o->utc_offset = (int)first.tm_gmtoff;
 	o->isdst = first.tm_isdst;
 	snprintf(o->abbr, sizeof(o->abbr), "%s", first.tm_zone ? first.tm_zone : "");
@@ -305,7 +325,8 @@ static int off_lookup(const char *tz, int64_t t, struct local_time *out)
 	if (!cacheable(tz, t))
 		return -1;
 	o = off_slot(t / OFF_BUCKET_S);
-	if (o->bucket != t / OFF_BUCKET_S || strcmp(o->zone, tz) || !o->zone[0])
+	if (o->bucket != t / OFF_BUCKET_S || strcmp(o->zone, tz) || !o->zone[0] ||
+	    !fresh(o->kept_s))
 		return -1;
 	local = t + o->utc_offset;
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
@@ -440,7 +461,7 @@ int64_t tz_day_start(const char *tz, int64_t t)
 		lt.year = 0;
 	d = day_slot(lt.year, lt.month, lt.day);
 	if (lt.year && d->year == lt.year && d->month == lt.month && d->day == lt.day &&
-	    d->zone[0] && !strcmp(d->zone, tz))
+	    d->zone[0] && !strcmp(d->zone, tz) && fresh(d->kept_s))
 		return d->start;
 	if (zone_enter(tz) != 0)
 		return -1;
@@ -452,6 +473,7 @@ int64_t tz_day_start(const char *tz, int64_t t)
 		d->month = lt.month;
 		d->day = lt.day;
 		d->start = res;
+		d->kept_s = mono_s();
 	}
 	return res;
 }
