@@ -340,16 +340,15 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
 
 /*
  * caucus_rank(log_fts, N, body): BM25 without its IDF, lower is better (as
- * bm25()).
- * FTS5's bm25() finds each word's IDF by reading the word's whole list of
- * entries, once per query: 14 ms for a word in a third of a million
- * entries, whatever the pool.  Every match of a search holds every word
- * (fts_query() in cmd_log.c asks for all of them), so the IDF only weighs
- * one word's count against another's; within the pool of the newest
+ * bm25()).  FTS5's bm25() finds each word's IDF by reading the word's
+ * whole list of entries, once per query: 14 ms for a word in a third of a
+ * million entries, whatever the pool.  Every match of a search holds every
+ * word (fts_query() in cmd_log.c asks for all of them), so the IDF only
+ * weighs one word's count against another's; within the pool of the newest
  * matches the order is nearly the same.  This scores how often each word
- * is in the entry against the entry's length, from that entry alone.
- * It scores the first N rows of its query and gives NULL after them: a walk that goes on only to count pays nothing
- * more.  The entry's length is counted from body, its text, as unicode61
+ * is in the entry against the entry's length, from that entry alone.  It
+ * scores the first N rows of its query and gives NULL after them: a walk
+ * that goes on only to count pays nothing more.  The entry's length is counted from body, its text, as unicode61
  * splits it (runs of letters and digits; any non-ASCII byte counts as a
  * letter): FTS5's own count is a look-up per row, as much as the rest.
  */
