@@ -39,7 +39,14 @@ ROOT = HERE.parent
 CAUCUS = ROOT / "caucus"
 RAW = ROOT / "build" / "bench" / "raw_insert"
 LAT = ROOT / "build" / "bench" / "engine_lat"
-TARGETS = {"mix": 1.0, "search": 20.0, "digest": 50.0}   # p99 ms, issue targets
+# p99 ms, issue 13's targets; both searches are held to the search target
+TARGETS = {"mix": 1.0, "search-third": 20.0, "search-zipf": 20.0, "digest": 50.0}
+LAT_NOTES = {
+    "mix": "the integration tests' commands in a room with a week's 20,000 entries",
+    "search-third": "worst case: every word in a third of the log, most pairs match nothing",
+    "search-zipf": "realistic: 5,000 words drawn with a Zipf distribution, 1 or 2 a query",
+    "digest": "one issue's day",
+}
 PY = "/usr/bin/python3"
 
 
@@ -132,20 +139,20 @@ def run_raw(rows, tmp):
 def run_latency(tmp, log_rows, digest_rows):
     """engine_lat's figures: {figure: {p50_ms, p99_ms, max_ms, n}}."""
     cfg = tmp / "lat.toml"
-    cfg.write_text(gen.config(3, tmp / "unused.db", 1))
+    cfg.write_text(gen.config(4, tmp / "unused.db", 1))
     out = subprocess.run([str(LAT), str(cfg), str(tmp / "lat.db"), str(log_rows),
                           str(digest_rows)], check=True, capture_output=True, text=True)
     return {r["figure"]: r for r in map(json.loads, out.stdout.splitlines())}
 
 
 def print_latency(lat, log_rows, digest_rows):
-    print(f"engine latency (ms; log of {log_rows:,} entries, digest of {digest_rows:,} "
+    print(f"engine latency (ms; logs of {log_rows:,} entries, digest of {digest_rows:,} "
           "messages)")
-    print("figure | p50 | p99 | max | target p99")
+    print("figure | p50 | p99 | max | target p99 | what")
     for name, r in lat.items():
         tgt = TARGETS.get(name)
         print(f"{name} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['max_ms']:.3f} | "
-              + (f"{tgt:g}" if tgt else ""))
+              + (f"{tgt:g}" if tgt else "") + f" | {LAT_NOTES.get(name, '')}")
 
 
 def med(xs):

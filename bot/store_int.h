@@ -76,4 +76,8 @@ int store_step(sqlite3_stmt *s);
  * pages are zeroed).  Returns 0 or -1. */
 int store_fts_merge(struct store *st);
 
+/* Register caucus_rank(), the search's ranking (store_log.c), on the
+ * store's connection.  Returns 0 or -1. */
+int store_log_register(struct store *st);
+
 #endif

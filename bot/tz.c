@@ -3,10 +3,14 @@
  * (/usr/share/zoneinfo).  libc only converts in "the" local zone, so each
  * call points TZ at the wanted zone, converts, and puts the previous TZ
  * back: the rest of the daemon never sees the zone change (the program is
- * single-threaded).  The daemon and the console make the conference zone
- * their own once (tz_keep), and then nothing switches.  Wall-clock -> instant is verified by converting back,
+ * single-threaded).  Wall-clock -> instant is verified by converting back,
  * because mktime() silently normalises times in a DST gap and guesses on
  * ambiguous ones.  Knows nothing of the <when> grammar or of commands.
+ * Entering a zone costs libc two reads of zone files (ours, then the
+ * caller's back), so what a zone said is kept (see the caches below): a
+ * list of 90 sessions asked it a thousand times.  The daemon and the
+ * console make the conference zone their own once (tz_keep), and then
+ * entering it switches nothing.
  */
 #include "when.h"
 
@@ -242,25 +246,141 @@ int tz_date_add(int *year, int *month, int *day, int days)
 	return 0;
 }
 
+/*
+ * The caches.  An offset is kept for a bucket of OFF_BUCKET_S seconds
+ * (UTC-aligned) only when its first and last second have the same offset,
+ * DST flag and abbreviation: zones never change twice in 3 h (as
+ * from_local_entered() assumes), so the whole bucket has them too.  A day
+ * start is kept per local date: it depends on nothing else.  Only zones
+ * entered successfully are kept, and only instants in TZ_YEAR_MIN..MAX.
+ * What is kept is forgotten after CACHE_TTL_S, so an update of the tz
+ * database is seen within the hour, as before it was at the next call.
+ */
+#define OFF_BUCKET_S 3600
+#define OFF_SLOTS 64
+#define DAY_SLOTS 64
+#define CACHE_T_MAX 253402300799LL      /* 9999-12-31 23:59:59 UTC */
+#define CACHE_TTL_S 3600
+
+static struct off_slot {
+	char zone[TZ_NAME_MAX + 1];     /* "" while empty */
+	int64_t bucket;                 /* t / OFF_BUCKET_S */
+	int64_t kept_s;                 /* mono_s() when kept */
+	int utc_offset, isdst;
+	char abbr[sizeof(((struct local_time *)0)->abbr)];
+} off_cache[OFF_SLOTS];
+
+static struct day_slot {
+	char zone[TZ_NAME_MAX + 1];
+	int year, month, day;
+	int64_t start;
+	int64_t kept_s;
+} day_cache[DAY_SLOTS];
+
+/* Seconds of a clock that only goes forward. */
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int fresh(int64_t kept_s)
+{
+	return mono_s() - kept_s < CACHE_TTL_S;
+}
+
+void tz_cache_clear(void)
+{
+	memset(off_cache, 0, sizeof(off_cache));
+	memset(day_cache, 0, sizeof(day_cache));
+}
+
+static int cacheable(const char *tz, int64_t t)
+{
+	return t >= 0 && t <= CACHE_T_MAX && strlen(tz) <= TZ_NAME_MAX;
+}
+
+static struct off_slot *off_slot(int64_t bucket)
+{
+	return &off_cache[(uint64_t)bucket % OFF_SLOTS];
+}
+
+/* tm as a local_time, its abbreviation copied (it points into libc's
+ * zone data, which zone_leave() replaces). */
+static void from_tm(const struct tm *tm, struct local_time *out)
+{
+	out->year = tm->tm_year + 1900;
+	out->month = tm->tm_mon + 1;
+	out->day = tm->tm_mday;
+	out->hour = tm->tm_hour;
+	out->min = tm->tm_min;
+	out->sec = tm->tm_sec;
+	out->wday = tm->tm_wday;
+	out->utc_offset = (int)tm->tm_gmtoff;
+	snprintf(out->abbr, sizeof(out->abbr), "%s", tm->tm_zone ? tm->tm_zone : "");
+}
+
+/* Keeps t's bucket when its ends agree.  Call inside zone_enter(). */
+static void off_keep(const char *tz, int64_t t)
+{
+	int64_t b = t / OFF_BUCKET_S;
+	struct tm first, last;
+	struct off_slot *o = off_slot(b);
+
+	if (local_tm(b * OFF_BUCKET_S, &first) != 0 ||
+	    local_tm(b * OFF_BUCKET_S + OFF_BUCKET_S - 1, &last) != 0 ||
+	    first.tm_gmtoff != last.tm_gmtoff || first.tm_isdst != last.tm_isdst ||
+	    strcmp(first.tm_zone ? first.tm_zone : "", last.tm_zone ? last.tm_zone : ""))
+		return;
+	snprintf(o->zone, sizeof(o->zone), "%s", tz);
+	o->bucket = b;
+	o->kept_s = mono_s();
+	o->utc_offset = (int)first.tm_gmtoff;
+	o->isdst = first.tm_isdst;
+	snprintf(o->abbr, sizeof(o->abbr), "%s", first.tm_zone ? first.tm_zone : "");
+}
+
+/* t's local time from the offset cache; 0, or -1 when not kept. */
+static int off_lookup(const char *tz, int64_t t, struct local_time *out)
+{
+	struct off_slot *o;
+	int64_t local, days, secs;
+
+	if (!cacheable(tz, t))
+		return -1;
+	o = off_slot(t / OFF_BUCKET_S);
+	if (o->bucket != t / OFF_BUCKET_S || strcmp(o->zone, tz) || !o->zone[0] ||
+	    !fresh(o->kept_s))
+		return -1;
+	local = t + o->utc_offset;
+	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	secs = local - days * 86400;
+	civil_from_days(days, &out->year, &out->month, &out->day);
+	out->hour = (int)(secs / 3600);
+	out->min = (int)(secs / 60 % 60);
+	out->sec = (int)(secs % 60);
+	out->wday = (int)(((days % 7) + 11) % 7);     /* 1970-01-01 was a Thursday */
+	out->utc_offset = o->utc_offset;
+	snprintf(out->abbr, sizeof(out->abbr), "%s", o->abbr);
+	return 0;
+}
+
 int tz_to_local(const char *tz, int64_t t, struct local_time *out)
 {
 	struct tm tm;
 	int rc = -1;
 
+	if (tz && off_lookup(tz, t, out) == 0)
+		return 0;
 	if (zone_enter(tz) != 0)
 		return -1;
 	if (local_tm(t, &tm) != 0)
 		goto out;
-	out->year = tm.tm_year + 1900;
-	out->month = tm.tm_mon + 1;
-	out->day = tm.tm_mday;
-	out->hour = tm.tm_hour;
-	out->min = tm.tm_min;
-	out->sec = tm.tm_sec;
-	out->wday = tm.tm_wday;
-	out->utc_offset = (int)tm.tm_gmtoff;
-	/* tm_zone points into libc's zone data: copy before zone_leave() */
-	snprintf(out->abbr, sizeof(out->abbr), "%s", tm.tm_zone ? tm.tm_zone : "");
+	from_tm(&tm, out);
+	if (cacheable(tz, t))
+		off_keep(tz, t);
 	rc = 0;
 out:
 	zone_leave();
@@ -349,54 +469,48 @@ int tz_from_local(const char *tz, int year, int month, int day, int hour,
 	return rc;
 }
 
-/*
- * The last two days tz_day_start() found, [start, end) in their zone: a
- * log or a digest asks for the day of one entry after another, nearly all
- * in the same day, and for today's between them; mktime() was most of the
- * cost of each.  Exact: a day is one interval, and end is the next day's
- * own start.
- */
-static struct day_memo {
-	char zone[TZ_NAME_MAX + 1];
-	int64_t start, end;             /* end 0: empty */
-} days[2];
-static unsigned days_next;              /* the one to replace next */
+static struct day_slot *day_slot(int year, int month, int day)
+{
+	return &day_cache[(unsigned)(year * 372 + month * 31 + day) % DAY_SLOTS];
+}
 
-static int64_t day_start(const char *tz, int64_t t);
+static int64_t day_start_entered(int64_t t);
 
 int64_t tz_day_start(const char *tz, int64_t t)
 {
-	struct day_memo *m;
-	int64_t s, e;
+	struct local_time lt;
+	struct day_slot *d;
+	int64_t res;
 
-	for (unsigned i = 0; i < 2; i++) {
-		m = &days[i];
-		if (m->end && t >= m->start && t < m->end && !strcmp(tz, m->zone)) {
-			days_next = !i;
-			return m->start;
-		}
+	if (!tz || !cacheable(tz, t) || tz_to_local(tz, t, &lt) != 0 ||
+	    lt.year < TZ_YEAR_MIN || lt.year > TZ_YEAR_MAX)
+		lt.year = 0;
+	d = day_slot(lt.year, lt.month, lt.day);
+	if (lt.year && d->year == lt.year && d->month == lt.month && d->day == lt.day &&
+	    d->zone[0] && !strcmp(d->zone, tz) && fresh(d->kept_s))
+		return d->start;
+	if (zone_enter(tz) != 0)
+		return -1;
+	res = day_start_entered(t);
+	zone_leave();
+	if (res != -1 && lt.year) {
+		snprintf(d->zone, sizeof(d->zone), "%s", tz);
+		d->year = lt.year;
+		d->month = lt.month;
+		d->day = lt.day;
+		d->start = res;
+		d->kept_s = mono_s();
 	}
-	s = day_start(tz, t);
-	/* 36 h on is inside the next day: days last 22 to 26 hours (a date
-	 * a zone skipped, as Samoa did, makes the next day the one after) */
-	if (s < 0 || strlen(tz) > TZ_NAME_MAX || (e = day_start(tz, s + 36 * 3600)) <= t)
-		return s;
-	m = &days[days_next];
-	days_next = !days_next;
-	snprintf(m->zone, sizeof(m->zone), "%s", tz);
-	m->start = s;
-	m->end = e;
-	return s;
+	return res;
 }
 
-static int64_t day_start(const char *tz, int64_t t)
+/* tz_day_start() inside zone_enter(). */
+static int64_t day_start_entered(int64_t t)
 {
 	int64_t res = -1, lo, hi;
 	struct tm tm;
 	int year, month, day;
 
-	if (zone_enter(tz) != 0)
-		return -1;
 	if (local_tm(t, &tm) != 0)
 		goto out;
 	year = tm.tm_year + 1900;
@@ -426,7 +540,6 @@ static int64_t day_start(const char *tz, int64_t t)
 	}
 	res = hi;
 out:
-	zone_leave();
 	return res;
 }
 

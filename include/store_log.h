@@ -83,8 +83,8 @@ void store_log_list_release(struct log_list *l);
 int store_log_last(struct store *st, int64_t issue_id, const char *viewer, size_t n,
 		   struct log_list *out);
 
-/* Entries of one kind of issue_id with since_ms <= ts_ms < until_ms,
- * oldest first, at most 'limit'. */
+/* Entries of one kind (one commands make: not "message") of issue_id
+ * with since_ms <= ts_ms < until_ms, oldest first, at most 'limit'. */
 int store_log_kind_range(struct store *st, int64_t issue_id, const char *room_id,
 			 const char *viewer, const char *kind, int64_t since_ms,
 			 int64_t until_ms, size_t limit, struct log_list *out);
@@ -112,7 +112,8 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
  * (never raw user text).  Entries of issue_id (0: every issue) that viewer
  * may see: of the newest SEARCH_POOL that match, the best first, at most
  * 'limit'; *total (may be NULL) gets how many matched in all, or
- * SEARCH_COUNT_MAX + 1 when there are more than SEARCH_COUNT_MAX.  Each body is a snippet in which the matches
+ * SEARCH_COUNT_MAX + 1 when there are more than SEARCH_COUNT_MAX (with
+ * limit 0 nothing is shown, so nothing is counted: 0).  Each body is a snippet in which the matches
  * sit between the bytes 0x02 and 0x03, so a caller can highlight them
  * after escaping.  Returns 0, or -1 when the store failed or FTS5 refused
  * the query: then *bad_query (may be NULL) is 1 for a refused query.

@@ -54,6 +54,8 @@ int tz_from_local(const char *tz, int year, int month, int day, int hour,
 /* Instant of local midnight starting the day that contains t (when midnight
  * falls in a DST gap, the first instant of that day); -1 for a bad zone. */
 int64_t tz_day_start(const char *tz, int64_t t);
+/* Forget what zones said (tz.c keeps offsets and day starts); for tests. */
+void tz_cache_clear(void);
 
 /* Calendar dates handled (tz_from_local, tz_date_add, <when>): years
  * TZ_YEAR_MIN..TZ_YEAR_MAX. */

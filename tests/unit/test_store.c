@@ -468,6 +468,96 @@ static void test_members_and_due(void **state)
 	store_close(st);
 }
 
+/* Adds n entries "body" to room of issue 1, event IDs from tag. */
+static void add_entries(struct store *st, const char *room, const char *tag, int n,
+			const char *body, int64_t ts)
+{
+	for (int i = 0; i < n; i++) {
+		char ev[48];
+		int64_t id;
+
+		snprintf(ev, sizeof(ev), "$%s%d", tag, i);
+		assert_int_equal(store_log_add(st, 1, room, ev, "@a:x", "message", body, ts + i,
+					       &id), 0);
+	}
+}
+
+static size_t search(struct store *st, const char *match, const char *viewer,
+		     struct log_list *l, size_t *total)
+{
+	store_log_list_release(l);
+	assert_int_equal(store_log_search(st, match, 1, viewer, 10, l, total, NULL), 0);
+	return l->n;
+}
+
+/* The ranking prefers more of the words in a shorter entry; the total is
+ * exact up to SEARCH_COUNT_MAX whether or not the pool was full; a viewer
+ * sees only rooms joined (not left, not rooms whose members are unknown),
+ * NULL anyone; a query FTS5 refuses is told apart from a store error. */
+static void test_search_rank_total_viewer(void **state)
+{
+	char err[256];
+	struct store *st = store_open(":memory:", err, sizeof(err));
+	struct log_list l = { 0 };
+	size_t total = 0;
+	int bad = 0;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_exec_text(st, "INSERT INTO issues(slug, name) VALUES ('x', ?)",
+					 "X"), 0);
+	assert_int_equal(store_member_set(st, "!a:x", "@bob:x", "Bob", "join", 0), 0);
+	assert_int_equal(store_member_set(st, "!b:x", "@bob:x", "Bob", "leave", 0), 0);
+	assert_int_equal(store_begin(st), 0);
+	add_entries(st, "!a:x", "long", 1, "kiwi and many other words about something else "
+		    "entirely that go on and on", 100);
+	add_entries(st, "!a:x", "many", 1, "kiwi kiwi kiwi", 50);          /* oldest, best */
+	add_entries(st, "!a:x", "one", 3, "kiwi mango", 200);
+	add_entries(st, "!b:x", "left", 2, "kiwi in a room bob left", 300);
+	add_entries(st, "!c:x", "unknown", 2, "kiwi in a room of no known members", 400);
+	/* the best entry for "plum", but older than the newest SEARCH_POOL */
+	add_entries(st, "!a:x", "oldbest", 1, "plum plum plum", 10);
+	add_entries(st, "!a:x", "pool", SEARCH_POOL + 50, "plum pear", 1000);
+	add_entries(st, "!a:x", "big", SEARCH_COUNT_MAX + 20, "fig", 5000);
+	assert_int_equal(store_commit(st), 0);
+
+	assert_int_equal(search(st, "\"kiwi\"", NULL, &l, &total), 9);
+	assert_int_equal(total, 9);
+	assert_string_equal(l.v[0].body, "\002kiwi\003 \002kiwi\003 \002kiwi\003");
+	assert_true(strstr(l.v[8].body, "many other words") != NULL);
+	/* both words, the shorter entry first */
+	assert_int_equal(search(st, "\"kiwi\" \"mango\"", NULL, &l, &total), 3);
+	assert_int_equal(total, 3);
+
+	/* a full pool is counted beyond it, up to SEARCH_COUNT_MAX + 1; only
+	 * the pool is ranked */
+	assert_int_equal(search(st, "\"plum\"", NULL, &l, &total), 10);
+	assert_int_equal(total, SEARCH_POOL + 51);
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.v[i].body, "\002plum\003 pear");
+	assert_int_equal(search(st, "\"fig\"", NULL, &l, &total), 10);
+	assert_int_equal(total, SEARCH_COUNT_MAX + 1);
+	assert_int_equal(search(st, "\"nothing\"", NULL, &l, &total), 0);
+	assert_int_equal(total, 0);
+
+	/* bob: only the room he is in; a stranger: nothing (fails closed) */
+	assert_int_equal(search(st, "\"kiwi\"", "@bob:x", &l, &total), 5);
+	assert_int_equal(total, 5);
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.v[i].room_id, "!a:x");
+	assert_int_equal(search(st, "\"kiwi\"", "@eve:x", &l, &total), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(search(st, "\"plum\"", "@eve:x", &l, &total), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(store_member_set(st, "!a:x", "@bob:x", "Bob", "leave", 0), 0);
+	assert_int_equal(search(st, "\"kiwi\"", "@bob:x", &l, &total), 0);
+
+	store_log_list_release(&l);
+	assert_int_equal(store_log_search(st, "\"open", 1, NULL, 10, &l, &total, &bad), -1);
+	assert_int_equal(bad, 1);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sent_message_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redactions_in_a_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_follows_batch, setup, teardown),
+		cmocka_unit_test(test_search_rank_total_viewer),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -539,6 +539,76 @@ static void test_tz_round_trip(void **state)
 	}
 }
 
+/* libc's own answer for t in zone tz (the test sets TZ itself). */
+static void libc_local(const char *tz, int64_t t, struct tm *tm)
+{
+	char val[160];
+	time_t tt = (time_t)t;
+
+	snprintf(val, sizeof(val), ":/usr/share/zoneinfo/%s", tz);
+	setenv("TZ", val, 1);
+	tzset();
+	assert_non_null(localtime_r(&tt, tm));
+}
+
+/* What tz.c keeps (offsets per hour, day starts per date) answers as libc
+ * does, the first time and from the cache, through every DST change of
+ * 2011 and 2018 in zones with odd ones: half-hour DST (Lord Howe), +05:45
+ * (Kathmandu), a day skipped (Apia, 30 Dec 2011), midnight skipped (Sao
+ * Paulo), +12:45/+13:45 (Chatham). */
+static void test_tz_cache_agrees(void **state)
+{
+	static const char *const zones[] = { LON, NYC, "Australia/Lord_Howe", "Asia/Kathmandu",
+					     "Pacific/Apia", "America/Sao_Paulo",
+					     "Pacific/Chatham" };
+	const int64_t spans[][2] = { { utc(2011, 1, 1, 0, 0), utc(2012, 1, 1, 0, 0) },
+				     { utc(2018, 1, 1, 0, 0), utc(2019, 1, 1, 0, 0) } };
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		for (size_t sp = 0; sp < 2; sp++) {
+			for (int64_t t = spans[sp][0]; t < spans[sp][1]; t += 3701) {
+				struct local_time a, b;
+				struct tm want;
+				char abbr[16];
+
+				libc_local(zones[z], t, &want);
+				snprintf(abbr, sizeof(abbr), "%s", want.tm_zone);
+				if (saved)
+					setenv("TZ", saved, 1);
+				else
+					unsetenv("TZ");
+				tzset();
+				assert_int_equal(tz_to_local(zones[z], t, &a), 0);
+				assert_int_equal(tz_to_local(zones[z], t, &b), 0);
+				if (a.year != want.tm_year + 1900 || a.month != want.tm_mon + 1 ||
+				    a.day != want.tm_mday || a.hour != want.tm_hour ||
+				    a.min != want.tm_min || a.sec != want.tm_sec ||
+				    a.wday != want.tm_wday || a.utc_offset != want.tm_gmtoff ||
+				    strcmp(a.abbr, abbr) || a.year != b.year || a.month != b.month ||
+				    a.day != b.day || a.hour != b.hour || a.min != b.min ||
+				    a.sec != b.sec || a.wday != b.wday ||
+				    a.utc_offset != b.utc_offset || strcmp(a.abbr, b.abbr))
+					fail_msg("%s %lld: %d-%d-%d %d:%d:%d wday %d off %d %s",
+						 zones[z], (long long)t, a.year, a.month, a.day,
+						 a.hour, a.min, a.sec, a.wday, a.utc_offset, a.abbr);
+			}
+			for (int64_t t = spans[sp][0]; t < spans[sp][1]; t += 26003) {
+				int64_t kept = tz_day_start(zones[z], t), fresh;
+
+				assert_int_equal(tz_day_start(zones[z], t), kept);
+				tz_cache_clear();
+				fresh = tz_day_start(zones[z], t);
+				if (kept != fresh || kept == -1)
+					fail_msg("%s %lld: day start %lld, uncached %lld", zones[z],
+						 (long long)t, (long long)kept, (long long)fresh);
+			}
+		}
+	}
+	free(saved);
+}
+
 static void test_tz_day_start(void **state)
 {
 	const struct {
@@ -715,7 +785,7 @@ static void test_tz_restores_env(void **state)
 }
 
 /*
- * tz_day_start() keeps the last days it found: across DST changes and a
+ * tz_day_start() keeps the days it found: across DST changes and a
  * skipped date (Samoa went from 29 to 31 December 2011) every answer from
  * that cache equals the one worked out afresh.
  */
@@ -741,8 +811,7 @@ static void test_tz_day_start_cached(void **state)
 		for (int i = 0; i < STEPS; i++) {
 			int64_t t = spans[z].from + i * 1200, fresh;
 
-			/* forgets the last days */
-			assert_true(tz_day_start("UTC", 0) == 0 && tz_day_start("UTC", 90000) == 86400);
+			tz_cache_clear();       /* worked out afresh */
 			fresh = tz_day_start(spans[z].tz, t);
 			if (fresh != cached[i] || fresh > t || t - fresh >= 26 * 3600)
 				fail_msg("%s %lld: cached %lld, fresh %lld", spans[z].tz,
@@ -793,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_tz_from_local),
 		cmocka_unit_test(test_tz_round_trip),
 		cmocka_unit_test(test_tz_day_start),
+		cmocka_unit_test(test_tz_cache_agrees),
 		cmocka_unit_test(test_tz_date_add),
 		cmocka_unit_test(test_tz_format),
 		cmocka_unit_test(test_tz_format_span),
