@@ -264,6 +264,8 @@ void outbox_kick(struct outbox *ob)
 
 	if (ob->hold)
 		return;
+	if (ob->n_flights >= MAX_IN_FLIGHT)
+		return;         /* no room for one more: each that ends kicks again */
 	if (now < ob->calm_until) {
 		arm(ob, ob->calm_until);
 		return;

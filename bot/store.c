@@ -669,7 +669,8 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 	 * 90,000-event backlog went no slower */
 	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA foreign_keys = ON") ||
 	    exec(st, "PRAGMA synchronous = NORMAL") || exec(st, "PRAGMA secure_delete = ON") ||
-	    exec(st, "PRAGMA cache_size = -1024")) {
+	    exec(st, "PRAGMA cache_size = -1024") ||
+	    exec(st, "PRAGMA wal_autocheckpoint = 4000")) {
 		snprintf(err, errlen, "cannot set up '%s': %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -713,6 +714,7 @@ void store_close(struct store *st)
 		}
 	if (fault.db && fault.db == st->db)
 		fault.db = NULL;
+	store_spoke_drop(st);
 	for (c = st->stmts; c; c = next) {
 		next = c->next;
 		sqlite3_finalize(c->stmt);
@@ -817,6 +819,9 @@ int store_begin(struct store *st)
 			return -1;
 		st->fts_from = 0;
 	} else {
+		/* what a rollback of the savepoint may drop is only its own */
+		if (store_spoke_flush(st))
+			return -1;
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->depth);
 		if (exec(st, sql))
 			return -1;
@@ -861,8 +866,8 @@ int store_commit(struct store *st)
 		 * never committed: the outermost level is closed either way.
 		 * Deleted terms are merged out of the index once per transaction,
 		 * not once per redaction (store_log.c: fts_forget). */
-		if (store_fts_sync(st) || (st->fts_dirty && store_fts_merge(st)) ||
-		    exec(st, "COMMIT")) {
+		if (store_spoke_flush(st) || store_fts_sync(st) ||
+		    (st->fts_dirty && store_fts_merge(st)) || exec(st, "COMMIT")) {
 			store_rollback(st);
 			return -1;
 		}
@@ -894,6 +899,7 @@ int store_rollback(struct store *st)
 	}
 	st->depth--;
 	st->fts_from = st->fts_saved[st->depth];        /* its rows are gone */
+	store_spoke_drop(st);   /* all written since the savepoint opened */
 	if (st->depth == 0) {
 		st->doomed = 0;         /* the reason stays for store_errmsg() */
 		st->fts_dirty = 0;      /* nothing was deleted after all */

@@ -10,6 +10,7 @@
 #include "store.h"
 
 #define STORE_DEPTH_MAX 16      /* nested store_begin()s */
+#define STORE_SPOKE_MAX 64      /* last_spoke times pending */
 
 struct store {
 	sqlite3 *db;
@@ -27,6 +28,17 @@ struct store {
 	 */
 	int64_t fts_from;
 	int64_t fts_saved[STORE_DEPTH_MAX];
+	/*
+	 * last_spoke times kept for the COMMIT (store_room.c): one row per
+	 * member and room for a page, not one write per message.  Written
+	 * before a savepoint opens and before last_spoke is read, so a
+	 * rollback at any depth only drops what is pending.
+	 */
+	struct spoke {
+		char *room_id, *user_id;
+		int64_t ts_ms;
+	} spoke[STORE_SPOKE_MAX];
+	size_t n_spoke;
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
 	int doomed;             /* the first transient error of this transaction, or 0 */
@@ -36,6 +48,9 @@ struct store {
 
 /* Index the log rows store_log_add() left pending (see fts_from); 0 or -1. */
 int store_fts_sync(struct store *st);
+/* Write the pending last_spoke times (0 or -1); drop them (rollback). */
+int store_spoke_flush(struct store *st);
+void store_spoke_drop(struct store *st);
 
 /*
  * Prepare 'sql' (a string literal) once per connection and return the

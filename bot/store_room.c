@@ -141,10 +141,12 @@ int store_member_power(struct store *st, const char *room_id, const char *user_i
 
 int64_t store_last_spoke(struct store *st, const char *room_id, const char *user_id)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT ts_ms FROM last_spoke WHERE room_id = ? "
-					 "AND user_id = ?");
+	sqlite3_stmt *s;
 	int64_t ts = 0;
 
+	if (store_spoke_flush(st))
+		return 0;
+	s = store_stmt(st, "SELECT ts_ms FROM last_spoke WHERE room_id = ? AND user_id = ?");
 	if (!s)
 		return 0;
 	store_bind_text(s, 1, room_id);
@@ -155,8 +157,8 @@ int64_t store_last_spoke(struct store *st, const char *room_id, const char *user
 	return ts;
 }
 
-int store_last_spoke_set(struct store *st, const char *room_id, const char *user_id,
-			 int64_t ts_ms)
+static int spoke_write(struct store *st, const char *room_id, const char *user_id,
+		       int64_t ts_ms)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"INSERT INTO last_spoke(room_id, user_id, ts_ms) VALUES (?, ?, ?) "
@@ -168,4 +170,49 @@ int store_last_spoke_set(struct store *st, const char *room_id, const char *user
 	store_bind_text(s, 2, user_id);
 	store_bind_i64(s, 3, ts_ms);
 	return store_exec_stmt(st, s);
+}
+
+void store_spoke_drop(struct store *st)
+{
+	for (size_t i = 0; i < st->n_spoke; i++) {
+		free(st->spoke[i].room_id);
+		free(st->spoke[i].user_id);
+	}
+	st->n_spoke = 0;
+}
+
+int store_spoke_flush(struct store *st)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < st->n_spoke && !rc; i++)
+		rc = spoke_write(st, st->spoke[i].room_id, st->spoke[i].user_id,
+				 st->spoke[i].ts_ms);
+	/* on failure the transaction is rolled back, and these with it */
+	store_spoke_drop(st);
+	return rc;
+}
+
+int store_last_spoke_set(struct store *st, const char *room_id, const char *user_id,
+			 int64_t ts_ms)
+{
+	struct spoke *p;
+
+	if (st->depth == 0)
+		return spoke_write(st, room_id, user_id, ts_ms);
+	for (size_t i = 0; i < st->n_spoke; i++) {
+		p = &st->spoke[i];
+		if (!strcmp(p->room_id, room_id) && !strcmp(p->user_id, user_id)) {
+			if (ts_ms > p->ts_ms)
+				p->ts_ms = ts_ms;
+			return 0;
+		}
+	}
+	if (st->n_spoke == STORE_SPOKE_MAX && store_spoke_flush(st))
+		return -1;
+	p = &st->spoke[st->n_spoke++];
+	p->room_id = xstrdup(room_id);
+	p->user_id = xstrdup(user_id);
+	p->ts_ms = ts_ms;
+	return 0;
 }

@@ -105,7 +105,7 @@ int store_log_activity(struct store *st, int64_t issue_id, const char *room_id,
 /* A search ranks the newest SEARCH_POOL matches and counts up to
  * SEARCH_COUNT_MAX + 1, so its cost does not grow with the log. */
 #define SEARCH_POOL 300
-#define SEARCH_COUNT_MAX 1000
+#define SEARCH_COUNT_MAX 400
 
 /*
  * Full-text search.  'match' is an FTS5 query the caller built safely

@@ -440,6 +440,50 @@ static void test_index_follows_batch(void **state)
 	store_close(st);
 }
 
+/* Inside a transaction last_spoke times wait for the COMMIT (store_int.h):
+ * a read in between sees them, a rolled-back savepoint drops only its
+ * own, a rolled-back batch drops all, and more members than are kept
+ * pending are all written. */
+static void test_last_spoke_batched(void **state)
+{
+	char err[256], user[32];
+	struct store *st = store_open(dbpath, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 100), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 200), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 150), 0);
+	assert_int_equal(store_last_spoke(st, "!r:x", "@a:x"), 200);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@b:x", 10), 0);
+	assert_int_equal(store_begin(st), 0);           /* a command's savepoint */
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 300), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@c:x", 30), 0);
+	assert_int_equal(store_rollback(st), 0);
+	for (int i = 0; i < 100; i++) {                 /* more than STORE_SPOKE_MAX */
+		snprintf(user, sizeof(user), "@m%d:x", i);
+		assert_int_equal(store_last_spoke_set(st, "!s:x", user, 1000 + i), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_last_spoke(st, "!r:x", "@a:x"), 200);
+	assert_int_equal(store_last_spoke(st, "!r:x", "@b:x"), 10);     /* kept before */
+	assert_int_equal(store_last_spoke(st, "!r:x", "@c:x"), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(user, sizeof(user), "@m%d:x", i);
+		assert_int_equal(store_last_spoke(st, "!s:x", user), 1000 + i);
+	}
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 900), 0);
+	assert_int_equal(store_rollback(st), 0);
+	assert_int_equal(store_last_spoke(st, "!r:x", "@a:x"), 200);
+	assert_int_equal(store_last_spoke_set(st, "!r:x", "@a:x", 950), 0);    /* at once */
+	store_close(st);
+	st = store_open(dbpath, err, sizeof(err));
+	assert_int_equal(store_last_spoke(st, "!r:x", "@a:x"), 950);
+	store_close(st);
+}
+
 static void test_members_and_due(void **state)
 {
 	char err[256], *u, *n;
@@ -573,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sent_message_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redactions_in_a_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_follows_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_spoke_batched, setup, teardown),
 		cmocka_unit_test(test_search_rank_total_viewer),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
