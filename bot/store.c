@@ -613,6 +613,9 @@ out:
 	return rc;
 }
 
+static void on_change(void *ud, int op, const char *db, const char *table,
+		      sqlite3_int64 rowid);
+
 /* The file at path (created if missing) made 0600 when group or others
  * could use it, and said so: it keeps the access token and the log. */
 static void private_file(const char *path, int create)
@@ -663,6 +666,7 @@ struct store *store_open_at_version(const char *path, int version, char *err, si
 	st->next_open = open_stores;
 	open_stores = st;
 	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_update_hook(st->db, on_change, st);
 	/* secure_delete: what is deleted (a redacted message, its index terms)
 	 * is overwritten, not left in free pages of the file; a 1 MiB page
 	 * cache (not sqlite's 2 MiB): the OS caches the file anyway, and a
@@ -715,6 +719,7 @@ void store_close(struct store *st)
 	if (fault.db && fault.db == st->db)
 		fault.db = NULL;
 	store_spoke_drop(st);
+	store_room_issue_forget(st);
 	for (c = st->stmts; c; c = next) {
 		next = c->next;
 		sqlite3_finalize(c->stmt);
@@ -805,6 +810,18 @@ int store_in_transaction(const struct store *st)
 	return st->depth > 0;
 }
 
+/* Every row this connection changes: a change to issues forgets the kept
+ * room_issue() answer (store_int.h). */
+static void on_change(void *ud, int op, const char *db, const char *table,
+		      sqlite3_int64 rowid)
+{
+	(void)op;
+	(void)db;
+	(void)rowid;
+	if (table[0] == 'i' && !strcmp(table, "issues"))
+		store_room_issue_forget(ud);
+}
+
 int store_begin(struct store *st)
 {
 	char sql[40];
@@ -818,6 +835,7 @@ int store_begin(struct store *st)
 		if (exec(st, "BEGIN IMMEDIATE"))
 			return -1;
 		st->fts_from = 0;
+		store_room_issue_forget(st);
 	} else {
 		/* what a rollback of the savepoint may drop is only its own */
 		if (store_spoke_flush(st))
@@ -877,6 +895,8 @@ int store_commit(struct store *st)
 			return -1;
 	}
 	st->depth--;
+	if (st->depth == 0)
+		store_room_issue_forget(st);
 	return 0;
 }
 
@@ -900,6 +920,7 @@ int store_rollback(struct store *st)
 	st->depth--;
 	st->fts_from = st->fts_saved[st->depth];        /* its rows are gone */
 	store_spoke_drop(st);   /* all written since the savepoint opened */
+	store_room_issue_forget(st);
 	if (st->depth == 0) {
 		st->doomed = 0;         /* the reason stays for store_errmsg() */
 		st->fts_dirty = 0;      /* nothing was deleted after all */

@@ -39,6 +39,15 @@ struct store {
 		int64_t ts_ms;
 	} spoke[STORE_SPOKE_MAX];
 	size_t n_spoke;
+	/*
+	 * The last room_issue() answer (store_issue.c), used only inside a
+	 * transaction: BEGIN IMMEDIATE keeps every other connection from
+	 * writing, and any change to the issues table on this one (the
+	 * update hook) or the transaction's end forgets it.  A backlog's
+	 * page asks for one room's issue with every message.
+	 */
+	char *ri_room;          /* NULL: nothing kept */
+	int64_t ri_id;
 	char *path;
 	struct cached_stmt *stmts;      /* prepared once, see store_stmt() */
 	int doomed;             /* the first transient error of this transaction, or 0 */
@@ -48,6 +57,9 @@ struct store {
 
 /* Index the log rows store_log_add() left pending (see fts_from); 0 or -1. */
 int store_fts_sync(struct store *st);
+/* Forget the kept room_issue() answer. */
+void store_room_issue_forget(struct store *st);
+
 /* Write the pending last_spoke times (0 or -1); drop them (rollback). */
 int store_spoke_flush(struct store *st);
 void store_spoke_drop(struct store *st);

@@ -87,12 +87,23 @@ int store_issue_alias_add(struct store *st, int64_t issue_id, const char *alias)
 }
 
 /* The issue linked to room_id: 0 with *id (0 when none), -1 on error. */
+void store_room_issue_forget(struct store *st)
+{
+	free(st->ri_room);
+	st->ri_room = NULL;
+}
+
 static int room_issue(struct store *st, const char *room_id, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM issues WHERE room_id = ?");
+	sqlite3_stmt *s;
 	int rc;
 
 	*id = 0;
+	if (st->depth > 0 && st->ri_room && room_id && !strcmp(st->ri_room, room_id)) {
+		*id = st->ri_id;        /* kept in this transaction (store_int.h) */
+		return 0;
+	}
+	s = store_stmt(st, "SELECT id FROM issues WHERE room_id = ?");
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, room_id);
@@ -100,7 +111,14 @@ static int room_issue(struct store *st, const char *room_id, int64_t *id)
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (st->depth > 0 && room_id) {
+		store_room_issue_forget(st);
+		st->ri_room = xstrdup(room_id);
+		st->ri_id = *id;
+	}
+	return 0;
 }
 
 /* The room of issue_id: 0 with *room_id (a copy, NULL when none), 1 when

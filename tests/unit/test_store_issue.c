@@ -103,6 +103,29 @@ static void test_link_moves(void **state)
 	assert_null(room);
 }
 
+/* Inside a transaction a room's issue is kept between look-ups
+ * (store_int.h): a link, a move and a rolled-back link are each seen at
+ * the next look-up. */
+static void test_room_issue_kept(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), 0);
+	assert_int_equal(store_issue_link(f->st, f->cyber, "!k:x", NULL, NULL), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), f->cyber);
+	assert_int_equal(store_issue_link(f->st, f->privacy, "!k:x", NULL, NULL), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), f->privacy);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_issue_link(f->st, f->cyber, "!k:x", NULL, NULL), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), f->cyber);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), f->privacy);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(store_lookup_room_issue(f->st, "!k:x"), 0);
+}
+
 /* An alias a file gave resolves to a room ID. */
 static void test_resolve_room(void **state)
 {
@@ -269,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_names_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_room_issue_kept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
